@@ -1,0 +1,5 @@
+"""Allows ``python -m chaoscli``."""
+
+from chaoscli.cli import main
+
+main()
