@@ -33,7 +33,12 @@ class Subnet:
 
 @dataclass(frozen=True)
 class Instance:
-    """A web server; ``state`` is the EC2 state name, ``target_state`` the ELB target health."""
+    """A web server; ``state`` is the EC2 state name, ``target_state`` the ELB target health.
+
+    ``fault`` is what a fault did inside the instance that EC2 cannot show (``crash``: the
+    web process is dead and the OS refuses connections; ``hang``: it accepts and never
+    answers); faults record it as the ``chaoscli:fault`` tag so discovery can read it back.
+    """
 
     id: str
     az: str
@@ -41,6 +46,7 @@ class Instance:
     state: str = "running"
     target_state: str = "healthy"
     tagged: bool = True
+    fault: str = ""
 
 
 @dataclass(frozen=True)

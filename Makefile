@@ -1,0 +1,42 @@
+# The two commands a new user needs: `make run` and `make test`. Both install into .venv.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint fmt typecheck layers unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/chaoscli run az-outage
+
+test: lint typecheck layers unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check chaoscli tests bench
+	$(BIN)/ruff format --check chaoscli tests bench
+
+fmt: $(STAMP)
+	$(BIN)/ruff format chaoscli tests bench
+	$(BIN)/ruff check --fix chaoscli tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+layers: $(STAMP)
+	$(BIN)/lint-imports
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -1,0 +1,267 @@
+"""Read a stack back from the control plane into plain ``Topology`` objects.
+
+The model is built from this, never from the experiment file, so any change made through the
+API (by a fault or by hand) shows. Describe/list calls only, about a dozen per discovery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chaoscli.aws.nacl import ANYWHERE, nacl_allows
+from chaoscli.aws.session import AwsSession, aws_errors
+from chaoscli.aws.tags import FAULT_TAG, STACK_TAG, STANDBY_TAG, stack_filter, tag_dict
+from chaoscli.errors import AwsError
+from chaoscli.topology import (
+    Database,
+    DbInstance,
+    HealthCheck,
+    Instance,
+    LoadBalancer,
+    Subnet,
+    Topology,
+)
+
+_LIVE = ["pending", "running", "stopping", "stopped", "shutting-down"]
+
+
+def discover(session: AwsSession, stack: str) -> Topology:
+    """The stack tagged ``chaoscli:stack=<stack>`` as the AWS APIs report it right now."""
+    with aws_errors(f"discover stack {stack}"):
+        ec2 = session.client("ec2")
+        vpcs = ec2.describe_vpcs(Filters=[stack_filter(stack)])["Vpcs"]
+        if not vpcs:
+            raise AwsError(f"no stack tagged {STACK_TAG}={stack} at {session.where}")
+        vpc = min(vpcs, key=lambda v: v["VpcId"])
+        subnets = _subnets(ec2, vpc["VpcId"], stack)
+        lb, health = _load_balancer(session.client("elbv2"), vpc["VpcId"], stack)
+        instances = _instances(ec2, [s.id for s in subnets], stack, health)
+        return Topology(
+            stack=stack,
+            region=session.region,
+            vpc_id=vpc["VpcId"],
+            azs=tuple(sorted({s.az for s in subnets})),
+            subnets=subnets,
+            instances=instances,
+            load_balancer=lb,
+            database=_database(session.client("rds"), stack),
+            backup_bucket=_bucket(session.client("s3"), stack),
+            tags=tag_dict(vpc.get("Tags")),
+        )
+
+
+def _subnets(ec2: Any, vpc_id: str, stack: str) -> tuple[Subnet, ...]:
+    """The stack's subnets with their NACL verdict and whether they route to the internet."""
+    in_vpc = {"Name": "vpc-id", "Values": [vpc_id]}
+    raw = ec2.describe_subnets(Filters=[stack_filter(stack), in_vpc])["Subnets"]
+    acl_of: dict[str, dict[str, Any]] = {}
+    for acl in ec2.describe_network_acls(Filters=[in_vpc])["NetworkAcls"]:
+        for assoc in acl.get("Associations", []):
+            acl_of[assoc["SubnetId"]] = acl
+    public = _public_subnets(ec2.describe_route_tables(Filters=[in_vpc])["RouteTables"])
+    subnets = []
+    for s in raw:
+        acl = acl_of.get(s["SubnetId"])
+        subnets.append(
+            Subnet(
+                id=s["SubnetId"],
+                az=s["AvailabilityZone"],
+                public=public(s["SubnetId"]),
+                nacl_id=acl["NetworkAclId"] if acl else "",
+                reachable=acl is not None and nacl_allows(acl.get("Entries", [])),
+            )
+        )
+    return tuple(sorted(subnets, key=lambda s: (s.az, not s.public, s.id)))
+
+
+def _public_subnets(tables: list[dict[str, Any]]) -> Callable[[str], bool]:
+    """A predicate: does the subnet's route table (its own, else the main one) reach an IGW?"""
+
+    def to_igw(table: dict[str, Any]) -> bool:
+        return any(
+            r.get("DestinationCidrBlock") == ANYWHERE
+            and str(r.get("GatewayId", "")).startswith("igw-")
+            and r.get("State", "active") == "active"
+            for r in table.get("Routes", [])
+        )
+
+    explicit: dict[str, bool] = {}
+    main = False
+    for table in tables:
+        for assoc in table.get("Associations", []):
+            if assoc.get("Main"):
+                main = to_igw(table)
+            elif assoc.get("SubnetId"):
+                explicit[assoc["SubnetId"]] = to_igw(table)
+    return lambda subnet_id: explicit.get(subnet_id, main)
+
+
+def _instances(
+    ec2: Any, subnet_ids: list[str], stack: str, health: dict[str, str]
+) -> tuple[Instance, ...]:
+    """Instances in the stack's subnets that are not terminated, with their target health.
+
+    Filtered by subnet, not by tag, so an untagged server someone launched into the stack's
+    subnets shows up with ``tagged=False``; and not by availability-zone (broken in moto 5.2.1).
+    """
+    if not subnet_ids:
+        return ()
+    filters = [
+        {"Name": "subnet-id", "Values": subnet_ids},
+        {"Name": "instance-state-name", "Values": _LIVE},
+    ]
+    found = []
+    for page in ec2.get_paginator("describe_instances").paginate(Filters=filters):
+        for reservation in page["Reservations"]:
+            for i in reservation["Instances"]:
+                tags = tag_dict(i.get("Tags"))
+                found.append(
+                    Instance(
+                        id=i["InstanceId"],
+                        az=i["Placement"]["AvailabilityZone"],
+                        subnet_id=i["SubnetId"],
+                        state=i["State"]["Name"],
+                        target_state=health.get(i["InstanceId"], "unregistered"),
+                        tagged=tags.get(STACK_TAG) == stack,
+                        fault=tags.get(FAULT_TAG, ""),
+                    )
+                )
+    return tuple(sorted(found, key=lambda i: (i.az, i.id)))
+
+
+def _load_balancer(elb: Any, vpc_id: str, stack: str) -> tuple[LoadBalancer | None, dict[str, str]]:
+    """The stack's ALB and target group, and the target health of each registered instance."""
+    lbs = [
+        lb
+        for page in elb.get_paginator("describe_load_balancers").paginate()
+        for lb in page["LoadBalancers"]
+        if lb.get("VpcId") == vpc_id
+    ]
+    tgs = [
+        tg
+        for page in elb.get_paginator("describe_target_groups").paginate()
+        for tg in page["TargetGroups"]
+        if tg.get("VpcId") == vpc_id
+    ]
+    ours = _tagged(
+        elb, [*(lb["LoadBalancerArn"] for lb in lbs), *(tg["TargetGroupArn"] for tg in tgs)], stack
+    )
+    lb = next(
+        (
+            x
+            for x in sorted(lbs, key=lambda x: x["LoadBalancerName"])
+            if x["LoadBalancerArn"] in ours
+        ),
+        None,
+    )
+    if lb is None:
+        return None, {}
+    tg = next(
+        (
+            x
+            for x in sorted(tgs, key=lambda x: x["TargetGroupName"])
+            if x["TargetGroupArn"] in ours
+            and lb["LoadBalancerArn"] in x.get("LoadBalancerArns", [])
+        ),
+        None,
+    )
+    if tg is None:
+        return None, {}
+    arn = tg["TargetGroupArn"]
+    attrs = {
+        a["Key"]: a["Value"]
+        for a in elb.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]
+    }
+    health = {
+        d["Target"]["Id"]: d["TargetHealth"]["State"]
+        for d in elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
+    }
+    check = HealthCheck(
+        interval_s=float(tg["HealthCheckIntervalSeconds"]),
+        timeout_s=float(tg["HealthCheckTimeoutSeconds"]),
+        healthy_threshold=int(tg["HealthyThresholdCount"]),
+        unhealthy_threshold=int(tg["UnhealthyThresholdCount"]),
+        path=tg.get("HealthCheckPath", "/"),
+    )
+    balancer = LoadBalancer(
+        name=lb["LoadBalancerName"],
+        arn=lb["LoadBalancerArn"],
+        dns_name=lb["DNSName"],
+        azs=tuple(sorted(z["ZoneName"] for z in lb.get("AvailabilityZones", []))),
+        target_group_arn=arn,
+        health_check=check,
+        # "use_load_balancer_configuration" means on: an ALB always balances across zones.
+        cross_zone=str(attrs.get("load_balancing.cross_zone.enabled", "true")) != "false",
+        algorithm=str(attrs.get("load_balancing.algorithm.type", "round_robin")),
+        deregistration_delay_s=float(attrs.get("deregistration_delay.timeout_seconds", 300)),
+    )
+    return balancer, health
+
+
+def _tagged(elb: Any, arns: list[str], stack: str) -> set[str]:
+    """The ELBv2 ARNs that carry the stack tag (DescribeTags takes 20 ARNs per call)."""
+    found = set()
+    for start in range(0, len(arns), 20):
+        for d in elb.describe_tags(ResourceArns=arns[start : start + 20])["TagDescriptions"]:
+            if tag_dict(d.get("Tags")).get(STACK_TAG) == stack:
+                found.add(d["ResourceArn"])
+    return found
+
+
+def _database(rds: Any, stack: str) -> Database | None:
+    """The stack's MariaDB: the tagged instance that replicates from nobody, and its replicas."""
+    dbs = sorted(
+        (
+            db
+            for page in rds.get_paginator("describe_db_instances").paginate()
+            for db in page["DBInstances"]
+            if tag_dict(db.get("TagList")).get(STACK_TAG) == stack
+        ),
+        key=lambda db: db["DBInstanceIdentifier"],
+    )
+    primary = next((db for db in dbs if not db.get("ReadReplicaSourceDBInstanceIdentifier")), None)
+    if primary is None:
+        return None
+    multi_az = bool(primary.get("MultiAZ"))
+    standby = primary.get("SecondaryAvailabilityZone") or tag_dict(primary.get("TagList")).get(
+        STANDBY_TAG
+    )
+    return Database(
+        primary=_db_instance(primary),
+        multi_az=multi_az,
+        standby_az=standby if multi_az else None,
+        replicas=tuple(
+            _db_instance(db) for db in dbs if db.get("ReadReplicaSourceDBInstanceIdentifier")
+        ),
+        engine=primary.get("Engine", "mariadb"),
+    )
+
+
+def _db_instance(db: dict[str, Any]) -> DbInstance:
+    """One RDS instance as a plain object."""
+    return DbInstance(
+        id=db["DBInstanceIdentifier"],
+        az=db.get("AvailabilityZone", ""),
+        status=db.get("DBInstanceStatus", "unknown"),
+        replica_of=db.get("ReadReplicaSourceDBInstanceIdentifier"),
+    )
+
+
+def _bucket(s3: Any, stack: str) -> str | None:
+    """The stack's backup bucket: named ``<stack>-backups-...`` and tagged with the stack."""
+    names = sorted(
+        b["Name"]
+        for b in s3.list_buckets().get("Buckets", [])
+        if b["Name"].startswith(f"{stack}-backups-")
+    )
+    for name in names:
+        try:
+            tags = s3.get_bucket_tagging(Bucket=name)["TagSet"]
+        except ClientError:
+            continue  # NoSuchTagSet: not ours
+        if tag_dict(tags).get(STACK_TAG) == stack:
+            return name
+    return None

@@ -1,0 +1,70 @@
+"""The steady-state hypothesis: each probe's measured value against its tolerance, per window."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from chaoscli.experiment.spec import HypothesisSpec, Tolerance
+from chaoscli.sim.metrics import WindowMetrics
+
+PROBES = ("availability", "worst_second_success_ratio", "p99_latency_ms")
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """One probe in one window: held or not, and by how much."""
+
+    probe: str
+    window: str
+    value: float
+    tolerance: Tolerance
+    ok: bool
+    ci: tuple[float, float] | None = None
+
+    @property
+    def bound(self) -> str:
+        """The tolerance as a person reads it, e.g. ">= 0.999"."""
+        parts = []
+        if self.tolerance.min is not None:
+            parts.append(f">= {self.tolerance.min:g}")
+        if self.tolerance.max is not None:
+            parts.append(f"<= {self.tolerance.max:g}")
+        return " and ".join(parts) or "any"
+
+    @property
+    def margin(self) -> float:
+        """Signed distance to the bound (negative when violated)."""
+        t = self.tolerance
+        gaps = []
+        if t.min is not None:
+            gaps.append(self.value - t.min)
+        if t.max is not None:
+            gaps.append(t.max - self.value)
+        return min(gaps) if gaps else math.inf
+
+
+def within(value: float, tol: Tolerance) -> bool:
+    """True if the value is a number inside the tolerance."""
+    if math.isnan(value):
+        return False
+    return (tol.min is None or value >= tol.min) and (tol.max is None or value <= tol.max)
+
+
+def check(spec: HypothesisSpec, windows: dict[str, WindowMetrics]) -> list[ProbeResult]:
+    """Every probe in every requested window that the run has."""
+    out = []
+    for name in spec.windows:
+        metrics = windows.get(name)
+        if metrics is None:
+            continue
+        for probe in PROBES:
+            tol: Tolerance = getattr(spec, probe)
+            value = float(getattr(metrics, probe))
+            ci = None
+            if probe == "availability":
+                ci = metrics.availability_ci
+            elif probe == "p99_latency_ms":
+                ci = metrics.p99_latency_ci_ms
+            out.append(ProbeResult(probe, name, value, tol, within(value, tol), ci))
+    return out

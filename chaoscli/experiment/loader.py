@@ -1,0 +1,203 @@
+"""Finds an experiment by name or path, applies --var and --set, and validates it.
+
+Errors name the file, the line where YAML puts the field, and the field, in one line.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from chaoscli.errors import SpecError
+from chaoscli.experiment.spec import Experiment
+
+VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A validated experiment, where it came from, and the document as run."""
+
+    experiment: Experiment
+    source: str
+    document: dict[str, Any]
+
+
+def experiments_dir() -> Path:
+    """The experiments shipped inside the package (``experiments/`` in the repository)."""
+    return Path(str(resources.files("chaoscli") / "experiments"))
+
+
+def available() -> dict[str, Path]:
+    """Shipped experiments by name."""
+    return {p.stem: p for p in sorted(experiments_dir().glob("*.yaml"))}
+
+
+def resolve(name_or_path: str) -> Path:
+    """A path as given if it exists, else a shipped experiment of that name."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise SpecError(name_or_path, "", "no such file")
+        return path
+    found = available().get(name_or_path)
+    if found is None:
+        names = ", ".join(available()) or "none"
+        raise SpecError(name_or_path, "", f"unknown experiment (shipped: {names})")
+    return found
+
+
+def _lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
+    """Record the line of every key and list item, for error messages."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            p = (*path, key.value)
+            out[p] = key.start_mark.line + 1
+            _lines(value, p, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, value in enumerate(node.value):
+            p = (*path, i)
+            out[p] = value.start_mark.line + 1
+            _lines(value, p, out)
+
+
+def _substitute(value: Any, params: dict[str, Any], where: str, source: str) -> Any:
+    """Replace ${name} by the parameter's value; a whole-string reference keeps its type."""
+    if isinstance(value, dict):
+        return {
+            k: _substitute(v, params, f"{where}.{k}" if where else k, source)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_substitute(v, params, f"{where}[{i}]", source) for i, v in enumerate(value)]
+    if isinstance(value, str):
+        for name in VAR.findall(value):
+            if name not in params:
+                raise SpecError(source, where, f"${{{name}}} is not a declared parameter")
+        whole = VAR.fullmatch(value)
+        if whole:
+            return params[whole.group(1)]
+        return VAR.sub(lambda m: str(params[m.group(1)]), value)
+    return value
+
+
+def _parse_scalar(text: str) -> Any:
+    try:
+        return yaml.safe_load(text) if text != "" else ""
+    except yaml.YAMLError:
+        return text
+
+
+def _set(doc: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    cur: Any = doc
+    for i, part in enumerate(parts[:-1]):
+        key: Any = int(part) if isinstance(cur, list) and part.isdigit() else part
+        if isinstance(cur, list):
+            if not isinstance(key, int) or key >= len(cur):
+                raise SpecError("--set", dotted, f"no list item {part}")
+            cur = cur[key]
+        else:
+            nxt = cur.get(key)
+            if not isinstance(nxt, dict | list):
+                nxt = {}
+                cur[key] = nxt
+            cur = nxt
+        del i
+    last = parts[-1]
+    if isinstance(cur, list):
+        if not last.isdigit() or int(last) >= len(cur):
+            raise SpecError("--set", dotted, f"no list item {last}")
+        cur[int(last)] = value
+    else:
+        cur[last] = value
+
+
+def load(
+    name_or_path: str, sets: list[str] | None = None, vars_: list[str] | None = None
+) -> Loaded:
+    """Load, substitute parameters, apply overrides, validate; raises SpecError."""
+    path = resolve(name_or_path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text)
+        raw = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(source, "", f"cannot read: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise SpecError(
+            source, "", f"invalid YAML: {problem}", line=mark.line + 1 if mark else None
+        ) from None
+    if not isinstance(raw, dict):
+        raise SpecError(source, "", "an experiment file must be a mapping of fields")
+    lines: dict[tuple[Any, ...], int] = {}
+    if node is not None:
+        _lines(node, (), lines)
+
+    params = dict(raw.get("parameters") or {})
+    if not isinstance(params, dict):
+        raise SpecError(
+            source, "parameters", "must be a mapping of name: default", lines.get(("parameters",))
+        )
+    for item in vars_ or []:
+        name, sep, text = item.partition("=")
+        if not sep or not name:
+            raise SpecError("--var", item, "expected name=value")
+        if name not in params:
+            declared = ", ".join(params) or "none"
+            raise SpecError("--var", name, f"not a parameter of {source} (declared: {declared})")
+        params[name] = _parse_scalar(text)
+    doc = _substitute(copy.deepcopy(raw), params, "", source)
+    doc["parameters"] = params
+    overridden: set[str] = set()
+    for item in sets or []:
+        dotted, sep, text = item.partition("=")
+        if not sep or not dotted:
+            raise SpecError("--set", item, "expected dotted.path=value")
+        _set(doc, dotted, _parse_scalar(text))
+        overridden.add(dotted)
+    try:
+        exp = Experiment.model_validate(doc)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown field"
+        origin = "--set" if any(field.startswith(o) for o in overridden) else source
+        ref = _raw_at(raw, loc)
+        match = VAR.fullmatch(ref) if isinstance(ref, str) else None
+        if match and match.group(1) in {v.partition("=")[0] for v in vars_ or []}:
+            origin, field = "--var", match.group(1)
+        line = _line_for(lines, loc) if origin == source else None
+        raise SpecError(origin, field, message, line) from None
+    return Loaded(exp, source, exp.model_dump(mode="json"))
+
+
+def _raw_at(doc: Any, loc: tuple[Any, ...]) -> Any:
+    """The value at ``loc`` in the document as written, or None."""
+    for part in loc:
+        try:
+            doc = doc[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return doc
+
+
+def _line_for(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:
+    """The line of the deepest part of ``loc`` that the file spells out."""
+    for n in range(len(loc), 0, -1):
+        if loc[:n] in lines:
+            return lines[loc[:n]]
+    return None

@@ -1,0 +1,258 @@
+"""The experiment life cycle: provision, discover, inject, simulate, judge, roll back.
+
+Control-plane changes happen through the AWS adapter at their virtual times, and the stack
+is re-discovered after each one; the simulation is then built from those snapshots alone.
+Rollback always runs: after success, deviation, an error, Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import signal
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from chaoscli.aws.actions import rollback
+from chaoscli.aws.discover import discover
+from chaoscli.aws.plan import StackPlan
+from chaoscli.aws.provision import provision
+from chaoscli.aws.rollback import RollbackLog
+from chaoscli.aws.session import open_session
+from chaoscli.errors import ChaosError
+from chaoscli.experiment.faults import FAULTS
+from chaoscli.experiment.hypothesis import ProbeResult, check
+from chaoscli.experiment.loader import Loaded
+from chaoscli.experiment.spec import Experiment
+from chaoscli.sim.engine import Engine, RunResult
+from chaoscli.sim.metrics import WindowMetrics, window
+from chaoscli.sim.retry import ClientPolicy
+from chaoscli.sim.scenario import (
+    ControlAction,
+    EngineParams,
+    ModelParams,
+    Scenario,
+    Snapshot,
+    TrafficProfile,
+)
+from chaoscli.sim.world import Event
+from chaoscli.topology import HealthCheck, Topology
+
+Phase = Callable[[str], None]
+
+
+class Terminated(ChaosError):
+    """SIGTERM arrived; the run was rolled back."""
+
+    exit_code = 143
+
+
+@dataclass
+class Outcome:
+    """Everything a run produced, for the journal and the reports."""
+
+    loaded: Loaded
+    seed: int
+    status: str = "running"
+    topology_before: Topology | None = None
+    topology_after: Topology | None = None
+    events: list[Event] = field(default_factory=list)
+    result: RunResult | None = None
+    windows: dict[str, WindowMetrics] = field(default_factory=dict)
+    probes: list[ProbeResult] = field(default_factory=list)
+    rollback: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def deviated(self) -> bool:
+        """The hypothesis did not hold (some probe failed)."""
+        return any(not p.ok for p in self.probes)
+
+
+def plan_for(exp: Experiment) -> StackPlan:
+    """The stack to provision, from the experiment's topology."""
+    t = exp.topology
+    hc = t.health_check
+    return StackPlan(
+        stack=t.stack,
+        region=t.region,
+        azs=t.azs,
+        instances_per_az=t.instances_per_az,
+        instance_type=t.instance_type,
+        health_check=HealthCheck(
+            hc.interval_s, hc.timeout_s, hc.healthy_threshold, hc.unhealthy_threshold, hc.path
+        ),
+        cross_zone=t.load_balancer.cross_zone,
+        algorithm=t.load_balancer.algorithm,
+        deregistration_delay_s=t.load_balancer.deregistration_delay_s,
+        db_engine_version=t.database.engine_version,
+        db_multi_az=t.database.multi_az,
+        read_replicas=t.database.read_replicas,
+        db_instance_class=t.database.instance_class,
+    )
+
+
+def scenario_for(
+    exp: Experiment, snapshots: list[Snapshot], actions: list[ControlAction], seed: int
+) -> Scenario:
+    """The simulation's input: discovered snapshots plus the model's numbers."""
+    t, c = exp.topology, exp.clients
+    return Scenario(
+        snapshots=tuple(snapshots),
+        traffic=TrafficProfile.constant(exp.traffic.rps, exp.traffic.duration_s),
+        clients=ClientPolicy(
+            max_attempts=c.max_attempts,
+            backoff_base_s=c.backoff_base_s,
+            backoff_cap_s=c.backoff_cap_s,
+            jitter=c.backoff,
+            connect_timeout_s=c.connect_timeout_s,
+            request_timeout_s=c.request_timeout_s,
+            customer_timeout_s=c.customer_timeout_s,
+            dns_fallback=c.dns_fallback,
+        ),
+        model=ModelParams(
+            instance_capacity_rps=t.instance_capacity_rps,
+            service_time_s=t.service_time_ms / 1000,
+            boot_s=t.boot_s,
+            lb_connect_timeout_s=t.load_balancer.connect_timeout_s,
+            dns_ttl_s=t.load_balancer.dns_ttl_s,
+            dns_removal_s=t.load_balancer.dns_removal_s,
+            failover_s=(t.database.failover_s[0], t.database.failover_s[1]),
+        ),
+        engine=EngineParams(
+            samples_per_s=exp.engine.samples_per_s, tick_s=exp.engine.tick_s, seed=seed
+        ),
+        actions=tuple(actions),
+    )
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into an exception so that rollback runs."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Terminated("terminated by SIGTERM; rolled back")
+
+    try:
+        previous: Any = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def fault_windows(exp: Experiment) -> dict[str, tuple[float, float]]:
+    """The before, during and after windows in virtual seconds."""
+    end = exp.traffic.duration_s
+    if not exp.method:
+        return {"before": (0.0, end)}
+    start = min(s.at_s for s in exp.method)
+    stop = min(end, max(s.at_s + s.duration_s for s in exp.method))
+    out = {"before": (0.0, start), "during": (start, stop)}
+    if stop < end:
+        out["after"] = (stop, end)
+    return {k: v for k, v in out.items() if v[1] > v[0]}
+
+
+def run(
+    loaded: Loaded,
+    seed: int = 0,
+    endpoint_url: str | None = None,
+    rollback_path: Path | None = None,
+    phase: Phase = lambda _: None,
+) -> Outcome:
+    """Run one experiment end to end; the outcome says whether the hypothesis held."""
+    exp = loaded.experiment
+    out = Outcome(loaded=loaded, seed=seed)
+    log_path = rollback_path or Path(tempfile.mkstemp(prefix="chaoscli-", suffix=".rollback")[1])
+    with open_session(exp.topology.region, endpoint_url) as session, _sigterm_raises():
+        log = RollbackLog(log_path)
+        try:
+            phase("provisioning the stack")
+            provision(session, plan_for(exp))
+            phase("discovering the stack")
+            before = discover(session, exp.topology.stack)
+            out.topology_before = before
+            snapshots = [Snapshot(0.0, before)]
+            actions: list[ControlAction] = []
+            for t, kind, step in _schedule(exp):
+                if kind == "inject":
+                    phase(f"injecting {step.fault} at t={t:g} s")
+                    current = snapshots[-1].topology
+                    done = FAULTS[step.fault](session, log, current, step, t)
+                    out.events += [Event(t, "fault", m) for m in done.messages]
+                    actions += done.actions
+                else:
+                    phase(f"ending {step.fault} at t={t:g} s")
+                    out.events += [Event(t, "rollback", m) for m in rollback(session, log)]
+                snapshots.append(Snapshot(t, discover(session, exp.topology.stack)))
+            phase("simulating customer traffic")
+            engine = Engine(scenario_for(exp, snapshots, actions, seed))
+            result = engine.run()
+            out.result = result
+            out.events += result.world.events
+            out.windows = {
+                name: window(result, a, b) for name, (a, b) in fault_windows(exp).items()
+            }
+            out.probes = check(exp.hypothesis, out.windows)
+            out.status = "completed"
+        except KeyboardInterrupt:
+            out.status = "interrupted"
+            raise
+        except ChaosError as exc:
+            out.status = "aborted"
+            out.error = str(exc)
+            raise
+        finally:
+            phase("rolling back")
+            out.rollback = rollback(session, log)
+            if out.topology_before is not None:
+                out.topology_after = discover(session, exp.topology.stack)
+                out.restored = compare(out.topology_before, out.topology_after)
+            if out.status == "completed":
+                log_path.unlink(missing_ok=True)
+    out.events.sort(key=lambda e: e.t)
+    return out
+
+
+def _schedule(exp: Experiment) -> list[tuple[float, str, Any]]:
+    """Inject and end times of the method's faults, in time order."""
+    items: list[tuple[float, str, Any]] = []
+    for step in exp.method:
+        items.append((step.at_s, "inject", step))
+        end = step.at_s + step.duration_s
+        if end < exp.traffic.duration_s:
+            items.append((end, "end", step))
+    return sorted(items, key=lambda x: (x[0], x[1] != "end"))
+
+
+def compare(before: Topology, after: Topology) -> list[str]:
+    """Differences between two discoveries of the stack, one line each (empty: identical)."""
+    diffs = []
+    b_inst = {i.id: i for i in before.instances}
+    a_inst = {i.id: i for i in after.instances}
+    for iid in sorted(b_inst.keys() | a_inst.keys()):
+        x, y = b_inst.get(iid), a_inst.get(iid)
+        if x is None or y is None:
+            diffs.append(f"instance {iid} {'appeared' if x is None else 'is gone'}")
+        elif (x.state, x.target_state) != (y.state, y.target_state):
+            diffs.append(
+                f"instance {iid}: {x.state}/{x.target_state} -> {y.state}/{y.target_state}"
+            )
+    b_sub = {s.id: s for s in before.subnets}
+    for s in after.subnets:
+        prev = b_sub.get(s.id)
+        if prev is not None and (prev.nacl_id, prev.reachable) != (s.nacl_id, s.reachable):
+            diffs.append(f"subnet {s.id}: network ACL {prev.nacl_id} -> {s.nacl_id}")
+    if before.database != after.database:
+        diffs.append("database placement changed")
+    if before.load_balancer != after.load_balancer:
+        diffs.append("load balancer settings changed")
+    return diffs

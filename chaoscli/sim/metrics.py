@@ -1,0 +1,98 @@
+"""Measures over a window of a run, with the words of GUIDE.md §5 and a 95% interval."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from chaoscli.sim.engine import RunResult
+
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class WindowMetrics:
+    """What customers saw between ``start_s`` and ``end_s``."""
+
+    start_s: float
+    end_s: float
+    requests: float
+    visible_errors: float
+    availability: float
+    availability_ci: tuple[float, float]
+    worst_second_success_ratio: float
+    worst_second_at_s: float
+    p99_latency_ms: float
+    p99_latency_ci_ms: tuple[float, float]
+    retried_hidden: float
+    retry_amplification: float
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain JSON-ready values."""
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+def window(result: RunResult, start_s: float, end_s: float) -> WindowMetrics:
+    """Availability, worst second and p99 latency for customers who arrived in the window."""
+    s = result.samples_per_s
+    a = max(0, math.floor(start_s))
+    b = min(result.seconds, max(a + 1, math.ceil(end_s)))
+    rate = result.rate[a:b]
+    ok = result.ok[a * s : b * s].reshape(b - a, s)
+    lat = result.latency_s[a * s : b * s].reshape(b - a, s)
+    retried = result.retried[a * s : b * s].reshape(b - a, s)
+    p_ok = ok.mean(axis=1)
+    total = float(rate.sum())
+    visible = float((rate * (1 - p_ok)).sum())
+    avail = 1 - visible / total if total else 1.0
+    var = float((rate**2 * p_ok * (1 - p_ok) / s).sum()) / total**2 if total else 0.0
+    half = Z95 * math.sqrt(var)
+    worst_i = int(np.argmin(p_ok))
+    p99, p99_ci = _weighted_p99(lat, ok, rate / s)
+    hidden = float((rate * (retried & ok).mean(axis=1)).sum())
+    sent = float(result.attempts[a:b].sum())
+    return WindowMetrics(
+        start_s=float(a),
+        end_s=float(b),
+        requests=total,
+        visible_errors=visible,
+        availability=avail,
+        availability_ci=(max(0.0, avail - half), min(1.0, avail + half)),
+        worst_second_success_ratio=float(p_ok[worst_i]),
+        worst_second_at_s=float(a + worst_i),
+        p99_latency_ms=p99 * 1000,
+        p99_latency_ci_ms=(p99_ci[0] * 1000, p99_ci[1] * 1000),
+        retried_hidden=hidden,
+        retry_amplification=sent / total if total else 1.0,
+    )
+
+
+def _weighted_p99(
+    lat: np.ndarray, ok: np.ndarray, weight_per_sec: np.ndarray
+) -> tuple[float, tuple[float, float]]:
+    """Weighted 99th percentile of successful latencies, with an order-statistic interval."""
+    w = np.broadcast_to(weight_per_sec[:, None], lat.shape)[ok]
+    x = lat[ok]
+    if x.size == 0:
+        return math.nan, (math.nan, math.nan)
+    order = np.argsort(x, kind="stable")
+    x, w = x[order], w[order]
+    cw = np.cumsum(w) / w.sum()
+    n = x.size
+    half = Z95 * math.sqrt(n * 0.99 * 0.01) / n
+    pick = lambda q: float(x[min(n - 1, int(np.searchsorted(cw, q)))])  # noqa: E731
+    return pick(0.99), (pick(max(0.0, 0.99 - half)), pick(min(1.0, 0.99 + half)))
+
+
+def per_second_p99(result: RunResult) -> np.ndarray:
+    """p99 latency of successful requests in each second (NaN where none succeeded)."""
+    s = result.samples_per_s
+    lat = np.where(result.ok, result.latency_s, np.nan).reshape(result.seconds, s)
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanpercentile(lat, 99, axis=1)

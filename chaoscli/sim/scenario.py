@@ -1,0 +1,91 @@
+"""What a simulation is given: control-plane snapshots in virtual time and the model's numbers.
+
+The experiment layer fills these from discovery; the simulation never reads an experiment file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from chaoscli.sim.retry import ClientPolicy
+from chaoscli.topology import Topology
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The stack as discovery saw it at virtual time ``t`` (seconds)."""
+
+    t: float
+    topology: Topology
+
+
+@dataclass(frozen=True)
+class ControlAction:
+    """A control-plane call whose effect moto does not show (e.g. a forced DB failover)."""
+
+    t: float
+    kind: str
+    target: str = ""
+
+
+@dataclass(frozen=True)
+class TrafficProfile:
+    """Customer request rate over time: piecewise linear through (t, requests/s) points."""
+
+    points: tuple[tuple[float, float], ...]
+    duration_s: float
+
+    @classmethod
+    def constant(cls, rps: float, duration_s: float) -> TrafficProfile:
+        """A flat rate for the whole run."""
+        return cls(((0.0, rps), (duration_s, rps)), duration_s)
+
+    def rate_per_second(self) -> np.ndarray:
+        """Mean rate in each whole second of the run."""
+        ts, rs = zip(*self.points, strict=True)
+        mids = np.arange(int(np.ceil(self.duration_s))) + 0.5
+        return np.interp(mids, ts, rs)
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """The numbers the model assumes where AWS does something moto does not (GUIDE.md §4)."""
+
+    instance_capacity_rps: float = 5000.0
+    service_time_s: float = 0.02
+    network_s: float = 0.005
+    boot_s: float = 60.0
+    lb_connect_timeout_s: float = 10.0
+    control_plane_delay_s: float = 1.0
+    dns_ttl_s: float = 60.0
+    dns_removal_s: float = 60.0
+    failover_s: tuple[float, float] = (60.0, 120.0)
+
+    @property
+    def workers_per_instance(self) -> int:
+        """Worker slots per instance so that workers / service time = capacity."""
+        return max(1, round(self.instance_capacity_rps * self.service_time_s))
+
+
+@dataclass(frozen=True)
+class EngineParams:
+    """Sampling resolution; none of these depends on the request rate."""
+
+    samples_per_s: int = 2000
+    tick_s: float = 0.1
+    seed: int = 0
+    load_iterations: int = 3
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything one simulation run needs."""
+
+    snapshots: tuple[Snapshot, ...]
+    traffic: TrafficProfile
+    clients: ClientPolicy = field(default_factory=ClientPolicy)
+    model: ModelParams = field(default_factory=ModelParams)
+    engine: EngineParams = field(default_factory=EngineParams)
+    actions: tuple[ControlAction, ...] = ()
