@@ -106,7 +106,7 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except ChaosError as exc:
-        err.print(f"chaoscli: {exc}", highlight=False, markup=False)
+        err.print(f"chaoscli: {exc}", highlight=False, markup=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("chaoscli: interrupted; the stack was rolled back", highlight=False)

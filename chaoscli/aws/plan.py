@@ -42,8 +42,10 @@ class StackPlan:
             self._bad("azs", f"must be between 1 and {MAX_AZS}")
         if not 0 <= self.instances_per_az <= 1000:
             self._bad("instances_per_az", "must be between 0 and 1000")
-        if self.read_replicas < 0 or (self.read_replicas and self.azs < 2):
-            self._bad("read_replicas", "must be >= 0, and replicas need at least 2 zones")
+        if self.read_replicas < 0:
+            self._bad("read_replicas", "must be >= 0")
+        if self.db_multi_az and self.azs < 2:
+            self._bad("db_multi_az", "a Multi-AZ standby needs at least 2 zones")
         if self.algorithm not in _ALGORITHMS:
             self._bad("algorithm", f"must be one of {', '.join(_ALGORITHMS)}")
         if not 0 <= self.deregistration_delay_s <= 3600:

@@ -56,8 +56,13 @@ def az_outage(
         )
     db = topo.database
     if db is not None and db.primary.az == az:
-        done.messages.append(actions.reboot_with_failover(session, log, db.primary.id))
-        done.actions.append(ControlAction(t, "db_failover", db.primary.id))
+        if db.multi_az:
+            done.messages.append(actions.reboot_with_failover(session, log, db.primary.id))
+            done.actions.append(ControlAction(t, "db_failover", db.primary.id))
+        else:
+            done.messages.append(
+                f"database {db.primary.id} is single-AZ in {az}: no standby to fail over to"
+            )
     return done
 
 

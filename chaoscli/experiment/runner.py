@@ -18,11 +18,12 @@ from typing import Any
 
 from chaoscli.aws.actions import rollback
 from chaoscli.aws.discover import discover
+from chaoscli.aws.network import pick_azs
 from chaoscli.aws.plan import StackPlan
 from chaoscli.aws.provision import provision
 from chaoscli.aws.rollback import RollbackLog
 from chaoscli.aws.session import open_session
-from chaoscli.errors import ChaosError
+from chaoscli.errors import ChaosError, SpecError
 from chaoscli.experiment.faults import FAULTS
 from chaoscli.experiment.hypothesis import ProbeResult, check
 from chaoscli.experiment.loader import Loaded
@@ -90,7 +91,8 @@ def plan_for(exp: Experiment) -> StackPlan:
         algorithm=t.load_balancer.algorithm,
         deregistration_delay_s=t.load_balancer.deregistration_delay_s,
         db_engine_version=t.database.engine_version,
-        db_multi_az=t.database.multi_az,
+        # a standby needs another zone: a single-zone stack runs its database single-AZ
+        db_multi_az=t.database.multi_az and t.azs > 1,
         read_replicas=t.database.read_replicas,
         db_instance_class=t.database.instance_class,
     )
@@ -118,6 +120,7 @@ def scenario_for(
             instance_capacity_rps=t.instance_capacity_rps,
             service_time_s=t.service_time_ms / 1000,
             boot_s=t.boot_s,
+            queue_limit_s=t.queue_limit_s,
             lb_connect_timeout_s=t.load_balancer.connect_timeout_s,
             dns_ttl_s=t.load_balancer.dns_ttl_s,
             dns_removal_s=t.load_balancer.dns_removal_s,
@@ -173,6 +176,7 @@ def run(
     out = Outcome(loaded=loaded, seed=seed)
     log_path = rollback_path or Path(tempfile.mkstemp(prefix="chaoscli-", suffix=".rollback")[1])
     with open_session(exp.topology.region, endpoint_url) as session, _sigterm_raises():
+        _check_zones(pick_azs(session, exp.topology.azs), loaded)
         log = RollbackLog(log_path)
         try:
             phase("provisioning the stack")
@@ -220,6 +224,15 @@ def run(
                 log_path.unlink(missing_ok=True)
     out.events.sort(key=lambda e: e.t)
     return out
+
+
+def _check_zones(zones: list[str], loaded: Loaded) -> None:
+    """Reject a step naming a zone the stack will not have, before anything is created."""
+    for n, step in enumerate(loaded.experiment.method):
+        if step.az is not None and step.az not in zones:
+            raise SpecError(
+                loaded.source, f"method.{n}.az", f"{step.az} is not one of {', '.join(zones)}"
+            )
 
 
 def _schedule(exp: Experiment) -> list[tuple[float, str, Any]]:

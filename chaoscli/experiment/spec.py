@@ -75,6 +75,7 @@ class TopologySpec(Strict):
     instance_capacity_rps: Annotated[float, Field(gt=0)] = 5000
     service_time_ms: Annotated[float, Field(gt=0, le=60000)] = 20
     boot_s: Annotated[float, Field(ge=0, le=3600)] = 60
+    queue_limit_s: Annotated[float, Field(gt=0, le=600)] = 1.0
     load_balancer: LoadBalancerSpec = LoadBalancerSpec()
     health_check: HealthCheckSpec = HealthCheckSpec()
     database: DatabaseSpec = DatabaseSpec()

@@ -3,9 +3,9 @@
 Cost does not grow with the request rate. Each virtual second gets ``samples_per_s``
 customers (stratified in time and in the DNS answer they pick); each one is traced through
 DNS, the load-balancer node, the target and every retry, and stands for rate / samples_per_s
-real requests. Load on the instances is the rate times the expected routing shares (not the
-sampled ones, so it carries no sampling noise); retries add their load, and the queue state
-that load produces is found by a few damped fixed-point passes over the whole run.
+real requests. Seconds are processed in order: the load on each zone in a second is the
+weight of every attempt that falls in it (first tries and retries scheduled earlier) times
+the expected routing shares, so overload and retry storms feed back causally.
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chaoscli.sim.queueing import backlog, erlang_c
+from chaoscli.sim.queueing import erlang_c
 from chaoscli.sim.scenario import Scenario
 from chaoscli.sim.world import K_BLACKHOLE, K_HUNG, K_NO_TARGET, K_REFUSED, World, build_world
 
 # Why an attempt failed
 F_NONE, F_CONNECT, F_REFUSED, F_BLACKHOLE, F_HUNG, F_NO_TARGET, F_OVERLOAD, F_SLOW = range(8)
+CAUSES = ("none", "connect timeout", "refused (502)", "blackhole (504)", "hung (timeout)",
+          "no target (503)", "overload", "too slow")
+RHO_GRID = np.linspace(0.0, 0.9999, 4001)
 
 
 @dataclass
@@ -35,8 +38,8 @@ class RunResult:
     attempts: np.ndarray  # (seconds,) attempts sent (retry amplification)
     served: np.ndarray  # (zones, seconds) successful requests per target zone
     load: np.ndarray  # (zones, seconds) requests/s reaching up targets
-    utilisation: np.ndarray  # (zones, seconds)
-    causes: np.ndarray  # (samples,) last failure cause of visible errors
+    utilisation: np.ndarray  # (zones, seconds) offered load / capacity per instance
+    causes: np.ndarray  # (samples,) failure cause of visible errors
 
     @property
     def seconds(self) -> int:
@@ -56,161 +59,172 @@ class Engine:
         self.world = build_world(scenario)
 
     def run(self) -> RunResult:
-        """Simulate the whole run and return its outcomes."""
-        sc, w = self.sc, self.world
+        """Simulate the whole run, second by second."""
+        sc, w, c, m = self.sc, self.world, self.sc.clients, self.sc.model
         rate = sc.traffic.rate_per_second()
         secs, s = len(rate), sc.engine.samples_per_s
         rng = np.random.default_rng([sc.engine.seed, 2])
         grid = np.tile(np.arange(s, dtype=float), (secs, 1))
         t0 = np.arange(secs)[:, None] + (rng.permuted(grid, axis=1) + rng.random(grid.shape)) / s
-        u_node = (rng.permuted(grid, axis=1) + rng.random(grid.shape)) / s
         self.t0 = t0.ravel()
-        self.u_node = u_node.ravel()
-        self.age = rng.random(self.t0.size) * sc.model.dns_ttl_s
+        self.u_node = ((rng.permuted(grid, axis=1) + rng.random(grid.shape)) / s).ravel()
+        self.age = rng.random(self.t0.size) * m.dns_ttl_s
         self.weight = np.repeat(rate / s, s)
-        nz = len(w.azs)
-        load = np.zeros((nz, secs))
-        out = None
-        for it in range(max(1, sc.engine.load_iterations)):
-            queue = self._queue_state(load)
-            out = self._trace(queue)
-            new_load = out[-1]
-            if it and np.allclose(new_load, load, rtol=0.01, atol=1.0):
-                load = new_load
-                break
-            load = new_load if it == 0 else 0.5 * (load + new_load)
-        assert out is not None
-        ok, lat, retried, attempts, served, causes, _ = out
-        queue = self._queue_state(load)
+        n, nz = self.t0.size, len(w.azs)
+        self.t_next = self.t0.copy()
+        self.k_next = np.ones(n, dtype=np.int64)
+        self.shift = np.zeros(n, dtype=np.int64)
+        self.prev_delay = np.zeros(n)
+        self.ok = np.zeros(n, dtype=bool)
+        self.retried = np.zeros(n, dtype=bool)
+        self.lat = np.zeros(n)
+        self.causes = np.zeros(n, dtype=np.int8)
+        self.attempts = np.zeros(secs)
+        self.served = np.zeros((nz, secs))
+        self.load = np.zeros((nz, secs))
+        self.util = np.zeros((nz, secs))
+        self.held = np.zeros(nz)  # backlog per instance, in requests
+        self.pw_table = erlang_c(m.workers_per_instance, RHO_GRID * m.workers_per_instance)
+        self.members = _mask_members(nz)
+        per_tick = round(1 / w.tick_s)
+        self.serving = w.serving[: secs * per_tick].reshape(secs, per_tick, nz).mean(axis=1)
+        pending: list[list[np.ndarray]] = [[] for _ in range(secs)]
+        for sec in range(secs):
+            pending[sec].append(np.arange(sec * s, (sec + 1) * s))
+        self.rng = np.random.default_rng([sc.engine.seed, 3])
+        intra = np.zeros(nz)
+        for sec in range(secs):
+            idx = np.concatenate(pending[sec])
+            pending[sec] = []
+            expected = self._expected_load(idx, sec) + intra
+            queue = self._queue_step(sec, expected)
+            actual = expected - intra
+            while idx.size:
+                later = self._attempt(idx, sec, queue)
+                if later.size == 0:
+                    break
+                when = np.minimum(self.t_next[later], secs - 1e-9).astype(np.int64)
+                now = later[when == sec]
+                for target in np.unique(when[when > sec]):
+                    pending[int(target)].append(later[when == target])
+                if now.size:
+                    actual += self._expected_load(now, sec)
+                idx = now
+            # retries within the second were estimated; charge the difference to the backlog
+            intra = np.maximum(actual - (expected - intra), 0.0)
+            n_up = self.serving[sec]
+            self.held = np.maximum(
+                self.held + np.where(n_up > 0, (actual - expected) / np.maximum(n_up, 1e-9), 0), 0
+            )
+            self.load[:, sec] = actual
+        self.causes[self.ok] = F_NONE
+        del c
         return RunResult(
             world=w,
             samples_per_s=s,
             rate=rate,
-            ok=ok,
-            latency_s=lat,
-            retried=retried,
-            attempts=attempts,
-            served=served,
-            load=load,
-            utilisation=queue["util"],
-            causes=causes,
+            ok=self.ok,
+            latency_s=self.lat,
+            retried=self.retried,
+            attempts=self.attempts,
+            served=self.served,
+            load=self.load,
+            utilisation=self.util,
+            causes=self.causes,
         )
 
     # ------------------------------------------------------------------------------------
-    def _queue_state(self, load: np.ndarray) -> dict[str, np.ndarray]:
-        """Per zone and second: backlog wait, dropped share, P(wait) and spare service rate."""
-        w, m, c = self.world, self.sc.model, self.sc.clients
-        secs = load.shape[1]
-        per_tick = round(1 / w.tick_s)
-        serving = w.serving[: secs * per_tick].reshape(secs, per_tick, -1).mean(axis=1).T
-        workers = m.workers_per_instance
+    def _expected_load(self, idx: np.ndarray, sec: int) -> np.ndarray:
+        """Requests/s these attempts put on up targets of each zone (expected, no sampling)."""
+        w = self.world
+        tau = self.t_next[idx]
+        tick = np.clip((tau / w.tick_s).astype(np.int64), 0, w.ticks - 1)
+        zone = self._pick_node(idx, tau)
+        node_ok = w.node_up[tick, zone]
+        probs = w.route[tick, zone, : len(w.azs)]
+        return (self.weight[idx, None] * probs * node_ok[:, None]).sum(axis=0)
+
+    def _queue_step(self, sec: int, load: np.ndarray) -> dict[str, np.ndarray]:
+        """Advance each zone's backlog by one second: wait, shed share and P(wait)."""
+        m = self.sc.model
+        cap = m.instance_capacity_rps
+        n = self.serving[sec]
+        lam = np.where(n > 0, load / np.maximum(n, 1e-9), 0.0)  # per instance
+        held = self.held + lam - cap
+        limit = cap * m.queue_limit_s
+        drop = np.where(lam > 0, np.clip((held - limit) / np.maximum(lam, 1e-9), 0, 1), 0.0)
+        self.held = np.clip(held, 0.0, limit)
+        wait = np.where(n > 0, self.held / cap, 0.0)
+        rho = lam / cap
+        steady = (rho < 1) & (self.held == 0)
+        pw = np.where(steady, np.interp(rho, RHO_GRID, self.pw_table), 0.0)
         mu = 1.0 / m.service_time_s
-        out = {k: np.zeros_like(load) for k in ("wait", "drop", "pw", "spare", "util")}
-        for z in range(load.shape[0]):
-            n = np.maximum(serving[z], 1e-9)
-            lam = load[z] / n  # per instance
-            cap = np.where(serving[z] > 0, m.instance_capacity_rps, 0.0)
-            wait, drop = backlog(lam, cap, c.request_timeout_s)
-            out["wait"][z], out["drop"][z] = wait, drop
-            out["pw"][z] = erlang_c(workers, lam / mu)
-            out["spare"][z] = np.maximum(workers * mu - lam, 1e-9)
-            out["util"][z] = np.where(cap > 0, lam / np.maximum(cap, 1e-9), 0.0)
-        return out
+        spare = np.maximum(m.workers_per_instance * mu - lam, 1e-9)
+        self.util[:, sec] = rho
+        return {"wait": wait, "drop": drop, "pw": pw, "spare": spare}
 
-    def _trace(self, q: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
-        """Follow every sampled customer through all its attempts."""
-        sc, w, c, m = self.sc, self.world, self.sc.clients, self.sc.model
-        t0, weight = self.t0, self.weight
-        n, nz, secs = t0.size, len(w.azs), len(self.sc.traffic.rate_per_second())
-        t = t0.copy()
-        shift = np.zeros(n, dtype=np.int64)
-        prev_delay = np.zeros(n)
-        done = np.zeros(n, dtype=bool)
-        ok = np.zeros(n, dtype=bool)
-        retried = np.zeros(n, dtype=bool)
-        lat = np.zeros(n)
-        causes = np.zeros(n, dtype=np.int8)
-        attempts = np.zeros(secs)
-        served = np.zeros((nz, secs))
-        load = np.zeros((nz, secs))
-        members = _mask_members(nz)
-        for k in range(1, c.max_attempts + 1):
-            rng = np.random.default_rng([sc.engine.seed, 3, k])
-            u = rng.random((6, n))
-            idx = np.nonzero(~done)[0]
-            if idx.size == 0:
-                break
-            tau = t[idx]
-            tick = np.clip((tau / w.tick_s).astype(np.int64), 0, w.ticks - 1)
-            sec = np.clip(tau.astype(np.int64), 0, secs - 1)
-            attempts += np.bincount(sec, weights=weight[idx], minlength=secs)
-            zone = self._pick_node(idx, tau, shift, members)
-            node_ok = w.node_up[tick, zone]
-            probs = w.route[tick, zone]  # (m, nz + 4)
-            cum = np.cumsum(probs, axis=1)
-            klass = (u[0, idx, None] >= cum).sum(axis=1)
-            klass = np.where(node_ok, np.minimum(klass, probs.shape[1] - 1), -1)
-            # expected load on up targets, without sampling noise
-            for z in range(nz):
-                load[z] += np.bincount(
-                    sec, weights=weight[idx] * probs[:, z] * node_ok, minlength=secs
-                )
-            a_lat = np.full(idx.size, m.network_s)
-            a_ok = np.zeros(idx.size, dtype=bool)
-            cause = np.full(idx.size, F_NONE, dtype=np.int8)
-            cause[~node_ok] = F_CONNECT
-            a_lat[~node_ok] = c.connect_timeout_s
-            up = (klass >= 0) & (klass < nz)
-            zu = np.where(up, klass, 0)
-            su = sec
-            dropped = up & (u[1, idx] < q["drop"][zu, su])
-            waits = q["wait"][zu, su] + np.where(
-                u[2, idx] < q["pw"][zu, su], -np.log1p(-u[3, idx]) / q["spare"][zu, su], 0.0
-            )
-            service = -np.log1p(-u[4, idx]) * m.service_time_s
-            served_lat = m.network_s + waits + service
-            too_slow = up & ~dropped & (served_lat > c.request_timeout_s)
-            good = up & ~dropped & ~too_slow
-            a_ok[good] = True
-            a_lat[good] = served_lat[good]
-            a_lat[dropped | too_slow] = c.request_timeout_s
-            cause[dropped | too_slow] = F_OVERLOAD
-            bad = klass - nz
-            cause[bad == K_REFUSED] = F_REFUSED
-            cause[bad == K_NO_TARGET] = F_NO_TARGET
-            cause[bad == K_BLACKHOLE] = F_BLACKHOLE
-            a_lat[bad == K_BLACKHOLE] = min(m.lb_connect_timeout_s, c.request_timeout_s)
-            cause[bad == K_HUNG] = F_HUNG
-            a_lat[bad == K_HUNG] = c.request_timeout_s
-            finish = tau + a_lat
-            elapsed = finish - t0[idx]
-            in_time = elapsed <= c.customer_timeout_s
-            win = a_ok & in_time
-            fin_sec = np.clip(finish.astype(np.int64), 0, secs - 1)
-            for z in range(nz):
-                sel = win & (zu == z)
-                served[z] += np.bincount(fin_sec[sel], weights=weight[idx][sel], minlength=secs)
-            ok[idx[win]] = True
-            lat[idx] = np.minimum(elapsed, c.customer_timeout_s)
-            failed = ~a_ok | ~in_time
-            causes[idx[failed]] = np.where(a_ok[failed], F_SLOW, cause[failed])
-            retry_ok = failed & in_time & (k < c.max_attempts) & c.may_retry(k)
-            delay = c.delays(k, prev_delay[idx], u[5, idx])
-            nxt = finish + delay
-            retry_ok &= (nxt - t0[idx]) < c.customer_timeout_s
-            if c.dns_fallback:
-                shift[idx[~node_ok]] += 1
-            done[idx[~retry_ok]] = True
-            r = idx[retry_ok]
-            t[r] = nxt[retry_ok]
-            prev_delay[r] = delay[retry_ok]
-            retried[r] = True
-        causes[ok] = F_NONE
-        return ok, lat, retried, attempts, served, causes, load
+    def _attempt(self, idx: np.ndarray, sec: int, q: dict[str, np.ndarray]) -> np.ndarray:
+        """One attempt for each client in ``idx``; returns those who will retry."""
+        w, c, m = self.world, self.sc.clients, self.sc.model
+        nz = len(w.azs)
+        u = self.rng.random((6, idx.size))
+        tau = self.t_next[idx]
+        k = self.k_next[idx]
+        tick = np.clip((tau / w.tick_s).astype(np.int64), 0, w.ticks - 1)
+        self.attempts[sec] += self.weight[idx].sum()
+        zone = self._pick_node(idx, tau)
+        node_ok = w.node_up[tick, zone]
+        probs = w.route[tick, zone]
+        klass = (u[0, :, None] >= np.cumsum(probs, axis=1)).sum(axis=1)
+        klass = np.where(node_ok, np.minimum(klass, probs.shape[1] - 1), -1)
+        lat = np.full(idx.size, m.network_s)
+        cause = np.full(idx.size, F_NONE, dtype=np.int8)
+        cause[~node_ok] = F_CONNECT
+        lat[~node_ok] = c.connect_timeout_s
+        up = (klass >= 0) & (klass < nz)
+        zu = np.where(up, klass, 0)
+        shed = up & (u[1] < q["drop"][zu])
+        waits = q["wait"][zu] + np.where(u[2] < q["pw"][zu], -np.log1p(-u[3]) / q["spare"][zu], 0)
+        served_lat = m.network_s + waits - np.log1p(-u[4]) * m.service_time_s
+        too_slow = up & ~shed & (served_lat > c.request_timeout_s)
+        good = up & ~shed & ~too_slow
+        lat[good] = served_lat[good]
+        lat[too_slow] = c.request_timeout_s
+        cause[shed | too_slow] = F_OVERLOAD
+        bad = klass - nz
+        cause[bad == K_REFUSED] = F_REFUSED
+        cause[bad == K_NO_TARGET] = F_NO_TARGET
+        cause[bad == K_BLACKHOLE] = F_BLACKHOLE
+        lat[bad == K_BLACKHOLE] = min(m.lb_connect_timeout_s, c.request_timeout_s)
+        cause[bad == K_HUNG] = F_HUNG
+        lat[bad == K_HUNG] = c.request_timeout_s
+        finish = tau + lat
+        elapsed = finish - self.t0[idx]
+        in_time = elapsed <= c.customer_timeout_s
+        win = good & in_time
+        fin_sec = np.minimum(finish.astype(np.int64), self.served.shape[1] - 1)
+        np.add.at(self.served, (zu[win], fin_sec[win]), self.weight[idx][win])
+        self.ok[idx[win]] = True
+        self.lat[idx] = np.minimum(elapsed, c.customer_timeout_s)
+        failed = ~win
+        self.causes[idx[failed]] = np.where(good[failed], F_SLOW, cause[failed])
+        delay = np.zeros(idx.size)
+        retry = failed & in_time & (k < c.max_attempts)
+        for attempt in np.unique(k[retry]):
+            sel = retry & (k == attempt)
+            delay[sel] = c.delays(int(attempt), self.prev_delay[idx][sel], u[5][sel])
+        nxt = finish + delay
+        retry &= (nxt - self.t0[idx]) < c.customer_timeout_s
+        if c.dns_fallback:
+            self.shift[idx[~node_ok]] += 1
+        r = idx[retry]
+        self.t_next[r] = nxt[retry]
+        self.k_next[r] += 1
+        self.prev_delay[r] = delay[retry]
+        self.retried[r] = True
+        return r
 
-    def _pick_node(
-        self, idx: np.ndarray, tau: np.ndarray, shift: np.ndarray, members: list[np.ndarray]
-    ) -> np.ndarray:
+    def _pick_node(self, idx: np.ndarray, tau: np.ndarray) -> np.ndarray:
         """Which zone's load-balancer node each client connects to, from its cached answer."""
         w, ttl = self.world, self.sc.model.dns_ttl_s
         resolved = self.t0[idx] - self.age[idx]
@@ -220,10 +234,10 @@ class Engine:
         zone = np.zeros(idx.size, dtype=np.int64)
         for value in np.unique(mask):
             sel = mask == value
-            mem = members[int(value)]
+            mem = self.members[int(value)]
             if mem.size == 0:
-                mem = members[-1]
-            pos = np.floor(self.u_node[idx][sel] * mem.size).astype(np.int64) + shift[idx][sel]
+                mem = self.members[-1]
+            pos = np.floor(self.u_node[idx][sel] * mem.size).astype(np.int64) + self.shift[idx][sel]
             zone[sel] = mem[pos % mem.size]
         return zone
 

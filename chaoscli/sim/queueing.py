@@ -3,8 +3,8 @@
 Why M/M/c: an instance serves requests with a fixed pool of workers (capacity = workers /
 service time); arrivals from many independent customers are close to Poisson, and Erlang C
 is the textbook waiting-time model AWS's own capacity guidance leans on. Above capacity no
-steady state exists, so the excess accumulates as a backlog that drains at capacity; requests
-that would wait longer than the client's timeout are the ones that time out.
+steady state exists, so the excess accumulates as a backlog that drains at capacity, up to
+the server's queue limit; what arrives beyond it is shed at once (503).
 """
 
 from __future__ import annotations

@@ -57,6 +57,7 @@ class ModelParams:
     service_time_s: float = 0.02
     network_s: float = 0.005
     boot_s: float = 60.0
+    queue_limit_s: float = 1.0
     lb_connect_timeout_s: float = 10.0
     control_plane_delay_s: float = 1.0
     dns_ttl_s: float = 60.0
