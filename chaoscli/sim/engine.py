@@ -10,6 +10,7 @@ the expected routing shares, so overload and retry storms feed back causally.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,8 +21,16 @@ from chaoscli.sim.world import K_BLACKHOLE, K_HUNG, K_NO_TARGET, K_REFUSED, Worl
 
 # Why an attempt failed
 F_NONE, F_CONNECT, F_REFUSED, F_BLACKHOLE, F_HUNG, F_NO_TARGET, F_OVERLOAD, F_SLOW = range(8)
-CAUSES = ("none", "connect timeout", "refused (502)", "blackhole (504)", "hung (timeout)",
-          "no target (503)", "overload", "too slow")
+CAUSES = (
+    "none",
+    "connect timeout",
+    "refused (502)",
+    "blackhole (504)",
+    "hung (timeout)",
+    "no target (503)",
+    "overload",
+    "too slow",
+)
 RHO_GRID = np.linspace(0.0, 0.9999, 4001)
 
 
@@ -51,6 +60,18 @@ class RunResult:
         return values.reshape(self.seconds, self.samples_per_s).mean(axis=1)
 
 
+@dataclass(frozen=True)
+class SecondStats:
+    """One virtual second as it ends, for a live view (attempts, not final outcomes)."""
+
+    t: int
+    offered: float
+    attempts: float
+    served: dict[str, float]
+    utilisation: dict[str, float]
+    db_writable: bool
+
+
 class Engine:
     """Runs a scenario; deterministic for a given seed."""
 
@@ -58,8 +79,12 @@ class Engine:
         self.sc = scenario
         self.world = build_world(scenario)
 
-    def run(self) -> RunResult:
-        """Simulate the whole run, second by second."""
+    def run(self, on_second: Callable[[SecondStats], None] | None = None) -> RunResult:
+        """Simulate the whole run, second by second; ``on_second`` sees each one as it ends.
+
+        Attempts of a customer can end in later seconds, so the figures passed on are the
+        attempts made in that second, not the customers' final outcomes.
+        """
         sc, w, c, m = self.sc, self.world, self.sc.clients, self.sc.model
         rate = sc.traffic.rate_per_second()
         secs, s = len(rate), sc.engine.samples_per_s
@@ -117,6 +142,8 @@ class Engine:
                 self.held + np.where(n_up > 0, (actual - expected) / np.maximum(n_up, 1e-9), 0), 0
             )
             self.load[:, sec] = actual
+            if on_second is not None:
+                on_second(self._second_stats(sec))
         self.causes[self.ok] = F_NONE
         del c
         return RunResult(
@@ -131,6 +158,21 @@ class Engine:
             load=self.load,
             utilisation=self.util,
             causes=self.causes,
+        )
+
+    def _second_stats(self, sec: int) -> SecondStats:
+        """What happened in one second, for a live view."""
+        w = self.world
+        tick = min(w.ticks - 1, int(sec / w.tick_s))
+        return SecondStats(
+            t=sec,
+            offered=float(
+                self.weight[sec * self.sc.engine.samples_per_s] * self.sc.engine.samples_per_s
+            ),
+            attempts=float(self.attempts[sec]),
+            served={az: float(self.served[z, sec]) for z, az in enumerate(w.azs)},
+            utilisation={az: float(self.util[z, sec]) for z, az in enumerate(w.azs)},
+            db_writable=bool(w.db_writable[tick]),
         )
 
     # ------------------------------------------------------------------------------------

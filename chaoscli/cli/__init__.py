@@ -1,0 +1,7 @@
+"""The command line: the only package that imports typer; errors become exit codes in
+``app.main`` alone."""
+
+from chaoscli.cli import experiments  # noqa: F401  (registers the commands)
+from chaoscli.cli.app import main
+
+__all__ = ["main"]
