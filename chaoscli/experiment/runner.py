@@ -28,7 +28,7 @@ from chaoscli.experiment.faults import FAULTS
 from chaoscli.experiment.hypothesis import ProbeResult, check
 from chaoscli.experiment.loader import Loaded
 from chaoscli.experiment.spec import Experiment
-from chaoscli.sim.engine import Engine, RunResult
+from chaoscli.sim.engine import Engine, RunResult, SecondStats
 from chaoscli.sim.metrics import WindowMetrics, window
 from chaoscli.sim.retry import ClientPolicy
 from chaoscli.sim.scenario import (
@@ -170,6 +170,7 @@ def run(
     endpoint_url: str | None = None,
     rollback_path: Path | None = None,
     phase: Phase = lambda _: None,
+    on_second: Callable[[SecondStats], None] | None = None,
 ) -> Outcome:
     """Run one experiment end to end; the outcome says whether the hypothesis held."""
     exp = loaded.experiment
@@ -199,7 +200,7 @@ def run(
                 snapshots.append(Snapshot(t, discover(session, exp.topology.stack)))
             phase("simulating customer traffic")
             engine = Engine(scenario_for(exp, snapshots, actions, seed))
-            result = engine.run()
+            result = engine.run(on_second)
             out.result = result
             out.events += result.world.events
             out.windows = {
