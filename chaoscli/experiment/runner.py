@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any
 
 from chaoscli.aws.actions import rollback
+from chaoscli.aws.determinism import seed_moto
 from chaoscli.aws.discover import discover
 from chaoscli.aws.network import pick_azs
 from chaoscli.aws.plan import StackPlan
@@ -177,6 +178,7 @@ def run(
     out = Outcome(loaded=loaded, seed=seed)
     log_path = rollback_path or Path(tempfile.mkstemp(prefix="chaoscli-", suffix=".rollback")[1])
     with open_session(exp.topology.region, endpoint_url) as session, _sigterm_raises():
+        seed_moto(session, seed)
         _check_zones(pick_azs(session, exp.topology.azs), loaded)
         log = RollbackLog(log_path)
         try:
