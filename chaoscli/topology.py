@@ -98,6 +98,7 @@ class Topology:
     load_balancer: LoadBalancer | None
     database: Database | None
     backup_bucket: str | None = None
+    order_queue: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
     def instances_in(self, az: str) -> list[Instance]:

@@ -33,6 +33,7 @@ class StackPlan:
     read_replicas: int = 2
     db_instance_class: str = "db.r6g.large"
     backup_bucket: bool = True
+    order_queue: bool = False
 
     def __post_init__(self) -> None:
         """Reject values AWS would reject later, halfway through provisioning."""

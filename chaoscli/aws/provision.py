@@ -11,6 +11,7 @@ from typing import Any
 
 from chaoscli.aws.network import Network, build_network, find_stack_vpc, pick_azs, tag_later
 from chaoscli.aws.plan import StackPlan
+from chaoscli.aws.queue import create_order_queue
 from chaoscli.aws.session import AwsSession, aws_errors
 from chaoscli.aws.tags import STANDBY_TAG, stack_tags, tag_spec
 from chaoscli.aws.teardown import teardown
@@ -40,6 +41,8 @@ def provision(session: AwsSession, plan: StackPlan) -> None:
         _database(session, plan, net, azs)
         if plan.backup_bucket:
             _bucket(session, plan)
+        if plan.order_queue:
+            create_order_queue(session, plan.stack)
     except AwsError:
         # Leave no half-built stack behind: the next provision would take it for a whole one.
         with contextlib.suppress(AwsError):

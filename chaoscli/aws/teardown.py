@@ -11,6 +11,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chaoscli.aws.network import replace_nacl
+from chaoscli.aws.queue import delete_order_queue
 from chaoscli.aws.session import AwsSession, aws_errors
 from chaoscli.aws.tags import STACK_TAG, stack_filter, tag_dict
 
@@ -23,6 +24,7 @@ def teardown(session: AwsSession, stack: str) -> None:
         _elbv2(session.client("elbv2"), stack)
         _rds(session.client("rds"), stack)
         _buckets(session, stack)
+        delete_order_queue(session, stack)
         _ec2(session.client("ec2"), stack)
 
 

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from chaoscli.sim.orders import Ledger
+from chaoscli.sim.orders import ledger as order_ledger
 from chaoscli.sim.queueing import erlang_c
 from chaoscli.sim.scenario import Scenario
 from chaoscli.sim.world import K_BLACKHOLE, K_HUNG, K_NO_TARGET, K_REFUSED, World, build_world
 
 # Why an attempt failed
-F_NONE, F_CONNECT, F_REFUSED, F_BLACKHOLE, F_HUNG, F_NO_TARGET, F_OVERLOAD, F_SLOW = range(8)
+F_NONE, F_CONNECT, F_REFUSED, F_BLACKHOLE, F_HUNG, F_NO_TARGET, F_OVERLOAD, F_SLOW, F_DB = range(9)
 CAUSES = (
     "none",
     "connect timeout",
@@ -30,6 +32,7 @@ CAUSES = (
     "no target (503)",
     "overload",
     "too slow",
+    "database unavailable",
 )
 RHO_GRID = np.linspace(0.0, 0.9999, 4001)
 
@@ -49,6 +52,10 @@ class RunResult:
     load: np.ndarray  # (zones, seconds) requests/s reaching up targets
     utilisation: np.ndarray  # (zones, seconds) offered load / capacity per instance
     causes: np.ndarray  # (samples,) failure cause of visible errors
+    is_order: np.ndarray  # (samples,) a checkout (an order write) rather than browsing
+    ack_t: np.ndarray  # (samples,) when an order was acknowledged (NaN if never)
+    ledger: Ledger  # commits, losses and the order queue
+    queue_depth: np.ndarray  # (seconds,) orders waiting in the order queue
 
     @property
     def seconds(self) -> int:
@@ -94,6 +101,9 @@ class Engine:
         self.t0 = t0.ravel()
         self.u_node = ((rng.permuted(grid, axis=1) + rng.random(grid.shape)) / s).ravel()
         self.age = rng.random(self.t0.size) * m.dns_ttl_s
+        order_rank = rng.permuted(grid, axis=1).ravel()
+        self.is_order = order_rank < round(sc.traffic.checkout_share * s)
+        self.ack_t = np.full(self.t0.size, np.nan)
         self.weight = np.repeat(rate / s, s)
         n, nz = self.t0.size, len(w.azs)
         self.t_next = self.t0.copy()
@@ -145,6 +155,7 @@ class Engine:
             if on_second is not None:
                 on_second(self._second_stats(sec))
         self.causes[self.ok] = F_NONE
+        ledger = order_ledger(w, rate, s, self.ack_t, m.order_drain_rps)
         del c
         return RunResult(
             world=w,
@@ -158,6 +169,10 @@ class Engine:
             load=self.load,
             utilisation=self.util,
             causes=self.causes,
+            is_order=self.is_order,
+            ack_t=self.ack_t,
+            ledger=ledger,
+            queue_depth=ledger.queue_depth,
         )
 
     def _second_stats(self, sec: int) -> SecondStats:
@@ -228,11 +243,20 @@ class Engine:
         shed = up & (u[1] < q["drop"][zu])
         waits = q["wait"][zu] + np.where(u[2] < q["pw"][zu], -np.log1p(-u[3]) / q["spare"][zu], 0)
         served_lat = m.network_s + waits - np.log1p(-u[4]) * m.service_time_s
+        # the web tier then reads (replicas) or writes an order (primary, or the order queue)
+        db_tick = np.clip(((tau + served_lat) / w.tick_s).astype(np.int64), 0, w.ticks - 1)
+        order = self.is_order[idx]
+        queued = bool(w.order_queue)
+        db_down = np.where(order, ~w.db_writable[db_tick] & (not queued), ~w.db_readable[db_tick])
+        db_fail = up & ~shed & db_down
+        served_lat = np.where(db_fail, served_lat + m.write_timeout_s, served_lat)
         too_slow = up & ~shed & (served_lat > c.request_timeout_s)
-        good = up & ~shed & ~too_slow
+        good = up & ~shed & ~too_slow & ~db_fail
         lat[good] = served_lat[good]
         lat[too_slow] = c.request_timeout_s
         cause[shed | too_slow] = F_OVERLOAD
+        lat[db_fail & ~too_slow] = served_lat[db_fail & ~too_slow]
+        cause[db_fail & ~too_slow] = F_DB
         bad = klass - nz
         cause[bad == K_REFUSED] = F_REFUSED
         cause[bad == K_NO_TARGET] = F_NO_TARGET
@@ -247,6 +271,7 @@ class Engine:
         fin_sec = np.minimum(finish.astype(np.int64), self.served.shape[1] - 1)
         np.add.at(self.served, (zu[win], fin_sec[win]), self.weight[idx][win])
         self.ok[idx[win]] = True
+        self.ack_t[idx[win & order]] = finish[win & order]
         self.lat[idx] = np.minimum(elapsed, c.customer_timeout_s)
         failed = ~win
         self.causes[idx[failed]] = np.where(good[failed], F_SLOW, cause[failed])

@@ -28,6 +28,10 @@ class WindowMetrics:
     p99_latency_ci_ms: tuple[float, float]
     retried_hidden: float
     retry_amplification: float
+    orders: float = 0.0
+    orders_acked: float = 0.0
+    order_success_ratio: float = 1.0
+    lost_orders: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
         """Plain JSON-ready values."""
@@ -53,6 +57,11 @@ def window(result: RunResult, start_s: float, end_s: float) -> WindowMetrics:
     p99, p99_ci = _weighted_p99(lat, ok, rate / s)
     hidden = float((rate * (retried & ok).mean(axis=1)).sum())
     sent = float(result.attempts[a:b].sum())
+    order = result.is_order[a * s : b * s].reshape(b - a, s)
+    w_s = (rate / s)[:, None]
+    orders = float((w_s * order).sum())
+    acked = float((w_s * (order & ok)).sum())
+    lost = float((w_s * result.ledger.lost[a * s : b * s].reshape(b - a, s)).sum())
     return WindowMetrics(
         start_s=float(a),
         end_s=float(b),
@@ -66,6 +75,10 @@ def window(result: RunResult, start_s: float, end_s: float) -> WindowMetrics:
         p99_latency_ci_ms=(p99_ci[0] * 1000, p99_ci[1] * 1000),
         retried_hidden=hidden,
         retry_amplification=sent / total if total else 1.0,
+        orders=orders,
+        orders_acked=acked,
+        order_success_ratio=acked / orders if orders else 1.0,
+        lost_orders=lost,
     )
 
 

@@ -36,11 +36,12 @@ class TrafficProfile:
 
     points: tuple[tuple[float, float], ...]
     duration_s: float
+    checkout_share: float = 0.0
 
     @classmethod
-    def constant(cls, rps: float, duration_s: float) -> TrafficProfile:
+    def constant(cls, rps: float, duration_s: float, checkout_share: float = 0.0) -> TrafficProfile:
         """A flat rate for the whole run."""
-        return cls(((0.0, rps), (duration_s, rps)), duration_s)
+        return cls(((0.0, rps), (duration_s, rps)), duration_s, checkout_share)
 
     def rate_per_second(self) -> np.ndarray:
         """Mean rate in each whole second of the run."""
@@ -63,6 +64,10 @@ class ModelParams:
     dns_ttl_s: float = 60.0
     dns_removal_s: float = 60.0
     failover_s: tuple[float, float] = (60.0, 120.0)
+    write_timeout_s: float = 2.0
+    replica_lag_s: float = 1.0
+    promote_replica_after_s: float | None = None
+    order_drain_rps: float = 10_000.0
 
     @property
     def workers_per_instance(self) -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from chaoscli.sim.database import database_timeline
 from chaoscli.sim.healthcheck import (
     BLACKHOLE,
     GONE,
@@ -50,6 +51,9 @@ class World:
     node_up: np.ndarray  # (ticks, zones)
     dns_mask: np.ndarray  # (ticks,) bitmask of zones handed out by DNS
     db_writable: np.ndarray  # (ticks,)
+    db_readable: np.ndarray = field(default_factory=lambda: np.ones(0, dtype=bool))
+    loss_windows: list[tuple[float, float]] = field(default_factory=list)
+    order_queue: bool = False
     events: list[Event] = field(default_factory=list)
     reroute_s: float | None = None
     db_write_unavailable_s: float = 0.0
@@ -200,7 +204,13 @@ def build_world(sc: Scenario) -> World:
         db_writable=np.ones(ticks, dtype=bool),
         events=_merge_lb_events(events, hc.interval_s if hc else 30.0),
     )
-    _apply_database(world, sc, snaps, rng)
+    db = database_timeline(sc, snaps, ticks, rng)
+    world.db_writable, world.db_readable = db.writable, db.readable
+    world.db_write_unavailable_s = db.write_unavailable_s
+    world.primary_az = db.primary_az
+    world.loss_windows = db.loss_windows
+    world.order_queue = base.order_queue is not None
+    world.events += [Event(t, "db", msg) for t, msg in db.events]
     first_fault = _first_fault_time(snaps)
     if first_fault is not None and reroute_done is not None and reroute_done >= first_fault:
         world.reroute_s = reroute_done - first_fault
@@ -320,47 +330,3 @@ def _first_fault_time(snaps: list) -> float | None:
         if s.topology != base:
             return float(s.t)
     return None
-
-
-def _apply_database(world: World, sc: Scenario, snaps: list, rng: np.random.Generator) -> None:
-    """Model RDS: a forced or automatic Multi-AZ failover makes writes fail for a window."""
-    db = snaps[0].topology.database
-    if db is None:
-        return
-    dt = world.tick_s
-    primary_az = db.primary.az
-    world.primary_az = {"before": primary_az, "after": primary_az}
-    lo, hi = sc.model.failover_s
-    triggers: list[tuple[float, str]] = [
-        (a.t, "forced failover (reboot with ForceFailover)")
-        for a in sc.actions
-        if a.kind == "db_failover"
-    ]
-    for s in snaps[1:]:
-        if not s.topology.zone_reachable(primary_az) or any(
-            i.az == primary_az and i.state == "stopped" for i in s.topology.instances
-        ):
-            triggers.append((s.t, f"primary's zone {primary_az} lost"))
-            break
-    for t, why in sorted(triggers)[:1]:
-        if db.multi_az and db.standby_az and db.standby_az != primary_az:
-            window = float(rng.uniform(lo, hi))
-            new_az = db.standby_az
-            world.events.append(Event(t, "db", f"RDS Multi-AZ failover starts: {why}; writes fail"))
-            world.events.append(
-                Event(t + window, "db", f"failover done after {window:.0f} s: primary in {new_az}")
-            )
-        else:
-            restore = next(
-                (s.t for s in snaps if s.t > t and s.topology.zone_reachable(primary_az)),
-                sc.traffic.duration_s,
-            )
-            window = restore - t
-            new_az = primary_az
-            world.events.append(
-                Event(t, "db", f"primary lost ({why}) and no Multi-AZ standby: writes fail")
-            )
-        a, b = int(t / dt), min(world.ticks, int((t + window) / dt))
-        world.db_writable[a:b] = False
-        world.db_write_unavailable_s = min(window, sc.traffic.duration_s - t)
-        world.primary_az["after"] = new_az
