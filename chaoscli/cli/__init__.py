@@ -1,7 +1,10 @@
 """The command line: the only package that imports typer; errors become exit codes in
 ``app.main`` alone."""
 
-from chaoscli.cli import experiments  # noqa: F401  (registers the commands)
+from chaoscli.cli import (
+    experiments,  # noqa: F401  (registers the commands)
+    reports,  # noqa: F401  (registers `report`)
+)
 from chaoscli.cli.app import main
 
 __all__ = ["main"]

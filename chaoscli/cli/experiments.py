@@ -4,23 +4,35 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from chaoscli.cli import reports
 from chaoscli.cli.app import EXIT_DEVIATED, EXIT_HELD, app, console
+from chaoscli.errors import SpecError
 from chaoscli.experiment import journal as journal_mod
 from chaoscli.experiment.loader import available, load
 from chaoscli.experiment.runner import run as run_experiment
+from chaoscli.report.markdown import render as render_markdown
 from chaoscli.report.terminal import print_summary
 
 
 @app.command()
 def run(
-    experiment: Annotated[str, typer.Argument(help="Experiment name (see `list`) or YAML file.")],
+    experiment: Annotated[
+        str | None, typer.Argument(help="Experiment name (see `list`) or YAML file.")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the simulation; same seed, same journal.")] = 0,
     journal: Annotated[Path | None, typer.Option(help="Write the JSON journal here.")] = None,
+    report: Annotated[
+        list[Path] | None,
+        typer.Option(help="Write a report; .html .md .json or .xml (JUnit) (repeatable)."),
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Run every shipped experiment; fail on a surprise.")
+    ] = False,
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="Override a spec field: dotted.path=value (repeatable)."),
@@ -41,6 +53,22 @@ def run(
     ] = None,
 ) -> None:
     """Run an experiment: provision, break, simulate, judge, roll back."""
+    reports.check_paths(report or [])
+    if all_ or experiment is None:
+        if not all_:
+            raise SpecError("run", "", "name an experiment, or pass --all")
+
+        def one(name: str) -> dict[str, Any] | None:
+            """Run one shipped experiment with this command's options; its journal."""
+            done = run_experiment(
+                load(name, set_ or [], var or []),
+                seed=seed,
+                endpoint_url=endpoint_url,
+                rollback_path=rollback_log,
+            )
+            return journal_mod.build(done)
+
+        raise typer.Exit(reports.run_all(one, report or [], journal))
     loaded = load(experiment, set_ or [], var or [])
     out = console()
     with Progress(
@@ -62,6 +90,8 @@ def run(
     data = journal_mod.build(outcome)
     if journal is not None:
         journal_mod.write(data, journal)
+    reports.write_reports(data, report or [])
+    reports.step_summary(render_markdown(data))
     print_summary(data, out)
     raise typer.Exit(EXIT_DEVIATED if outcome.deviated else EXIT_HELD)
 

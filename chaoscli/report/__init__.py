@@ -1,0 +1,54 @@
+"""Reports made from a journal: terminal, Markdown, HTML, JUnit XML and the journal's JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from chaoscli.errors import SpecError
+
+FORMATS = ("md", "html", "json", "junit")
+EXTENSIONS = {
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".xml": "junit",
+}
+
+
+def format_for(path: Path) -> str:
+    """The report format a file name asks for, from its extension."""
+    fmt = EXTENSIONS.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(EXTENSIONS))
+        raise SpecError(str(path), "", f"cannot tell the report format (use one of {known})")
+    return fmt
+
+
+def render(journal: dict[str, Any], fmt: str) -> str:
+    """One journal in one format; the heavier renderers load only when asked for."""
+    if fmt == "json":
+        return json.dumps(journal, indent=1) + "\n"
+    if fmt == "md":
+        from chaoscli.report import markdown
+
+        return markdown.render(journal)
+    if fmt == "html":
+        from chaoscli.report import html
+
+        return html.render(journal)
+    if fmt == "junit":
+        from chaoscli.report import junit
+
+        return junit.render(journal)
+    raise SpecError(fmt, "", f"unknown report format (use one of {', '.join(FORMATS)})")
+
+
+def write(journal: dict[str, Any], path: Path, fmt: str | None = None) -> str:
+    """Write one report; returns the format used."""
+    fmt = fmt or format_for(path)
+    path.write_text(render(journal, fmt), encoding="utf-8")
+    return fmt

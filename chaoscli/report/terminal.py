@@ -1,23 +1,27 @@
-"""The terminal summary: topology, timeline, hypothesis table and verdict, in 80 columns."""
+"""The terminal summary: topology, timeline, hypothesis table, findings and verdict, in at most
+80 columns; rich drops colour under NO_COLOR and all control codes when output is piped."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
+from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from chaoscli.report.findings import findings
+from chaoscli.report.words import fmt, label, verdict_line
+
 BARS = "▁▂▃▄▅▆▇█"
-PROBE_LABEL = {
-    "availability": "availability",
-    "worst_second_success_ratio": "worst second",
-    "p99_latency_ms": "p99 latency (ms)",
-}
+WIDTH = 80
+SPARK = 60
 
 
-def sparkline(values: list[float], width: int = 60, floor: float | None = None) -> str:
-    """Success ratio per second folded into ``width`` bars (each bar the worst of its span)."""
+def sparkline(values: list[float], width: int = SPARK, floor: float | None = None) -> str:
+    """Success ratio per second folded into ``width`` bars (each bar the worst of its span);
+    bars scale from ``floor`` (or the lowest value) to 100%."""
     if not values:
         return ""
     n = len(values)
@@ -26,34 +30,29 @@ def sparkline(values: list[float], width: int = 60, floor: float | None = None) 
         for i in range(min(width, n))
     ]
     worst = [min(s) for s in spans]
-    lo = min(worst) if floor is None else floor
-    hi = 1.0
+    lo = min(worst) if floor is None else min(floor, min(worst))
     out = []
     for v in worst:
-        frac = 1.0 if hi <= lo else (v - lo) / (hi - lo)
+        frac = 1.0 if lo >= 1.0 else (v - lo) / (1.0 - lo)
         out.append(BARS[max(0, min(len(BARS) - 1, round(frac * (len(BARS) - 1))))])
     return "".join(out)
 
 
-def fmt(value: Any, probe: str) -> str:
-    """A measured value the way an SRE reads it."""
-    if value is None:
-        return "n/a"
-    if probe == "p99_latency_ms":
-        return f"{value:,.0f}"
-    return f"{value * 100:.3f}%" if value < 0.99995 else "100%"
+def _wrap(text: str, indent: str = "  ") -> str:
+    """Wrap prose to the summary's width."""
+    return textwrap.fill(text, WIDTH - 1, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
 def _topology(j: dict[str, Any]) -> Text:
-    topo = j["topology"]["before"] or {}
-    exp = j["experiment"]
-    t = exp["topology"]
+    """Zones, capacity, load balancer and database in a few lines."""
+    topo = (j.get("topology") or {}).get("before") or {}
+    exp = j.get("experiment") or {}
     n = sum(topo.get("instances_per_az", {}).values())
-    cap = n * t["instance_capacity_rps"]
-    rps = exp["traffic"]["rps"]
+    cap = n * ((exp.get("topology") or {}).get("instance_capacity_rps") or 0)
+    rps = (exp.get("traffic") or {}).get("rps") or 0
     lines = [
-        f"stack {topo.get('stack')} in {topo.get('region')}: {len(topo.get('azs', []))} zones, "
-        f"{n} web instances",
+        f"stack {topo.get('stack')} in {topo.get('region')}: "
+        f"{len(topo.get('azs', []))} zone(s), {n} web instances",
         f"  capacity {cap:,.0f} req/s for {rps:,.0f} offered ({rps / cap:.0%} busy)"
         if cap
         else "  no capacity",
@@ -63,28 +62,37 @@ def _topology(j: dict[str, Any]) -> Text:
         hc = lb["health_check"]
         lines.append(
             f"  ALB {lb['algorithm']}, cross-zone {'on' if lb['cross_zone'] else 'off'}, "
-            f"health check every {hc['interval_s']:g} s, out after {hc['unhealthy_threshold']}"
+            f"checks every {hc['interval_s']:g} s, out after {hc['unhealthy_threshold']}"
         )
     db = topo.get("database")
     if db:
-        reps = ", ".join(sorted(db["replicas"].values())) or "none"
         standby = f", standby {db['standby_az']}" if db["multi_az"] else " (single-AZ)"
-        lines.append(f"  MariaDB primary {db['primary_az']}{standby}; replicas {reps}")
+        lines.append(
+            _wrap(
+                f"MariaDB primary {db['primary_az']}{standby}; {len(db['replicas'])} replica(s)",
+            )
+        )
     return Text("\n".join(lines))
 
 
-def _events(j: dict[str, Any]) -> Table:
-    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
-    table.add_column(justify="right", style="cyan", no_wrap=True)
-    table.add_column(overflow="fold", max_width=68)
-    for e in j["events"]:
-        table.add_row(f"{e['t']:.1f} s", e["message"])
-    return table
+def _events(j: dict[str, Any]) -> Text:
+    """One wrapped line per event, time first."""
+    lines = []
+    for e in j.get("events") or []:
+        head = f"{e['t']:7.1f} s  "
+        body = textwrap.wrap(e["message"], WIDTH - 1 - len(head)) or [""]
+        lines.append(head + body[0])
+        lines += [" " * len(head) + rest for rest in body[1:]]
+    return Text("\n".join(lines))
 
 
 def _probes(j: dict[str, Any]) -> Table:
+    """The hypothesis table."""
     table = Table(
-        title=f"hypothesis: {j['hypothesis']['title']}", title_justify="left", expand=False
+        title=f"hypothesis: {j['hypothesis']['title']}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
     table.add_column("window")
     table.add_column("probe")
@@ -93,48 +101,85 @@ def _probes(j: dict[str, Any]) -> Table:
     table.add_column("", justify="center")
     for p in j["hypothesis"]["probes"]:
         mark = Text("ok", style="green") if p["ok"] else Text("FAIL", style="bold red")
-        table.add_row(
-            p["window"], PROBE_LABEL[p["probe"]], fmt(p["value"], p["probe"]), p["bound"], mark
-        )
+        table.add_row(p["window"], label(p["probe"]), fmt(p["value"], p["probe"]), p["bound"], mark)
     return table
 
 
+def _spark(j: dict[str, Any]) -> Text:
+    """Sparkline of visible success per second with the fault window marked under it."""
+    tl = j.get("timeline") or []
+    values = [s["success_ratio"] if s["success_ratio"] is not None else 0.0 for s in tl]
+    if not values:
+        return Text("")
+    tol = ((j.get("experiment") or {}).get("hypothesis") or {}).get("worst_second_success_ratio")
+    need = (tol or {}).get("min")
+    floor = max(0.0, 2 * need - 1) if need is not None else None
+    bars = sparkline(values, SPARK, floor)
+    n = len(values)
+    out = Text("success/s ")
+    for i, ch in enumerate(bars):
+        lo = i * n // len(bars)
+        hi = max(lo + 1, (i + 1) * n // len(bars))
+        bad = need is not None and min(values[lo:hi]) < need
+        out.append(ch, style="red" if bad else "green")
+    worst = min(values)
+    out.append(f" {fmt(worst, 'ratio')}" if worst < 1 else " 100%")
+    ruler = [" "] * len(bars)
+    for step in (j.get("experiment") or {}).get("method") or []:
+        a = int(step.get("at_s", 0) * len(bars) / n)
+        b = int(min(n, step.get("at_s", 0) + step.get("duration_s", 0)) * len(bars) / n)
+        for i in range(max(0, a), min(len(bars), max(a + 1, b))):
+            ruler[i] = "^"
+    if "^" in ruler:
+        out.append("\n" + " " * 10 + "".join(ruler).rstrip() + " fault")
+    end = f"{n} s"
+    out.append(f"\n{'':10}0 s{end:>{len(bars) - 3}}")
+    return out
+
+
 def _traffic(j: dict[str, Any]) -> Text:
-    m = j["metrics"]
+    """Requests, errors, reroute and database in two lines."""
+    m = j.get("metrics") or {}
     if not m:
         return Text("no traffic was simulated")
-    reroute = m["reroute_s"]
+    reroute = m.get("reroute_s")
     lines = [
-        f"{m['requests']:,.0f} requests, {m['visible_errors']:,.0f} visible errors, "
-        f"{m['hidden_errors']:,.0f} hidden by retries (x{m['retry_amplification']:.2f} load)",
+        _wrap(
+            f"{m['requests']:,.0f} requests, {m['visible_errors']:,.0f} visible errors, "
+            f"{m.get('hidden_errors', 0):,.0f} hidden by retries "
+            f"(x{m.get('retry_amplification', 1):.2f} load)",
+            "",
+        ),
         f"reroute {'n/a' if reroute is None else f'{reroute:.1f} s'}, database writes "
-        f"unavailable {m['db_write_unavailable_s']:.0f} s",
+        f"unavailable {m.get('db_write_unavailable_s', 0):.0f} s",
     ]
-    spark = sparkline([s["success_ratio"] for s in j["timeline"]], width=60)
-    if spark:
-        lines.append(f"success/s {spark}")
     return Text("\n".join(lines))
+
+
+def _findings(j: dict[str, Any]) -> Text:
+    """The findings, each with its fix, wrapped."""
+    found = findings(j)
+    if not found:
+        return Text("")
+    out = Text("findings\n", style="bold")
+    for n, f in enumerate(found, 1):
+        style = "red" if f.severity == "cause" else "yellow"
+        out.append(textwrap.fill(f"{n}. {f.title}", WIDTH - 1, subsequent_indent="   "), style)
+        out.append("\n" + _wrap(f"fix: {f.fix}", "   ") + "\n")
+    return out
 
 
 def verdict(j: dict[str, Any]) -> Text:
     """One line: held, deviated (and why), or aborted."""
-    if j["status"] != "completed":
-        return Text(f"{j['status'].upper()}: {j.get('error') or 'no verdict'}", style="bold yellow")
-    if not j["deviated"]:
-        return Text("HELD: customers would not have noticed.", style="bold green")
-    failed = [p for p in j["hypothesis"]["probes"] if not p["ok"]]
-    why = "; ".join(
-        f"{PROBE_LABEL[p['probe']]} {p['window']} {fmt(p['value'], p['probe'])} "
-        f"(needs {p['bound']})"
-        for p in failed[:3]
-    )
-    return Text(f"DEVIATED: {why}", style="bold red")
+    word, why = verdict_line(j)
+    style = {"HELD": "bold green", "DEVIATED": "bold red"}.get(word, "bold yellow")
+    return Text(textwrap.fill(f"{word}: {why}", WIDTH - 1), style=style)
 
 
 def summary(j: dict[str, Any]) -> Group:
     """The whole summary as one renderable."""
-    rb = j["rollback"]
-    check = j["rollback_check"]
+    rb = j.get("rollbacks") or []
+    check = j.get("rollback_check") or []
     restored = (
         "control plane restored (re-discovered, identical to before)"
         if not check
@@ -149,10 +194,16 @@ def summary(j: dict[str, Any]) -> Group:
     ]
     if j["hypothesis"]["probes"]:
         parts.append(_probes(j))
-    parts += [_traffic(j), Text(f"rollback: {len(rb)} step(s) undone; {restored}"), verdict(j)]
+    parts += [
+        _traffic(j),
+        _spark(j),
+        _findings(j),
+        Text(_wrap(f"rollback: {len(rb)} step(s) undone; {restored}", "")),
+        verdict(j),
+    ]
     return Group(*parts)
 
 
 def print_summary(j: dict[str, Any], console: Console) -> None:
-    """Print the summary."""
-    console.print(summary(j))
+    """Print the summary, never wider than 80 columns."""
+    console.print(summary(j), width=min(console.width, WIDTH), highlight=False)

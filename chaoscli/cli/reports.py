@@ -1,0 +1,123 @@
+"""``chaoscli report`` and the report side of ``run``: ``--report FILE``, ``--all`` and
+GitHub's job summary."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from chaoscli import report as report_mod
+from chaoscli.cli.app import EXIT_DEVIATED, EXIT_HELD, app, console
+from chaoscli.errors import ChaosError, SpecError
+from chaoscli.experiment import journal as journal_mod
+from chaoscli.experiment.loader import available, load
+from chaoscli.report import junit, markdown
+
+
+@app.command("report")
+def report(
+    journal: Annotated[Path, typer.Argument(help="A journal written by `run --journal`.")],
+    format_: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="md, html, json or junit (default: from -o, else md)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Turn a journal into a Markdown, HTML, JSON or JUnit XML report."""
+    data = read_journal(journal)
+    fmt = format_ or (report_mod.format_for(output) if output else "md")
+    if fmt not in report_mod.FORMATS:
+        raise SpecError(fmt, "", f"unknown format (use one of {', '.join(report_mod.FORMATS)})")
+    text = report_mod.render(data, fmt)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def read_journal(path: Path) -> dict[str, Any]:
+    """A journal from disk, or a one-line error naming the file."""
+    try:
+        data = journal_mod.load(path)
+    except FileNotFoundError:
+        raise SpecError(str(path), "", "no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SpecError(str(path), "", f"not a JSON journal ({exc})") from None
+    if not isinstance(data, dict) or "hypothesis" not in data:
+        raise SpecError(str(path), "", "not a chaoscli journal")
+    return data
+
+
+def write_reports(data: dict[str, Any], paths: list[Path]) -> None:
+    """Write each ``--report`` file in the format its extension names."""
+    for path in paths:
+        report_mod.write(data, path)
+
+
+def step_summary(text: str) -> None:
+    """Append Markdown to GitHub's job summary when the run is inside GitHub Actions."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+
+
+def check_paths(paths: list[Path]) -> None:
+    """Reject a report path whose format is unknown before anything runs."""
+    for path in paths:
+        report_mod.format_for(path)
+
+
+def _named(path: Path, name: str) -> Path:
+    """``out.html`` for experiment ``x`` becomes ``out-x.html`` when ``--all`` runs many."""
+    return path.with_name(f"{path.stem}-{name}{path.suffix}")
+
+
+def run_all(
+    run_one: Callable[[str], dict[str, Any] | None],
+    reports: list[Path],
+    journal: Path | None,
+    out: Console | None = None,
+    folder: dict[str, Path] | None = None,
+) -> int:
+    """Run every shipped experiment; the exit code is non-zero if any verdict differs from the
+    one its file declares in ``expect``."""
+    check_paths(reports)
+    out = out or console()
+    cases: list[junit.Case] = []
+    mismatches = 0
+    for name, path in (folder or available()).items():
+        expect: str = load(str(path)).experiment.expect
+        try:
+            data = run_one(str(path))
+        except ChaosError as exc:
+            data = {"status": "aborted", "error": str(exc), "title": name, "hypothesis": {}}
+        if data is None:  # a dry run
+            continue
+        expect = (data.get("experiment") or {}).get("expect", expect)  # as run, after --set
+        got = junit.verdict_of(data)
+        ok = got == expect
+        mismatches += not ok
+        mark = "[green]ok[/green]" if ok else "[bold red]UNEXPECTED[/bold red]"
+        out.print(f"{name:<24} {got:<9} (expects {expect}) {mark}", highlight=False)
+        cases.append(junit.Case(name, data, expect))
+        if journal is not None and "timeline" in data:
+            journal_mod.write(data, _named(journal, name))
+        for target in reports:
+            if report_mod.format_for(target) != "junit" and "timeline" in data:
+                report_mod.write(data, _named(target, name))
+        if "timeline" in data:
+            step_summary(markdown.render(data, heading=3))
+    for target in reports:
+        if report_mod.format_for(target) == "junit":
+            target.write_text(junit.render_many(cases), encoding="utf-8")
+    out.print(f"{len(cases) - mismatches} of {len(cases)} experiment(s) as expected")
+    return EXIT_DEVIATED if mismatches else EXIT_HELD

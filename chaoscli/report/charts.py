@@ -1,0 +1,281 @@
+"""Charts for the HTML report as inline SVG strings.
+
+matplotlib draws them: it is widely used and maintained, its SVG backend needs no browser or
+network, and with a fixed hash salt and no date its output is byte-for-byte repeatable, so
+the same journal always gives the same report. Figures are built without pyplot, so no
+global figure state is shared between reports.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+WIDTH_IN = 7.0  # fits A4 and Letter portrait inside the page margins
+COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
+FAULT = "#d62728"
+MAX_POINTS = 1200
+
+
+@contextmanager
+def _style(salt: str) -> Iterator[None]:
+    """Repeatable, printable SVG: fixed ids, text kept as text, small fonts."""
+    with matplotlib.rc_context(
+        {
+            "svg.hashsalt": f"chaoscli-{salt}",
+            "svg.fonttype": "none",
+            "font.size": 8,
+            "font.family": "sans-serif",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "legend.frameon": False,
+        }
+    ):
+        yield
+
+
+def _svg(fig: Figure, salt: str) -> str:
+    """The figure as an <svg> element without XML prolog, scaled by CSS."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    text = buf.getvalue()
+    text = text[text.index("<svg") :]
+    # let CSS size the chart to the column; keep the aspect ratio from the viewBox
+    text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", text, count=1)
+    return text.replace("<svg", f'<svg role="img" aria-label="{salt}"', 1)
+
+
+def _bins(n: int) -> int:
+    """Seconds per plotted point, so long runs stay light."""
+    return max(1, -(-n // MAX_POINTS))
+
+
+def _fold(values: list[float | None], step: int, how: str = "mean") -> list[float | None]:
+    """Fold per-second values into bins of ``step`` seconds (None where all are missing)."""
+    out: list[float | None] = []
+    for i in range(0, len(values), step):
+        part = [v for v in values[i : i + step] if v is not None]
+        if not part:
+            out.append(None)
+        elif how == "max":
+            out.append(max(part))
+        elif how == "min":
+            out.append(min(part))
+        else:
+            out.append(sum(part) / len(part))
+    return out
+
+
+def _nan(values: list[float | None]) -> list[float]:
+    """Missing values as NaN, which matplotlib leaves as gaps."""
+    return [float("nan") if v is None else v for v in values]
+
+
+def _frame(ax: Axes, j: dict[str, Any], events: bool = True) -> None:
+    """Shade the fault window and mark the numbered events on an axis."""
+    for step in (j.get("experiment") or {}).get("method") or []:
+        end = step.get("at_s", 0) + step.get("duration_s", 0)
+        ax.axvspan(step.get("at_s", 0), min(end, j.get("duration") or end), color=FAULT, alpha=0.08)
+        ax.axvline(step.get("at_s", 0), color=FAULT, lw=0.8, ls="--")
+        if end < (j.get("duration") or end):
+            ax.axvline(end, color=FAULT, lw=0.8, ls="--")
+    if events:
+        for t, _ in event_groups(j):
+            ax.axvline(t, color="#555555", lw=0.6, ls=":")
+    ax.set_xlim(0, max(1, j.get("duration") or len(j.get("timeline") or [])))
+    ax.set_xlabel("virtual time (s)")
+
+
+def _event_labels(ax: Axes, j: dict[str, Any]) -> None:
+    """Number the event groups along the top, keyed to the report's event list."""
+    for n, (t, _) in enumerate(event_groups(j), 1):
+        ax.annotate(
+            str(n),
+            (t, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=6,
+            color="#333333",
+        )
+
+
+def _figure(height: float = 2.3) -> tuple[Figure, Axes]:
+    """A figure of the report's width with one axis."""
+    fig = Figure(figsize=(WIDTH_IN, height))
+    return fig, fig.add_subplot()
+
+
+def event_groups(j: dict[str, Any]) -> list[tuple[float, list[dict[str, Any]]]]:
+    """Events grouped when they fall within 1% of the run of each other, so labels don't
+    collide; each group is numbered once on the charts."""
+    gap = max(1.0, (j.get("duration") or 0) / 100)
+    groups: list[tuple[float, list[dict[str, Any]]]] = []
+    for e in sorted(j.get("events") or [], key=lambda e: e["t"]):
+        if groups and e["t"] - groups[-1][1][-1]["t"] <= gap:
+            groups[-1][1].append(e)
+        else:
+            groups.append((e["t"], [e]))
+    return groups
+
+
+def load(j: dict[str, Any]) -> str:
+    """Offered load, successes and visible failures per second."""
+    tl = j["timeline"]
+    step = _bins(len(tl))
+    t = [s["t"] for s in tl][::step]
+    offered = _fold([s.get("requests") for s in tl], step)
+    failed = _fold([s.get("visible_errors") for s in tl], step)
+    ok = [None if o is None or f is None else o - f for o, f in zip(offered, failed, strict=True)]
+    with _style("load"):
+        fig, ax = _figure(2.6)
+        ax.plot(t, _nan(offered), color="#7f7f7f", lw=1.2, ls="--", label="offered req/s")
+        ax.plot(t, _nan(ok), color=COLORS[2], lw=1.2, label="successful req/s")
+        ax.set_ylabel("requests/s")
+        ax.set_ylim(bottom=0)
+        ax2 = ax.twinx()
+        ax2.fill_between(t, [f or 0 for f in failed], color=FAULT, alpha=0.4, step="mid", lw=0)
+        ax2.set_ylabel("visible failures/s", color=FAULT)
+        ax2.tick_params(axis="y", colors=FAULT)
+        ax2.set_ylim(bottom=0, top=max(1.0, max((f or 0 for f in failed), default=0) * 1.2))
+        ax2.grid(False)
+        ax2.spines["right"].set_visible(True)
+        _frame(ax, j)
+        _event_labels(ax, j)
+        ax.plot([], [], color=FAULT, lw=6, alpha=0.4, label="visible failures/s (right)")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=3, fontsize=7)
+        return _svg(fig, "load")
+
+
+def zones(j: dict[str, Any]) -> str:
+    """Share of successful requests served by each zone over time."""
+    tl = j["timeline"]
+    azs = sorted({az for s in tl for az in (s.get("served") or {})})
+    step = _bins(len(tl))
+    t = [s["t"] for s in tl][::step]
+    totals = [sum((s.get("served") or {}).values()) for s in tl]
+    shares = [
+        [
+            v or 0.0
+            for v in _fold(
+                [
+                    (s["served"].get(az, 0) / tot) if tot else None
+                    for s, tot in zip(tl, totals, strict=True)
+                ],
+                step,
+            )
+        ]
+        for az in azs
+    ]
+    with _style("zones"):
+        fig, ax = _figure(2.0)
+        ax.stackplot(t, shares, labels=azs, colors=COLORS[: len(azs)], alpha=0.85, lw=0)
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.set_ylabel("traffic share")
+        _frame(ax, j, events=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncols=len(azs), fontsize=7)
+        return _svg(fig, "zones")
+
+
+def latency(j: dict[str, Any], limit_ms: float | None) -> str:
+    """p99 latency of successful requests per second, against the tolerance."""
+    tl = j["timeline"]
+    step = _bins(len(tl))
+    t = [s["t"] for s in tl][::step]
+    p99 = _fold([s.get("p99_latency_ms") for s in tl], step, "max")
+    with _style("latency"):
+        fig, ax = _figure(2.0)
+        ax.plot(
+            t,
+            _nan(p99),
+            color=COLORS[0],
+            lw=1.1,
+            label="p99 latency",
+        )
+        if limit_ms:
+            ax.axhline(limit_ms, color=FAULT, lw=0.8, ls="--", label=f"tolerance {limit_ms:g} ms")
+        ax.set_yscale("log")
+        ax.set_ylabel("ms (log scale)")
+        _frame(ax, j)
+        ax.legend(loc="upper right", fontsize=7)
+        return _svg(fig, "latency")
+
+
+def utilisation(j: dict[str, Any]) -> str:
+    """How busy each zone's instances were: above 100% the queue grows."""
+    tl = j["timeline"]
+    azs = sorted({az for s in tl for az in (s.get("utilisation") or {})})
+    step = _bins(len(tl))
+    t = [s["t"] for s in tl][::step]
+    with _style("utilisation"):
+        fig, ax = _figure(2.0)
+        for n, az in enumerate(azs):
+            ys = _fold([(s.get("utilisation") or {}).get(az) for s in tl], step, "max")
+            ax.plot(
+                t,
+                _nan(ys),
+                color=COLORS[n % 6],
+                lw=1.1,
+                label=az,
+            )
+        ax.axhline(1.0, color=FAULT, lw=0.8, ls="--", label="capacity")
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel("busy")
+        _frame(ax, j, events=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncols=len(azs) + 1, fontsize=7)
+        return _svg(fig, "utilisation")
+
+
+def queue_key(j: dict[str, Any]) -> str | None:
+    """The timeline's order-queue depth field, when the journal has one."""
+    first = (j.get("timeline") or [{}])[0]
+    keys = [k for k in first if "queue" in k and isinstance(first[k], int | float)]
+    return sorted(keys, key=lambda k: "order" not in k)[0] if keys else None
+
+
+def database(j: dict[str, Any]) -> str:
+    """Whether the database took writes each second, and the order queue when there is one."""
+    tl = j["timeline"]
+    step = _bins(len(tl))
+    t = [s["t"] for s in tl][::step]
+    writable = _fold([1.0 if s.get("db_writable", True) else 0.0 for s in tl], step, "min")
+    key = queue_key(j)
+    with _style("database"):
+        fig, ax = _figure(1.7)
+        ax.fill_between(
+            t,
+            [w or 0 for w in writable],
+            step="post",
+            color=COLORS[2],
+            alpha=0.5,
+            lw=0,
+            label="writes accepted",
+        )
+        ax.set_ylim(0, 1.15)
+        ax.set_yticks([0, 1], ["down", "up"])
+        ax.set_ylabel("DB writes")
+        if key:
+            ax2 = ax.twinx()
+            depth = _fold([s.get(key) for s in tl], step, "max")
+            ax2.plot(t, _nan(depth), color=COLORS[3], lw=1.1)
+            ax2.set_ylabel(key.replace("_", " "), color=COLORS[3])
+            ax2.set_ylim(bottom=0)
+            ax2.grid(False)
+            ax2.spines["right"].set_visible(True)
+            ax.plot([], [], color=COLORS[3], label=key.replace("_", " ") + " (right)")
+        _frame(ax, j)
+        ax.legend(loc="lower left", fontsize=7, ncols=2)
+        return _svg(fig, "database")

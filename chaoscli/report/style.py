@@ -1,0 +1,53 @@
+"""The HTML report's stylesheet: screen and print (A4 and Letter), with nothing fetched."""
+
+CSS = """
+:root { --ok: #1a7f37; --bad: #cf222e; --warn: #9a6700; --muted: #57606a; --line: #d0d7de; }
+* { box-sizing: border-box; }
+body { font: 10.5pt/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif;
+  color: #1f2328; margin: 0 auto; max-width: 186mm; padding: 12mm 6mm; }
+h1 { font-size: 17pt; margin: 0 0 2mm; }
+h2 { font-size: 12.5pt; margin: 7mm 0 2mm; padding-bottom: 1mm;
+  border-bottom: 1px solid var(--line); break-after: avoid; page-break-after: avoid; }
+h3 { font-size: 10.5pt; margin: 4mm 0 1mm; break-after: avoid; page-break-after: avoid; }
+p { margin: 1mm 0 2mm; }
+.meta, .muted, figcaption { color: var(--muted); font-size: 9pt; }
+.verdict { border-radius: 4px; padding: 3mm 4mm; margin: 4mm 0; font-size: 11.5pt;
+  border-left: 6px solid; }
+.verdict.held { background: #dafbe1; border-color: var(--ok); }
+.verdict.deviated { background: #ffebe9; border-color: var(--bad); }
+.verdict.other { background: #fff8c5; border-color: var(--warn); }
+.verdict b { letter-spacing: .04em; }
+table { border-collapse: collapse; width: 100%; margin: 1mm 0 3mm; font-size: 9.5pt;
+  break-inside: avoid; page-break-inside: avoid; }
+thead { display: table-header-group; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+th, td { text-align: left; padding: 1.2mm 2mm; border-bottom: 1px solid var(--line);
+  vertical-align: top; }
+th { background: #f6f8fa; font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.ok { color: var(--ok); font-weight: 600; }
+.fail { color: var(--bad); font-weight: 700; }
+.keep { break-inside: avoid; page-break-inside: avoid; }
+.grid { display: grid; grid-template-columns: 1fr 1fr; gap: 4mm; }
+.grid > table { margin: 0; }
+.finding { border: 1px solid var(--line); border-left: 4px solid var(--bad); border-radius: 3px;
+  padding: 2mm 3mm; margin: 0 0 3mm; break-inside: avoid; page-break-inside: avoid; }
+.finding.note { border-left-color: var(--warn); }
+.finding h3 { margin: 0 0 1mm; }
+.finding .fix { margin: 1mm 0 0; }
+.finding .fix::before { content: "Fix: "; font-weight: 700; }
+figure { margin: 2mm 0 5mm; break-inside: avoid; page-break-inside: avoid; }
+figure svg { width: 100%; height: auto; display: block; }
+ol.events { margin: 1mm 0 3mm; padding-left: 7mm; font-size: 9pt; }
+ol.events li { break-inside: avoid; }
+code { font: 9pt ui-monospace, "DejaVu Sans Mono", monospace; }
+footer { margin-top: 8mm; font-size: 8.5pt; color: var(--muted); }
+@page { margin: 13mm 12mm 14mm; }
+@media print {
+  body { padding: 0; max-width: none; font-size: 10pt; }
+  .verdict, th, .finding { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  section { break-inside: auto; }
+  section.charts { break-before: page; page-break-before: always; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
