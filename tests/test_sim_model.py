@@ -105,7 +105,7 @@ def test_every_target_unhealthy_fails_open():
     res = Engine(scenario([Snapshot(0, base), Snapshot(50, hung)], duration=200)).run()
     nz = len(AZS)
     late = res.world.route[int(150 / res.world.tick_s), 0]
-    assert late[nz] == pytest.approx(1.0)  # every pick is a refused target, none is 503
+    assert late[2 * nz] == pytest.approx(1.0)  # every pick is a refused target, none is 503
 
 
 def test_multi_az_failover_makes_writes_unavailable_within_range():

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,11 +27,16 @@ FAIL_BACK_DB = "fail_back_db"
 
 @dataclass(frozen=True)
 class LogEntry:
-    """One recorded change: its id, what kind of undo it needs and the undo's arguments."""
+    """One recorded change: its id, what kind of undo it needs, its arguments and its step.
+
+    ``step`` names the method step that made the change, so that the end of one step undoes
+    its own changes and leaves those of overlapping steps in place.
+    """
 
     id: int
     kind: str
     undo: dict[str, Any] = field(default_factory=dict)
+    step: str | None = None
 
 
 class RollbackError(AwsError):
@@ -48,6 +54,17 @@ class RollbackLog:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.skipped_lines = 0
+        self.step: str | None = None
+
+    @contextmanager
+    def scope(self, step: str) -> Iterator[None]:
+        """Record every change made inside the block as belonging to ``step``."""
+        previous, self.step = self.step, step
+        try:
+            yield
+        finally:
+            self.step = previous
+
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> RollbackLog:
@@ -62,17 +79,51 @@ class RollbackLog:
         """Append a change's undo and make it durable before returning the entry's id."""
         entries, _ = self._read()
         entry_id = max((e.id for e in entries), default=0) + 1
-        self._append({"op": "change", "id": entry_id, "kind": kind, "undo": undo})
+        line: dict[str, Any] = {"op": "change", "id": entry_id, "kind": kind, "undo": undo}
+        if self.step is not None:
+            line["step"] = self.step
+        self._append(line)
         return entry_id
 
     def mark_undone(self, entry_id: int) -> None:
         """Record that the entry's undo has been carried out."""
         self._append({"op": "undone", "id": entry_id})
 
-    def pending(self) -> list[LogEntry]:
-        """Entries not yet undone, newest first."""
+    def pending(self, step: str | None = None) -> list[LogEntry]:
+        """Entries not yet undone (only ``step``'s when given), newest first."""
         entries, undone = self._read()
-        return sorted((e for e in entries if e.id not in undone), key=lambda e: -e.id)
+        return sorted(
+            (e for e in entries if e.id not in undone and (step is None or e.step == step)),
+            key=lambda e: -e.id,
+        )
+
+    def note(self, **fields: Any) -> None:
+        """Record facts about the run (stack, endpoint, topology before) for a later rollback."""
+        self._append({"op": "note", "fields": fields})
+
+    def notes(self) -> dict[str, Any]:
+        """Every noted fact, later notes overriding earlier ones; lines a crash cut are skipped."""
+        merged: dict[str, Any] = {}
+        try:
+            text = (
+                self.path.read_text(encoding="utf-8", errors="replace")
+                if self.path.exists()
+                else ""
+            )
+        except OSError as exc:
+            raise SpecError(
+                str(self.path), "", f"cannot read rollback log: {exc.strerror}"
+            ) from exc
+        for line in text.splitlines():
+            try:
+                item = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(item, dict) and item.get("op") == "note":
+                fields = item.get("fields")
+                if isinstance(fields, dict):
+                    merged.update(fields)
+        return merged
 
     def _append(self, line: dict[str, Any]) -> None:
         """Write one line and fsync it (and the directory, the first time)."""
@@ -118,7 +169,15 @@ class RollbackLog:
             try:
                 item = json.loads(line)
                 if item["op"] == "change":
-                    entries.append(LogEntry(int(item["id"]), str(item["kind"]), dict(item["undo"])))
+                    step = item.get("step")
+                    entries.append(
+                        LogEntry(
+                            int(item["id"]),
+                            str(item["kind"]),
+                            dict(item["undo"]),
+                            None if step is None else str(step),
+                        )
+                    )
                 elif item["op"] == "undone":
                     undone.add(int(item["id"]))
             except (ValueError, KeyError, TypeError):
@@ -130,12 +189,13 @@ class RollbackLog:
         return entries, undone
 
 
-def rollback(session: AwsSession, log: RollbackLog) -> list[str]:
-    """Undo every pending change, newest first, one line per undo; idempotent."""
+def rollback(session: AwsSession, log: RollbackLog, step: str | None = None) -> list[str]:
+    """Undo every pending change (only ``step``'s when given), newest first; idempotent."""
     done: list[str] = []
     failed: list[str] = []
-    for entry in log.pending():
-        undo = _UNDO.get(entry.kind)
+    table = undo_table()
+    for entry in log.pending(step):
+        undo = table.get(entry.kind)
         try:
             if undo is None:
                 raise AwsError(f"unknown kind of change {entry.kind!r}")
@@ -207,8 +267,20 @@ def _fail_back_db(session: AwsSession, undo: dict[str, Any]) -> str:
     return f"failed {db_id} back from {db.get('AvailabilityZone')} to {az}"
 
 
-_UNDO: dict[str, Callable[[AwsSession, dict[str, Any]], str]] = {
+Undo = Callable[[AwsSession, dict[str, Any]], str]
+
+_UNDO: dict[str, Undo] = {
     START_INSTANCES: _start_instances,
     RESTORE_NACLS: _restore_nacls,
     FAIL_BACK_DB: _fail_back_db,
 }
+
+
+def undo_table() -> dict[str, Undo]:
+    """Every kind of undo, including those of the fault modules that import this one."""
+    from chaoscli.aws.autoscaling import UNDO as ASG_UNDO
+    from chaoscli.aws.cloudwatch import UNDO as CW_UNDO
+    from chaoscli.aws.instance_tags import UNDO as TAG_UNDO
+    from chaoscli.aws.replicas import UNDO as REPLICA_UNDO
+
+    return {**_UNDO, **ASG_UNDO, **CW_UNDO, **TAG_UNDO, **REPLICA_UNDO}

@@ -11,7 +11,7 @@ import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -25,10 +25,17 @@ from chaoscli.aws.provision import provision
 from chaoscli.aws.rollback import RollbackLog
 from chaoscli.aws.session import open_session
 from chaoscli.errors import ChaosError, SpecError
-from chaoscli.experiment.faults import FAULTS
+from chaoscli.experiment import alarms as alarm_setup
+from chaoscli.experiment.faults import with_spikes
 from chaoscli.experiment.hypothesis import ProbeResult, check
+from chaoscli.experiment.lbmetrics import lb_metrics, minutes
+from chaoscli.experiment.faults import with_spikes
+from chaoscli.experiment.hypothesis import ProbeResult, check
+from chaoscli.experiment.lbmetrics import lb_metrics, minutes
 from chaoscli.experiment.loader import Loaded
+from chaoscli.experiment.method import ControlPlane, drive, method_span, step_key
 from chaoscli.experiment.spec import Experiment
+from chaoscli.experiment.stops import first_trip
 from chaoscli.sim.engine import Engine, RunResult, SecondStats
 from chaoscli.sim.metrics import WindowMetrics, window
 from chaoscli.sim.retry import ClientPolicy
@@ -68,6 +75,9 @@ class Outcome:
     rollback: list[str] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)
     error: str | None = None
+    stopped: dict[str, Any] | None = None  # a stop condition ended the method: t, reason
+    alarms: list[dict[str, Any]] = field(default_factory=list)  # CloudWatch alarms evaluated
+    published_datapoints: int = 0
 
     @property
     def deviated(self) -> bool:
@@ -152,17 +162,30 @@ def _sigterm_raises() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def fault_windows(exp: Experiment) -> dict[str, tuple[float, float]]:
-    """The before, during and after windows in virtual seconds."""
+def fault_windows(exp: Experiment, cut_at: float | None = None) -> dict[str, tuple[float, float]]:
+    """The before, during and after windows in virtual seconds (the method cut at ``cut_at``)."""
     end = exp.traffic.duration_s
-    if not exp.method:
+    span = method_span(exp, cut_at)
+    if span is None:
         return {"before": (0.0, end)}
-    start = min(s.at_s for s in exp.method)
-    stop = min(end, max(s.at_s + s.duration_s for s in exp.method))
+    start, stop = span
     out = {"before": (0.0, start), "during": (start, stop)}
     if stop < end:
         out["after"] = (stop, end)
     return {k: v for k, v in out.items() if v[1] > v[0]}
+
+
+def _simulate(
+    exp: Experiment,
+    cp: ControlPlane,
+    seed: int,
+    cut_at: float | None,
+    on_second: Callable[[SecondStats], None] | None,
+) -> RunResult:
+    """One simulated pass over the control plane's snapshots and the method's traffic."""
+    sc = scenario_for(exp, cp.snapshots, cp.actions, seed)
+    sc = replace(sc, traffic=with_spikes(sc.traffic, exp.method, cut_at))
+    return Engine(sc).run(on_second)
 
 
 def run(
@@ -180,6 +203,8 @@ def run(
     with open_session(exp.topology.region, endpoint_url) as session, _sigterm_raises():
         seed_moto(session, seed)
         _check_zones(pick_azs(session, exp.topology.azs), loaded)
+        _check_method(loaded)
+        alarm_setup.check_exist(session, loaded)
         log = RollbackLog(log_path)
         try:
             phase("provisioning the stack")
@@ -187,26 +212,39 @@ def run(
             phase("discovering the stack")
             before = discover(session, exp.topology.stack)
             out.topology_before = before
-            snapshots = [Snapshot(0.0, before)]
-            actions: list[ControlAction] = []
-            for t, kind, step in _schedule(exp):
-                if kind == "inject":
-                    phase(f"injecting {step.fault} at t={t:g} s")
-                    current = snapshots[-1].topology
-                    done = FAULTS[step.fault](session, log, current, step, t)
-                    out.events += [Event(t, "fault", m) for m in done.messages]
-                    actions += done.actions
-                else:
-                    phase(f"ending {step.fault} at t={t:g} s")
-                    out.events += [Event(t, "rollback", m) for m in rollback(session, log)]
-                snapshots.append(Snapshot(t, discover(session, exp.topology.stack)))
+            alarms, lines = alarm_setup.prepare(session, log, loaded, before.load_balancer)
+            out.events += [Event(0.0, "alarm", m) for m in lines]
+            guarded = bool(exp.stop_conditions)
+            cp = drive(session, log, exp, before, seed, phase)
             phase("simulating customer traffic")
-            engine = Engine(scenario_for(exp, snapshots, actions, seed))
-            result = engine.run(on_second)
+            result = _simulate(exp, cp, seed, None, None if guarded else on_second)
+            trip = first_trip(exp, result, alarms, before.load_balancer)
+            cut_at = trip.t if trip else None
+            if trip is not None or (guarded and on_second is not None):
+                if trip is not None:
+                    phase(f"stop condition tripped at t={trip.t:g} s: ending the method there")
+                    for n in range(len(exp.method)):
+                        rollback(session, log, step=step_key(n))
+                    cp = drive(session, log, exp, before, seed, phase, cut_at)
+                result = _simulate(exp, cp, seed, cut_at, on_second)
+            if trip is not None:
+                out.stopped = trip.as_dict()
+                out.events.append(
+                    Event(trip.t, "guard", f"stop condition tripped: {trip.reason}; method ended")
+                )
+            out.events += cp.events
             out.result = result
             out.events += result.world.events
+            lb = before.load_balancer
+            if lb is not None and alarms:
+                points = lb_metrics(result)
+                out.published_datapoints = alarm_setup.publish(session, points, lb, minutes(result))
+                events, out.alarms = alarm_setup.record(
+                    session, log, alarms, points, lb, float(result.seconds)
+                )
+                out.events += events
             out.windows = {
-                name: window(result, a, b) for name, (a, b) in fault_windows(exp).items()
+                name: window(result, a, b) for name, (a, b) in fault_windows(exp, cut_at).items()
             }
             out.probes = check(exp.hypothesis, out.windows)
             out.status = "completed"
@@ -229,6 +267,25 @@ def run(
     return out
 
 
+def _check_method(loaded: Loaded) -> None:
+    """Reject a fault the stack cannot take, before anything is created."""
+    exp = loaded.experiment
+    db = exp.topology.database
+    for n, step in enumerate(exp.method):
+        if step.fault == "rds-failover" and not (db.multi_az and exp.topology.azs > 1):
+            raise SpecError(
+                loaded.source,
+                f"method.{n}.fault",
+                "rds-failover needs a Multi-AZ database (topology.database.multi_az and azs > 1)",
+            )
+        if step.fault == "replica-loss" and db.read_replicas == 0:
+            raise SpecError(
+                loaded.source,
+                f"method.{n}.fault",
+                "replica-loss needs read replicas (topology.database.read_replicas > 0)",
+            )
+
+
 def _check_zones(zones: list[str], loaded: Loaded) -> None:
     """Reject a step naming a zone the stack will not have, before anything is created."""
     for n, step in enumerate(loaded.experiment.method):
@@ -236,17 +293,6 @@ def _check_zones(zones: list[str], loaded: Loaded) -> None:
             raise SpecError(
                 loaded.source, f"method.{n}.az", f"{step.az} is not one of {', '.join(zones)}"
             )
-
-
-def _schedule(exp: Experiment) -> list[tuple[float, str, Any]]:
-    """Inject and end times of the method's faults, in time order."""
-    items: list[tuple[float, str, Any]] = []
-    for step in exp.method:
-        items.append((step.at_s, "inject", step))
-        end = step.at_s + step.duration_s
-        if end < exp.traffic.duration_s:
-            items.append((end, "end", step))
-    return sorted(items, key=lambda x: (x[0], x[1] != "end"))
 
 
 def compare(before: Topology, after: Topology) -> list[str]:

@@ -10,6 +10,17 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 Scalar = str | int | float | bool
+# Chaos Toolkit's names for when the steady-state hypothesis is checked
+Strategy = Literal[
+    "default", "before-method-only", "after-method-only", "during-method-only", "continuously"
+]
+STRATEGY_WINDOWS: dict[str, tuple[str, ...]] = {
+    "default": ("before", "after"),
+    "before-method-only": ("before",),
+    "after-method-only": ("after",),
+    "during-method-only": ("during",),
+    "continuously": ("before", "during", "after"),
+}
 
 
 class Strict(BaseModel):
@@ -115,16 +126,161 @@ class HypothesisSpec(Strict):
     availability: Tolerance = Tolerance(min=0.999)
     worst_second_success_ratio: Tolerance = Tolerance(min=0.99)
     p99_latency_ms: Tolerance = Tolerance(max=5000)
-    windows: list[Literal["before", "during", "after"]] = ["before", "during", "after"]
+    strategy: Strategy = "default"
+    windows: list[Literal["before", "during", "after"]] | None = None
+
+    @property
+    def checked_windows(self) -> list[str]:
+        """The windows to judge: ``windows`` if given, else those of the strategy."""
+        return (
+            list(self.windows)
+            if self.windows is not None
+            else list(STRATEGY_WINDOWS[self.strategy])
+        )
+
+
+FaultName = Literal[
+    "az-outage",
+    "router-failure",
+    "instance-crash",
+    "rds-failover",
+    "replica-loss",
+    "gray-failure",
+    "traffic-spike",
+    "wait",
+]
+# FIS selection modes: every target, n of them, or n percent of them (rounded down, at least 1)
+SELECTION = r"^(ALL|COUNT\([1-9][0-9]*\)|PERCENT\((100|[1-9][0-9]?)(\.[0-9]+)?\))$"
+_TARGETED = ("instance-crash", "gray-failure", "replica-loss")
+_ONLY_FOR: dict[str, tuple[str, ...]] = {
+    "selection": _TARGETED,
+    "tags": ("instance-crash", "gray-failure"),
+    "latency_ms": ("gray-failure",),
+    "error_share": ("gray-failure",),
+    "rps": ("traffic-spike",),
+    "ramp_s": ("traffic-spike",),
+    "az": (
+        "az-outage",
+        "router-failure",
+        "instance-crash",
+        "rds-failover",
+        "replica-loss",
+        "gray-failure",
+    ),
+}
 
 
 class FaultStep(Strict):
-    """One fault in the method: what, where, when and for how long (virtual seconds)."""
+    """One step of the method: a fault (what, where, when, how long) or a wait.
 
-    fault: Literal["az-outage"]
-    at_s: Annotated[float, Field(ge=0)] = 120
+    ``at_s`` left out means "when the previous step ends" (0 for the first step); a wait
+    step (``fault: wait`` or the short form ``wait_s: N``) only moves that point on.
+    """
+
+    fault: FaultName
+    at_s: Annotated[float, Field(ge=0)] | None = None
     duration_s: Annotated[float, Field(gt=0)] = 300
     az: str | None = None
+    selection: Annotated[str, Field(pattern=SELECTION)] = "ALL"
+    tags: dict[str, str] = {}
+    latency_ms: Annotated[float, Field(gt=0, le=600_000)] | None = None
+    error_share: Annotated[float, Field(ge=0, le=1)] | None = None
+    rps: Annotated[float, Field(gt=0, le=50_000_000)] | None = None
+    ramp_s: Annotated[float, Field(ge=0)] = 60
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_wait(cls, data: object) -> object:
+        """``{wait_s: 60}`` is ``{fault: wait, duration_s: 60}``."""
+        if isinstance(data, dict) and "wait_s" in data and "fault" not in data:
+            rest = {k: v for k, v in data.items() if k != "wait_s"}
+            return {"fault": "wait", "duration_s": data["wait_s"], **rest}
+        return data
+
+    @model_validator(mode="after")
+    def _fields_fit_the_fault(self) -> FaultStep:
+        """Reject fields the fault does not use; fill the gray failure's defaults."""
+        for name, faults in _ONLY_FOR.items():
+            if name in self.model_fields_set and self.fault not in faults:
+                raise ValueError(f"{name}: not a setting of {self.fault}")
+        if self.fault == "gray-failure":
+            self.latency_ms = 800.0 if self.latency_ms is None else self.latency_ms
+            self.error_share = 0.05 if self.error_share is None else self.error_share
+        if self.fault == "traffic-spike":
+            if self.rps is None:
+                raise ValueError("rps: a traffic-spike needs the campaign rate it ramps to")
+            if 2 * self.ramp_s > self.duration_s:
+                raise ValueError(
+                    f"ramp_s: ramping up and down ({2 * self.ramp_s:g} s) does not fit in "
+                    f"duration_s ({self.duration_s:g} s)"
+                )
+        return self
+
+    @property
+    def start_s(self) -> float:
+        """When the step starts (``at_s`` once the method is resolved)."""
+        return 0.0 if self.at_s is None else self.at_s
+
+    @property
+    def end_s(self) -> float:
+        """When the step ends."""
+        return self.start_s + self.duration_s
+
+
+class StopCondition(Strict):
+    """An AWS FIS stop condition: a measured guard or a CloudWatch alarm that ends the method.
+
+    ``metric`` trips when its value over the last ``over_s`` seconds is above ``above``;
+    ``alarm`` trips when the named CloudWatch alarm goes into ALARM.
+    """
+
+    metric: Literal["visible_error_ratio", "attempt_error_ratio", "p99_latency_ms"] | None = None
+    above: float | None = None
+    over_s: Annotated[float, Field(ge=1, le=3600)] = 10
+    alarm: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> StopCondition:
+        """Exactly one of metric (with its threshold) or alarm."""
+        if (self.metric is None) == (self.alarm is None):
+            raise ValueError("give either metric (with above) or alarm")
+        if self.metric is not None and self.above is None:
+            raise ValueError("above: a metric stop condition needs a threshold")
+        if self.alarm is not None and ({"above", "over_s"} & self.model_fields_set):
+            raise ValueError("above/over_s: an alarm carries its own threshold and period")
+        return self
+
+
+class AlarmSpec(Strict):
+    """A CloudWatch alarm on the load balancer's metrics, created if the account lacks it."""
+
+    name: Annotated[str, Field(min_length=1, max_length=255)]
+    metric: Literal[
+        "RequestCount", "HTTPCode_ELB_5XX_Count", "TargetResponseTime", "HealthyHostCount"
+    ]
+    statistic: Literal["Sum", "Average", "Minimum", "Maximum", "SampleCount"] = "Sum"
+    threshold: float
+    comparison: Literal[
+        "GreaterThanThreshold",
+        "GreaterThanOrEqualToThreshold",
+        "LessThanThreshold",
+        "LessThanOrEqualToThreshold",
+    ] = "GreaterThanThreshold"
+    period_s: Literal[60, 120, 180, 300, 600, 900, 3600] = 60
+    evaluation_periods: Annotated[int, Field(ge=1, le=60)] = 1
+    datapoints_to_alarm: Annotated[int, Field(ge=1, le=60)] | None = None
+    az: str | None = None
+
+    @model_validator(mode="after")
+    def _fits(self) -> AlarmSpec:
+        """M of N: datapoints_to_alarm cannot exceed evaluation_periods; zones only for hosts."""
+        if self.datapoints_to_alarm is not None and (
+            self.datapoints_to_alarm > self.evaluation_periods
+        ):
+            raise ValueError("datapoints_to_alarm: must not exceed evaluation_periods")
+        if self.az is not None and self.metric != "HealthyHostCount":
+            raise ValueError("az: only HealthyHostCount is published per zone")
+        return self
 
 
 class EngineSpec(Strict):
@@ -147,16 +303,37 @@ class Experiment(Strict):
     clients: ClientsSpec = ClientsSpec()
     hypothesis: HypothesisSpec = HypothesisSpec()
     method: list[FaultStep] = []
+    stop_conditions: list[StopCondition] = []
+    alarms: list[AlarmSpec] = []
     engine: EngineSpec = EngineSpec()
 
     @field_validator("method")
     @classmethod
     def _method_fits(cls, v: list[FaultStep], info: ValidationInfo) -> list[FaultStep]:
+        """Place steps without ``at_s`` after the previous one; every step starts in time."""
         traffic = info.data.get("traffic")
+        cursor = 0.0
         for n, step in enumerate(v):
+            if step.at_s is None:
+                step.at_s = cursor
+            cursor = step.end_s
             if traffic is not None and step.at_s >= traffic.duration_s:
                 raise ValueError(
                     f"step {n} starts at {step.at_s:g} s, not before the end of the traffic "
                     f"(traffic.duration_s = {traffic.duration_s:g} s)"
                 )
         return v
+
+    @model_validator(mode="after")
+    def _alarms_declared_once(self) -> Experiment:
+        """Alarm names are unique."""
+        names = [a.name for a in self.alarms]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"alarms: {', '.join(dupes)} declared more than once")
+        return self
+
+    @property
+    def faults(self) -> list[FaultStep]:
+        """The method's fault steps, without the waits."""
+        return [s for s in self.method if s.fault != "wait"]

@@ -22,7 +22,18 @@ from chaoscli.sim.scenario import Scenario
 from chaoscli.sim.world import K_BLACKHOLE, K_HUNG, K_NO_TARGET, K_REFUSED, World, build_world
 
 # Why an attempt failed
-F_NONE, F_CONNECT, F_REFUSED, F_BLACKHOLE, F_HUNG, F_NO_TARGET, F_OVERLOAD, F_SLOW, F_DB = range(9)
+(
+    F_NONE,
+    F_CONNECT,
+    F_REFUSED,
+    F_BLACKHOLE,
+    F_HUNG,
+    F_NO_TARGET,
+    F_OVERLOAD,
+    F_SLOW,
+    F_DB,
+    F_GRAY,
+) = range(10)
 CAUSES = (
     "none",
     "connect timeout",
@@ -33,6 +44,7 @@ CAUSES = (
     "overload",
     "too slow",
     "database unavailable",
+    "gray failure (500)",
 )
 RHO_GRID = np.linspace(0.0, 0.9999, 4001)
 
@@ -119,6 +131,9 @@ class Engine:
         self.load = np.zeros((nz, secs))
         self.util = np.zeros((nz, secs))
         self.held = np.zeros(nz)  # backlog per instance, in requests
+        # the AWS SDK's retry token bucket, per client; every client alike (a mean field)
+        self.tokens = c.budget_tokens
+        self.spent = self.refund = 0.0
         self.pw_table = erlang_c(m.workers_per_instance, RHO_GRID * m.workers_per_instance)
         self.members = _mask_members(nz)
         per_tick = round(1 / w.tick_s)
@@ -152,11 +167,15 @@ class Engine:
                 self.held + np.where(n_up > 0, (actual - expected) / np.maximum(n_up, 1e-9), 0), 0
             )
             self.load[:, sec] = actual
+            if c.retry_budget and rate[sec] > 0:
+                per_client = c.requests_per_client_s / rate[sec]
+                self.tokens += per_client * (self.refund - self.spent)
+                self.tokens = min(c.budget_tokens, max(0.0, self.tokens))
+            self.spent = self.refund = 0.0
             if on_second is not None:
                 on_second(self._second_stats(sec))
         self.causes[self.ok] = F_NONE
         ledger = order_ledger(w, rate, s, self.ack_t, m.order_drain_rps)
-        del c
         return RunResult(
             world=w,
             samples_per_s=s,
@@ -198,7 +217,8 @@ class Engine:
         tick = np.clip((tau / w.tick_s).astype(np.int64), 0, w.ticks - 1)
         zone = self._pick_node(idx, tau)
         node_ok = w.node_up[tick, zone]
-        probs = w.route[tick, zone, : len(w.azs)]
+        nz = len(w.azs)
+        probs = w.route[tick, zone, :nz] + w.route[tick, zone, nz : 2 * nz]
         return (self.weight[idx, None] * probs * node_ok[:, None]).sum(axis=0)
 
     def _queue_step(self, sec: int, load: np.ndarray) -> dict[str, np.ndarray]:
@@ -224,7 +244,7 @@ class Engine:
         """One attempt for each client in ``idx``; returns those who will retry."""
         w, c, m = self.world, self.sc.clients, self.sc.model
         nz = len(w.azs)
-        u = self.rng.random((6, idx.size))
+        u = self.rng.random((8, idx.size))
         tau = self.t_next[idx]
         k = self.k_next[idx]
         tick = np.clip((tau / w.tick_s).astype(np.int64), 0, w.ticks - 1)
@@ -238,26 +258,30 @@ class Engine:
         cause = np.full(idx.size, F_NONE, dtype=np.int8)
         cause[~node_ok] = F_CONNECT
         lat[~node_ok] = c.connect_timeout_s
-        up = (klass >= 0) & (klass < nz)
-        zu = np.where(up, klass, 0)
+        up = (klass >= 0) & (klass < 2 * nz)
+        slow = up & (klass >= nz)
+        zu = np.where(up, klass % nz, 0)
         shed = up & (u[1] < q["drop"][zu])
         waits = q["wait"][zu] + np.where(u[2] < q["pw"][zu], -np.log1p(-u[3]) / q["spare"][zu], 0)
         served_lat = m.network_s + waits - np.log1p(-u[4]) * m.service_time_s
+        # a gray failure: the target answers, later, and with some errors (health checks pass)
+        served_lat = served_lat + np.where(slow, w.slow_extra_s[tick, zu], 0.0)
+        gray = slow & (u[5] < w.slow_error_share[tick, zu])
         # the web tier then reads (replicas) or writes an order (primary, or the order queue)
         db_tick = np.clip(((tau + served_lat) / w.tick_s).astype(np.int64), 0, w.ticks - 1)
         order = self.is_order[idx]
         queued = bool(w.order_queue)
         db_down = np.where(order, ~w.db_writable[db_tick] & (not queued), ~w.db_readable[db_tick])
-        db_fail = up & ~shed & db_down
-        served_lat = np.where(db_fail, served_lat + m.write_timeout_s, served_lat)
+        db_fail = up & ~shed & (db_down | gray)
+        served_lat = np.where(up & ~shed & db_down, served_lat + m.write_timeout_s, served_lat)
         too_slow = up & ~shed & (served_lat > c.request_timeout_s)
         good = up & ~shed & ~too_slow & ~db_fail
         lat[good] = served_lat[good]
         lat[too_slow] = c.request_timeout_s
         cause[shed | too_slow] = F_OVERLOAD
         lat[db_fail & ~too_slow] = served_lat[db_fail & ~too_slow]
-        cause[db_fail & ~too_slow] = F_DB
-        bad = klass - nz
+        cause[db_fail & ~too_slow] = np.where(gray, F_GRAY, F_DB)[db_fail & ~too_slow]
+        bad = klass - 2 * nz
         cause[bad == K_REFUSED] = F_REFUSED
         cause[bad == K_NO_TARGET] = F_NO_TARGET
         cause[bad == K_BLACKHOLE] = F_BLACKHOLE
@@ -279,9 +303,15 @@ class Engine:
         retry = failed & in_time & (k < c.max_attempts)
         for attempt in np.unique(k[retry]):
             sel = retry & (k == attempt)
-            delay[sel] = c.delays(int(attempt), self.prev_delay[idx][sel], u[5][sel])
+            delay[sel] = c.delays(int(attempt), self.prev_delay[idx][sel], u[6][sel])
         nxt = finish + delay
         retry &= (nxt - self.t0[idx]) < c.customer_timeout_s
+        if c.retry_budget:
+            timed_out = np.isin(cause, (F_CONNECT, F_BLACKHOLE, F_HUNG)) | too_slow
+            cost = np.where(timed_out, c.timeout_retry_cost, c.retry_cost)
+            retry &= u[7] * cost < self.tokens  # an empty bucket stops retries
+            self.spent += float((self.weight[idx] * cost * retry).sum())
+            self.refund += float(self.weight[idx][win].sum())
         if c.dns_fallback:
             self.shift[idx[~node_ok]] += 1
         r = idx[retry]

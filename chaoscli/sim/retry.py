@@ -30,6 +30,10 @@ class ClientPolicy:
     customer_timeout_s: float = 15.0
     dns_fallback: bool = True
     retry_budget: bool = True
+    requests_per_client_s: float = 0.2
+    budget_tokens: float = 500.0
+    retry_cost: float = 5.0
+    timeout_retry_cost: float = 10.0
 
     @property
     def stop(self) -> tenacity.stop.stop_base:

@@ -7,12 +7,12 @@ or nowhere), how much capacity is serving, and whether the database takes writes
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from chaoscli.sim.database import database_timeline
+from chaoscli.sim.dns import node_events, node_timeline, nodes_at
 from chaoscli.sim.healthcheck import (
     BLACKHOLE,
     GONE,
@@ -25,9 +25,10 @@ from chaoscli.sim.healthcheck import (
 from chaoscli.sim.scenario import Scenario
 from chaoscli.topology import Topology
 
-# Outcome columns after the per-zone UP columns
+# Route columns: UP per target zone, SLOW per target zone, then these (offset 2 x zones)
 K_REFUSED, K_BLACKHOLE, K_HUNG, K_NO_TARGET = 0, 1, 2, 3
 N_BAD = 4
+SLOW = 5  # a true target state beside healthcheck's: answers, late, with some errors
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,13 @@ class World:
     azs: tuple[str, ...]
     tick_s: float
     ticks: int
-    route: np.ndarray  # (ticks, nodes, zones + N_BAD): where a node sends a request
+    route: np.ndarray  # (ticks, nodes, 2 x zones + N_BAD): where a node sends a request
     serving: np.ndarray  # (ticks, zones): up targets taking traffic
     node_up: np.ndarray  # (ticks, zones)
     dns_mask: np.ndarray  # (ticks,) bitmask of zones handed out by DNS
     db_writable: np.ndarray  # (ticks,)
+    slow_extra_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (ticks, zones)
+    slow_error_share: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     db_readable: np.ndarray = field(default_factory=lambda: np.ones(0, dtype=bool))
     loss_windows: list[tuple[float, float]] = field(default_factory=list)
     order_queue: bool = False
@@ -60,27 +63,47 @@ class World:
     primary_az: dict[str, str] = field(default_factory=dict)
 
 
-def _instance_state(topo: Topology, iid: str) -> tuple[int, bool, bool]:
-    """(true state, removed via control plane, registered) of an instance in a snapshot."""
+def parse_slow(fault: str) -> tuple[float, float] | None:
+    """``slow:<added_ms>:<error_share>`` -> (added seconds, error share); None otherwise."""
+    parts = fault.split(":")
+    if len(parts) != 3 or parts[0] != "slow":
+        return None
+    try:
+        return max(0.0, float(parts[1]) / 1000), min(1.0, max(0.0, float(parts[2])))
+    except ValueError:
+        return None
+
+
+def _instance_state(
+    topo: Topology, iid: str, hc_timeout_s: float
+) -> tuple[int, bool, bool, tuple[float, float]]:
+    """(true state, removed via control plane, registered, slowness) in one snapshot."""
     inst = next((i for i in topo.instances if i.id == iid), None)
+    none = (0.0, 0.0)
     if inst is None or inst.state in ("terminated", "shutting-down"):
-        return GONE, True, False
+        return GONE, True, False, none
     registered = inst.target_state not in ("unregistered", "draining")
     if inst.state in ("stopped", "stopping"):
-        return REFUSED, True, registered
+        return REFUSED, True, registered, none
     subnet = topo.subnet(inst.subnet_id)
     if subnet is not None and not subnet.reachable:
-        return BLACKHOLE, False, registered
+        return BLACKHOLE, False, registered, none
     if inst.state == "pending" or inst.fault == "crash":
-        return REFUSED, False, registered
+        return REFUSED, False, registered, none
     if inst.fault == "hang":
-        return HUNG, False, registered
-    return UP, False, registered
+        return HUNG, False, registered, none
+    slow = parse_slow(inst.fault)
+    if slow is not None:
+        # slower than the health check's timeout, the checks catch it: it is hung to them
+        return (HUNG if slow[0] >= hc_timeout_s else SLOW), False, registered, slow
+    return UP, False, registered, none
 
 
-def _node_reachable(topo: Topology, az: str) -> bool:
-    public = [s for s in topo.subnets if s.az == az and s.public]
-    return all(s.reachable for s in public) if public else topo.zone_reachable(az)
+def _lookup(changes: list[tuple[float, float]], mids: np.ndarray) -> np.ndarray:
+    """Values of a step function given by (time, value) change points, at many times."""
+    times = np.array([t for t, _ in changes])
+    values = np.array([v for _, v in changes], dtype=float)
+    return values[np.clip(np.searchsorted(times, mids, side="right") - 1, 0, None)]
 
 
 def build_world(sc: Scenario) -> World:
@@ -89,110 +112,119 @@ def build_world(sc: Scenario) -> World:
     base = snaps[0].topology
     azs = base.azs
     zi = {az: i for i, az in enumerate(azs)}
-    dt = sc.engine.tick_s
-    end = sc.traffic.duration_s
+    dt, end, m = sc.engine.tick_s, sc.traffic.duration_s, sc.model
     ticks = int(np.ceil(end / dt))
     rng = np.random.default_rng([sc.engine.seed, 1])
-    m = sc.model
     lb = base.load_balancer
     hc = lb.health_check if lb else None
-    events: list[Event] = []
+    hc_timeout = hc.timeout_s if hc else 5.0
 
-    # --- per-target true-state timelines -------------------------------------------------
+    # --- per-target true-state timelines ------------------------------------------------
     ids = sorted({i.id for s in snaps for i in s.topology.instances})
     az_of = {i.id: i.az for s in snaps for i in s.topology.instances}
     timelines: dict[str, list[tuple[float, int, bool]]] = {}
-    registered: dict[str, list[tuple[float, bool]]] = {}
+    reg_tl: dict[str, list[tuple[float, float]]] = {}
+    slow_tl: dict[str, list[tuple[float, tuple[float, float]]]] = {}
     for iid in ids:
         tl: list[tuple[float, int, bool]] = []
-        reg: list[tuple[float, bool]] = []
+        reg: list[tuple[float, float]] = []
+        slow: list[tuple[float, tuple[float, float]]] = []
         prev_running = True
         for snap in snaps:
-            state, removed, reg_flag = _instance_state(snap.topology, iid)
-            if state in (UP, BLACKHOLE) and not prev_running and snap.t > 0:
+            state, removed, is_reg, slowness = _instance_state(snap.topology, iid, hc_timeout)
+            serving = state in (UP, BLACKHOLE, SLOW)
+            if serving and not prev_running and snap.t > 0:
                 tl.append((snap.t, REFUSED, False))  # booting: the OS is up, the app is not
                 tl.append((snap.t + m.boot_s, state, False))
             else:
                 tl.append((snap.t, state, removed))
-            reg.append((snap.t, reg_flag))
-            prev_running = state in (UP, BLACKHOLE)
+            reg.append((snap.t, float(is_reg)))
+            slow.append((snap.t, slowness))
+            prev_running = serving
         timelines[iid] = sorted(tl, key=lambda x: x[0])
-        registered[iid] = reg
+        reg_tl[iid] = reg
+        slow_tl[iid] = slow
 
     # --- what the load balancer believes ----------------------------------------------
     ph = phases(len(ids), hc.interval_s if hc else 30.0, rng)
+    hc_states = {
+        iid: [(t, UP if st == SLOW else st, r) for t, st, r in timelines[iid]] for iid in ids
+    }
     rotation = {
-        iid: rotation_timeline(timelines[iid], hc, float(ph[n]), end, m.control_plane_delay_s)
+        iid: rotation_timeline(hc_states[iid], hc, float(ph[n]), end, m.control_plane_delay_s)
         if hc
         else [(0.0, False)]
         for n, iid in enumerate(ids)
     }
 
-    # --- change points -> per-segment routing ------------------------------------------
-    cuts = {0.0, end}
+    # --- change points -> per-segment state matrices (targets x segments) --------------
+    node_changes = node_timeline(snaps, azs, m.dns_removal_s, end)
+    cuts = {0.0, end, *(min(t, end) for t, _ in node_changes)}
     for iid in ids:
         cuts.update(t for t, _, _ in timelines[iid] if t < end)
         cuts.update(t for t, _ in rotation[iid] if t < end)
-        cuts.update(t for t, _ in registered[iid] if t < end)
-    node_changes = _node_timeline(snaps, azs, m.dns_removal_s, end)
-    for t, _ in node_changes:
-        cuts.add(min(t, end))
-    times = sorted(cuts)
+        cuts.update(t for t, _ in reg_tl[iid] if t < end)
+    times = np.array(sorted(cuts))
+    mids = (times[:-1] + times[1:]) / 2
+    nseg = len(mids)
+    st = (
+        np.array([_lookup([(t, v) for t, v, _ in timelines[i]], mids) for i in ids])
+        .reshape(len(ids), nseg)
+        .astype(int)
+    )
+    rot = np.array([_lookup([(t, float(v)) for t, v in rotation[i]], mids) for i in ids])
+    rot = rot.reshape(len(ids), nseg) > 0.5
+    regm = np.array([_lookup(reg_tl[i], mids) for i in ids]).reshape(len(ids), nseg) > 0.5
+    extra = np.array([_lookup([(t, v[0]) for t, v in slow_tl[i]], mids) for i in ids])
+    errs = np.array([_lookup([(t, v[1]) for t, v in slow_tl[i]], mids) for i in ids])
+    extra, errs = extra.reshape(len(ids), nseg), errs.reshape(len(ids), nseg)
 
     nz = len(azs)
-    route = np.zeros((ticks, nz, nz + N_BAD), dtype=np.float64)
-    serving = np.zeros((ticks, nz))
+    zone_idx = np.array([zi.get(az_of[i], 0) for i in ids], dtype=int)
+    onehot = (zone_idx[None, :] == np.arange(nz)[:, None]).astype(float)  # zones x targets
+    cross = lb.cross_zone if lb else True
+    weight = _lor_weights(st, extra, sc) if lb and lb.algorithm != "round_robin" else None
+    seg_route = np.zeros((nseg, nz, 2 * nz + N_BAD))
+    for z in range(nz):
+        scope = regm & ((zone_idx == z) | cross)[:, None]
+        pick = scope & rot
+        open_ = np.asarray(~pick.any(axis=0))
+        pick = np.where(open_[None, :], scope, pick)  # fail open: every target unhealthy
+        wts = pick * (weight if weight is not None else 1.0)
+        total = wts.sum(axis=0)
+        safe = np.where(total > 0, total, 1.0)
+        seg_route[:, z, :nz] = (onehot @ (wts * (st == UP))).T / safe[:, None]
+        seg_route[:, z, nz : 2 * nz] = (onehot @ (wts * (st == SLOW))).T / safe[:, None]
+        bad = 2 * nz
+        seg_route[:, z, bad + K_REFUSED] = (wts * ((st == REFUSED) | (st == GONE))).sum(0) / safe
+        seg_route[:, z, bad + K_BLACKHOLE] = (wts * (st == BLACKHOLE)).sum(0) / safe
+        seg_route[:, z, bad + K_HUNG] = (wts * (st == HUNG)).sum(0) / safe
+        seg_route[:, z, bad + K_NO_TARGET] = np.where(total > 0, 0.0, 1.0)
+    taking = regm & rot & ((st == UP) | (st == SLOW))
+    none_in = np.asarray(~(regm & rot).any(axis=0))
+    taking = np.where(none_in[None, :], regm & ((st == UP) | (st == SLOW)), taking)
+    seg_serving = (onehot @ taking).T  # segments x zones
+    is_slow = (st == SLOW) & regm
+    n_slow = np.maximum(onehot @ is_slow, 1)
+    seg_extra = ((onehot @ (extra * is_slow)) / n_slow).T
+    seg_err = ((onehot @ (errs * is_slow)) / n_slow).T
+
+    # --- segments -> ticks -----------------------------------------------------------------
+    bounds = np.clip(np.round(times / dt).astype(int), 0, ticks)
+    seg_of_tick = np.clip(np.searchsorted(bounds, np.arange(ticks), side="right") - 1, 0, nseg - 1)
+    route = seg_route[seg_of_tick]
+    serving = seg_serving[seg_of_tick]
     node_up = np.ones((ticks, nz), dtype=bool)
     dns_mask = np.zeros(ticks, dtype=np.int64)
-    cross = lb.cross_zone if lb else True
-    zone_idx = np.array([zi.get(az_of[i], 0) for i in ids], dtype=int)
-    reroute_done: float | None = None
-    prev_in_rot: dict[int, int] = {}
-    for a, b in itertools.pairwise(times):
-        t0, t1 = round(a / dt), round(b / dt)
-        if t1 <= t0:
-            continue
-        mid = (a + b) / 2
-        st = np.array([_at(timelines[i], mid)[0] for i in ids], dtype=int)
-        rot = np.array([_at_bool(rotation[i], mid) for i in ids], dtype=bool)
-        is_reg = np.array([_at_bool(registered[i], mid) for i in ids], dtype=bool)
-        up_nodes, in_dns = _at_nodes(node_changes, mid, nz)
-        node_up[t0:t1] = up_nodes
-        dns_mask[t0:t1] = sum(1 << z for z in range(nz) if in_dns[z])
-        for z in range(nz):
-            scope = is_reg & ((zone_idx == z) | cross)
-            pick = scope & rot
-            if not pick.any():
-                pick = scope  # fail open: every target unhealthy -> route to all
-            n = pick.sum()
-            row = np.zeros(nz + N_BAD)
-            if n == 0:
-                row[nz + K_NO_TARGET] = 1.0
-            else:
-                for zz in range(nz):
-                    row[zz] = np.sum(pick & (st == UP) & (zone_idx == zz)) / n
-                row[nz + K_REFUSED] = np.sum(pick & ((st == REFUSED) | (st == GONE))) / n
-                row[nz + K_BLACKHOLE] = np.sum(pick & (st == BLACKHOLE)) / n
-                row[nz + K_HUNG] = np.sum(pick & (st == HUNG)) / n
-            route[t0:t1, z] = row
-        taking = is_reg & rot & (st == UP)
-        if not (is_reg & rot).any():
-            taking = is_reg & (st == UP)
-        for zz in range(nz):
-            serving[t0:t1, zz] = np.sum(taking & (zone_idx == zz))
-        dead_routed = bool((route[t0, :, nz : nz + K_HUNG + 1] > 0).any())
-        if reroute_done is None and not dead_routed and any((st[j] != UP) for j in range(len(ids))):
-            reroute_done = a
-        for zz in range(nz):
-            cnt = int(np.sum(rot & is_reg & (zone_idx == zz)))
-            if zz in prev_in_rot and cnt != prev_in_rot[zz]:
-                events.append(
-                    Event(a, "lb", f"{azs[zz]}: {prev_in_rot[zz]} -> {cnt} targets in rotation")
-                )
-            prev_in_rot[zz] = cnt
-    for t, msg in _node_events(node_changes, azs):
-        events.append(Event(t, "dns", msg))
+    for n, (t, _) in enumerate(node_changes):
+        a = round(t / dt)
+        b = round(node_changes[n + 1][0] / dt) if n + 1 < len(node_changes) else ticks
+        up_nodes, in_dns = nodes_at(node_changes, t)
+        node_up[a:b] = up_nodes
+        dns_mask[a:b] = sum(1 << z for z in range(nz) if in_dns[z])
 
+    events = _rotation_events(times, rot & regm, onehot, azs)
+    events += [Event(t, "dns", msg) for t, msg in node_events(node_changes, azs)]
     world = World(
         azs=azs,
         tick_s=dt,
@@ -202,6 +234,8 @@ def build_world(sc: Scenario) -> World:
         node_up=node_up,
         dns_mask=dns_mask,
         db_writable=np.ones(ticks, dtype=bool),
+        slow_extra_s=seg_extra[seg_of_tick],
+        slow_error_share=seg_err[seg_of_tick],
         events=_merge_lb_events(events, hc.interval_s if hc else 30.0),
     )
     db = database_timeline(sc, snaps, ticks, rng)
@@ -211,95 +245,61 @@ def build_world(sc: Scenario) -> World:
     world.loss_windows = db.loss_windows
     world.order_queue = base.order_queue is not None
     world.events += [Event(t, "db", msg) for t, msg in db.events]
-    first_fault = _first_fault_time(snaps)
-    if first_fault is not None and reroute_done is not None and reroute_done >= first_fault:
-        world.reroute_s = reroute_done - first_fault
+    world.reroute_s = _reroute(times, seg_route, st, nz, _first_fault_time(snaps))
     world.events.sort(key=lambda e: e.t)
     return world
 
 
-def _at(timeline: list[tuple[float, int, bool]], t: float) -> tuple[int, bool]:
-    out = timeline[0][1], timeline[0][2]
-    for ts, s, r in timeline:
-        if ts > t:
-            break
-        out = (s, r)
-    return out
+def _lor_weights(st: np.ndarray, extra: np.ndarray, sc: Scenario) -> np.ndarray:
+    """least_outstanding_requests favours targets that answer fast, failures included.
 
-
-def _at_bool(timeline: list[tuple[float, bool]], t: float) -> bool:
-    out = timeline[0][1]
-    for ts, v in timeline:
-        if ts > t:
-            break
-        out = v
-    return out
-
-
-def _node_timeline(
-    snaps: list, azs: tuple[str, ...], removal_s: float, end: float
-) -> list[tuple[float, tuple[tuple[bool, ...], tuple[bool, ...]]]]:
-    """Change points of (node reachable, node handed out by DNS), one flag per zone.
-
-    DNS stops handing out a node ``removal_s`` after it became unreachable, and hands it
-    out again ``removal_s`` after it came back (ELB's own checks must see it healthy).
+    A target's share is inversely proportional to how long its requests stay outstanding,
+    relative to a healthy one: refusing targets answer at once and attract more traffic
+    (capped at 20x), blackholed and hung ones hold requests until a timeout and get little.
     """
-    per_zone: list[list[tuple[float, bool, bool]]] = []
-    for az in azs:
-        up = in_dns = _node_reachable(snaps[0].topology, az)
-        pts = [(0.0, up, in_dns)]
-        pending: tuple[float, bool] | None = None
-        for s in snaps[1:]:
-            if pending and pending[0] <= s.t:
-                in_dns = pending[1]
-                pts.append((pending[0], up, in_dns))
-                pending = None
-            new_up = _node_reachable(s.topology, az)
-            if new_up != up:
-                up = new_up
-                pts.append((s.t, up, in_dns))
-                pending = (s.t + removal_s, up) if in_dns != up else None
-        if pending:
-            pts.append((pending[0], up, pending[1]))
-        per_zone.append(pts)
-    times = sorted({t for zone in per_zone for t, _, _ in zone if t <= end})
+    m = sc.model
+    s = m.service_time_s + m.network_s
+    w = np.ones(st.shape)
+    w[st == SLOW] = (s / (s + extra))[st == SLOW]
+    w[(st == REFUSED) | (st == GONE)] = min(20.0, s / m.network_s)
+    w[(st == BLACKHOLE) | (st == HUNG)] = s / m.lb_connect_timeout_s
+    return w
+
+
+def _rotation_events(
+    times: np.ndarray, in_rot: np.ndarray, onehot: np.ndarray, azs: tuple[str, ...]
+) -> list[Event]:
+    """One event per change of a zone's count of targets in rotation."""
+    counts = onehot @ in_rot  # zones x segments
     out = []
-    for t in times:
-        ups, dnss = [], []
-        for zone in per_zone:
-            cur = zone[0]
-            for p in zone:
-                if p[0] > t:
-                    break
-                cur = p
-            ups.append(cur[1])
-            dnss.append(cur[2])
-        out.append((t, (tuple(ups), tuple(dnss))))
+    for z, az in enumerate(azs):
+        for k in range(1, counts.shape[1]):
+            if counts[z, k] != counts[z, k - 1]:
+                out.append(
+                    Event(
+                        float(times[k]),
+                        "lb",
+                        f"{az}: {int(counts[z, k - 1])} -> {int(counts[z, k])} targets in rotation",
+                    )
+                )
     return out
 
 
-def _at_nodes(changes: list, t: float, nz: int) -> tuple[np.ndarray, list[bool]]:
-    up, dns = changes[0][1]
-    for ts, v in changes:
-        if ts > t:
-            break
-        up, dns = v
-    return np.array(up, dtype=bool), list(dns)
-
-
-def _node_events(changes: list, azs: tuple[str, ...]) -> list[tuple[float, str]]:
-    out = []
-    prev = changes[0][1]
-    for t, (up, dns) in changes[1:]:
-        for z, az in enumerate(azs):
-            if up[z] != prev[0][z]:
-                word = "reachable again" if up[z] else "unreachable (connections time out)"
-                out.append((t, f"load-balancer node in {az} {word}"))
-            if dns[z] != prev[1][z]:
-                word = "back in" if dns[z] else "removed from"
-                out.append((t, f"load-balancer node in {az} {word} DNS"))
-        prev = (up, dns)
-    return out
+def _reroute(
+    times: np.ndarray, seg_route: np.ndarray, st: np.ndarray, nz: int, fault_t: float | None
+) -> float | None:
+    """From the first fault until no node sends requests to a dead target any more."""
+    if fault_t is None:
+        return None
+    bad = 2 * nz
+    dead_routed = np.asarray(
+        (seg_route[:, :, bad + K_REFUSED : bad + K_HUNG + 1] > 0).any(axis=(1, 2))
+    )
+    dead_exists = ((st != UP) & (st != SLOW)).any(axis=0)
+    for k in range(len(dead_routed)):
+        if times[k] >= fault_t and dead_exists[k] and not dead_routed[k]:
+            return float(times[k] - fault_t)
+    return None
 
 
 def _merge_lb_events(events: list[Event], window_s: float) -> list[Event]:

@@ -1,0 +1,69 @@
+"""What every fault is given and gives back, and the zone a step names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from chaoscli.aws.rollback import RollbackLog
+from chaoscli.aws.session import AwsSession
+from chaoscli.errors import SpecError
+from chaoscli.experiment.spec import FaultStep
+from chaoscli.sim.scenario import ControlAction
+from chaoscli.topology import Instance, Topology
+
+
+@dataclass(frozen=True)
+class FaultContext:
+    """One injection: the control plane, the log, the stack as last discovered, and the draw.
+
+    ``rng`` is seeded from the run's seed and the step's position, so the same seed picks the
+    same targets whatever else the method does.
+    """
+
+    session: AwsSession
+    log: RollbackLog
+    topo: Topology
+    step: FaultStep
+    t: float
+    rng: np.random.Generator
+
+
+@dataclass
+class Injected:
+    """What an injection did: lines for the timeline, and calls the model must know of."""
+
+    messages: list[str] = field(default_factory=list)
+    actions: list[ControlAction] = field(default_factory=list)
+
+
+Fault = Callable[[FaultContext], Injected]
+
+
+def resolve_az(step: FaultStep, topo: Topology) -> str:
+    """The zone a step names; by default the one holding the database primary."""
+    if step.az is None:
+        if topo.database is not None:
+            return topo.database.primary.az
+        return topo.azs[0]
+    if step.az not in topo.azs:
+        raise SpecError(
+            "method", "az", f"{step.az} is not a zone of stack {topo.stack} ({', '.join(topo.azs)})"
+        )
+    return step.az
+
+
+def healthy_instances(topo: Topology, az: str | None) -> list[Instance]:
+    """The stack's own running instances with no fault yet, optionally in one zone.
+
+    Untagged instances (``tagged=False``) are never candidates: a fault touches only what
+    carries the stack's tag. An instance another step already stopped or marked is left to
+    that step, so every change has exactly one owner and one exact undo.
+    """
+    return [
+        i
+        for i in topo.instances
+        if i.tagged and i.state == "running" and not i.fault and (az is None or i.az == az)
+    ]

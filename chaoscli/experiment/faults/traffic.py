@@ -1,0 +1,51 @@
+"""A campaign's traffic spike: no AWS call, a change to the rate customers offer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from chaoscli.experiment.faults.base import FaultContext, Injected
+from chaoscli.experiment.spec import FaultStep
+from chaoscli.sim.scenario import TrafficProfile
+
+
+def traffic_spike(ctx: FaultContext) -> Injected:
+    """Announce the ramp; the runner shapes the traffic profile with ``with_spikes``."""
+    step = ctx.step
+    return Injected(
+        [f"traffic ramps to {step.rps:,.0f} requests/s over {step.ramp_s:g} s (campaign starts)"]
+    )
+
+
+def _rate(points: Sequence[tuple[float, float]], t: float) -> float:
+    """The piecewise-linear rate at ``t``."""
+    ts, rs = zip(*points, strict=True)
+    return float(np.interp(t, ts, rs))
+
+
+def with_spikes(
+    base: TrafficProfile, steps: Sequence[FaultStep], cut_at: float | None = None
+) -> TrafficProfile:
+    """The profile with each spike's ramp up, plateau and ramp down laid over it.
+
+    A spike ramps from the rate at its start to ``rps`` in ``ramp_s``, holds, and ramps back
+    to the rate at its end; a method stopped at ``cut_at`` stops the load at once.
+    """
+    points = list(base.points)
+    for step in steps:
+        if step.fault != "traffic-spike" or step.rps is None:
+            continue
+        a, b = step.start_s, step.end_s
+        if cut_at is not None and a >= cut_at:
+            continue
+        shape = [(a, _rate(points, a)), (a + step.ramp_s, step.rps)]
+        shape += [(b - step.ramp_s, step.rps), (b, _rate(points, b))]
+        if cut_at is not None and cut_at < b:
+            kept = [p for p in shape if p[0] < cut_at]
+            shape = [*kept, (cut_at, _rate(shape, cut_at)), (cut_at, _rate(points, cut_at))]
+            b = cut_at
+        points = sorted([p for p in points if p[0] < a or p[0] > b] + shape, key=lambda p: p[0])
+    return replace(base, points=tuple(points))

@@ -1,0 +1,117 @@
+"""The method on the control plane: each step injected and ended at its virtual time.
+
+Every step's changes are logged under the step's key, so the end of one step undoes only its
+own changes while overlapping steps stay in place. The stack is re-discovered after each
+change; the snapshots are all the model ever sees of the control plane.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from chaoscli.aws.discover import discover
+from chaoscli.aws.rollback import RollbackLog, rollback
+from chaoscli.aws.session import AwsSession
+from chaoscli.experiment.faults import FAULTS, FaultContext
+from chaoscli.experiment.spec import Experiment, FaultStep
+from chaoscli.sim.scenario import ControlAction, Snapshot
+from chaoscli.sim.world import Event
+from chaoscli.topology import Topology
+
+_NO_CONTROL_PLANE = ("traffic-spike",)
+_STEP_SEED = 7  # keeps the per-step target draws apart from the simulation's own streams
+
+
+@dataclass
+class ControlPlane:
+    """What driving the method produced: snapshots, calls the model must know of, events."""
+
+    snapshots: list[Snapshot]
+    actions: list[ControlAction] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+
+def step_key(n: int) -> str:
+    """The rollback-log key of the method's step ``n``."""
+    return f"step-{n}"
+
+
+def schedule(
+    exp: Experiment, cut_at: float | None = None
+) -> list[tuple[float, str, int, FaultStep]]:
+    """(time, "inject" | "end", step index, step) in time order; a cut ends every step early.
+
+    Steps that start at or after ``cut_at`` never start; those still running end at it. An
+    end at the same time as an injection comes first, so a resource is free again in time.
+    """
+    items: list[tuple[float, str, int, FaultStep]] = []
+    for n, step in enumerate(exp.method):
+        if step.fault == "wait":
+            continue
+        start, end = step.start_s, step.end_s
+        if cut_at is not None:
+            if start >= cut_at:
+                continue
+            end = min(end, cut_at)
+        items.append((start, "inject", n, step))
+        if end < exp.traffic.duration_s:
+            items.append((end, "end", n, step))
+    return sorted(items, key=lambda x: (x[0], x[1] != "end", x[2]))
+
+
+def drive(
+    session: AwsSession,
+    log: RollbackLog,
+    exp: Experiment,
+    before: Topology,
+    seed: int,
+    phase: Callable[[str], None] = lambda _: None,
+    cut_at: float | None = None,
+) -> ControlPlane:
+    """Inject and end every step at its time through the AWS API; discover after each."""
+    cp = ControlPlane([Snapshot(0.0, before)])
+    stack = exp.topology.stack
+    for t, kind, n, step in schedule(exp, cut_at):
+        key = step_key(n)
+        if kind == "inject":
+            phase(f"injecting {step.fault} at t={t:g} s")
+            ctx = FaultContext(
+                session,
+                log,
+                cp.snapshots[-1].topology,
+                step,
+                t,
+                np.random.default_rng([seed, _STEP_SEED, n]),
+            )
+            with log.scope(key):
+                done = FAULTS[step.fault](ctx)
+            cp.events += [Event(t, "fault", m) for m in done.messages]
+            cp.actions += done.actions
+        else:
+            phase(f"ending {step.fault} at t={t:g} s")
+            lines = rollback(session, log, step=key)
+            if cut_at is not None and t == cut_at and t < step.end_s:
+                lines = [f"stopped early: {line}" for line in lines] or [
+                    f"{step.fault} stopped early"
+                ]
+            cp.events += [Event(t, "rollback", m) for m in lines]
+        if step.fault not in _NO_CONTROL_PLANE:
+            cp.snapshots.append(Snapshot(t, discover(session, stack)))
+    return cp
+
+
+def method_span(exp: Experiment, cut_at: float | None = None) -> tuple[float, float] | None:
+    """First start and last end of the method's faults (cut short at ``cut_at``), if any."""
+    faults = [s for s in exp.method if s.fault != "wait"]
+    if cut_at is not None:
+        faults = [s for s in faults if s.start_s < cut_at]
+    if not faults:
+        return None
+    start = min(s.start_s for s in faults)
+    stop = min(exp.traffic.duration_s, max(s.end_s for s in faults))
+    if cut_at is not None:
+        stop = min(stop, cut_at)
+    return start, stop
