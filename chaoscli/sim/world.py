@@ -40,6 +40,18 @@ class Event:
     message: str
 
 
+@dataclass(frozen=True)
+class Targets:
+    """Per-target change points, for the exact per-request reference model."""
+
+    ids: tuple[str, ...]
+    zone: np.ndarray  # (targets,) zone index
+    states: dict[str, list[tuple[float, int, bool]]]
+    rotation: dict[str, list[tuple[float, bool]]]
+    registered: dict[str, list[tuple[float, float]]]
+    slowness: dict[str, list[tuple[float, tuple[float, float]]]]
+
+
 @dataclass
 class World:
     """Per-tick arrays the engine samples from."""
@@ -57,6 +69,7 @@ class World:
     db_readable: np.ndarray = field(default_factory=lambda: np.ones(0, dtype=bool))
     loss_windows: list[tuple[float, float]] = field(default_factory=list)
     order_queue: bool = False
+    targets: Targets | None = None
     events: list[Event] = field(default_factory=list)
     reroute_s: float | None = None
     db_write_unavailable_s: float = 0.0
@@ -244,6 +257,7 @@ def build_world(sc: Scenario) -> World:
     world.primary_az = db.primary_az
     world.loss_windows = db.loss_windows
     world.order_queue = base.order_queue is not None
+    world.targets = Targets(tuple(ids), zone_idx, timelines, rotation, reg_tl, slow_tl)
     world.events += [Event(t, "db", msg) for t, msg in db.events]
     world.reroute_s = _reroute(times, seg_route, st, nz, _first_fault_time(snaps))
     world.events.sort(key=lambda e: e.t)

@@ -1,0 +1,204 @@
+"""The exact reference model: every request on its own, through a heap of events.
+
+Plain and slow on purpose, for small rates only. It shares only the control-plane facts with
+the fast engine (each target's true state and the load balancer's rotation, whose health
+checks have their own closed-form tests); everything the engine aggregates is done here one
+request at a time: Poisson arrivals, each client's DNS answer, the pick among the targets
+in rotation, per-instance worker slots with a FIFO queue and a queue limit, timeouts, and
+every retry with its jittered backoff. Tests compare the two.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from chaoscli.sim.healthcheck import BLACKHOLE, GONE, HUNG, REFUSED, UP
+from chaoscli.sim.scenario import Scenario
+from chaoscli.sim.world import SLOW, World, build_world
+
+
+@dataclass
+class ReferenceResult:
+    """Per-customer-request outcomes."""
+
+    t0: np.ndarray
+    ok: np.ndarray
+    latency_s: np.ndarray
+    is_order: np.ndarray
+    attempts: int
+
+    def availability(self, a: float, b: float) -> float:
+        """Successful / all customer requests that arrived in [a, b)."""
+        sel = (self.t0 >= a) & (self.t0 < b)
+        return float(self.ok[sel].mean()) if sel.any() else 1.0
+
+    def visible_errors(self, a: float, b: float) -> int:
+        """Customer requests in [a, b) that failed after every retry."""
+        sel = (self.t0 >= a) & (self.t0 < b)
+        return int((~self.ok[sel]).sum())
+
+    def p99_ms(self, a: float, b: float) -> float:
+        """p99 latency of successful requests that arrived in [a, b)."""
+        sel = (self.t0 >= a) & (self.t0 < b) & self.ok
+        return float(np.percentile(self.latency_s[sel], 99) * 1000) if sel.any() else np.nan
+
+
+def _step(changes: list, t: float) -> object:
+    """Value of a step function given by (time, value, ...) change points."""
+    out = changes[0][1]
+    for ch in changes:
+        if ch[0] > t:
+            break
+        out = ch[1]
+    return out
+
+
+class Reference:
+    """Runs a scenario request by request (no retry budget: compare with it switched off)."""
+
+    def __init__(self, sc: Scenario, strict_round_robin: bool = False) -> None:
+        self.sc = sc
+        self.strict_round_robin = strict_round_robin
+        self.w: World = build_world(sc)
+        assert self.w.targets is not None
+        self.tg = self.w.targets
+        self.rng = np.random.default_rng([sc.engine.seed, 99])
+        self.rr = [0] * len(self.w.azs)  # round-robin pointer per node
+        m = sc.model
+        self.workers = m.workers_per_instance
+        self.busy = {i: 0 for i in self.tg.ids}
+        self.queue: dict[str, list[tuple[float, int]]] = {i: [] for i in self.tg.ids}
+        self.heap: list[tuple[float, int, str, tuple]] = []
+        self.seq = itertools.count()
+
+    def _push(self, t: float, kind: str, *payload: object) -> None:
+        heapq.heappush(self.heap, (t, next(self.seq), kind, payload))
+
+    def run(self) -> ReferenceResult:
+        """Simulate every request."""
+        sc, c, m = self.sc, self.sc.clients, self.sc.model
+        rate = sc.traffic.rate_per_second()
+        t0: list[float] = []
+        for sec, r in enumerate(rate):
+            n = self.rng.poisson(r)
+            t0 += sorted((sec + self.rng.random(n)).tolist())
+        self.t0 = np.array(t0)
+        n = self.t0.size
+        self.ok = np.zeros(n, dtype=bool)
+        self.lat = np.full(n, np.nan)
+        self.order = self.rng.random(n) < sc.traffic.checkout_share
+        self.age = self.rng.random(n) * m.dns_ttl_s
+        self.pick = self.rng.random(n)
+        self.shift = np.zeros(n, dtype=int)
+        self.prev = np.zeros(n)
+        self.sent = 0
+        for i, t in enumerate(self.t0):
+            self._push(float(t), "attempt", i, 1)
+        while self.heap:
+            t, _, kind, payload = heapq.heappop(self.heap)
+            getattr(self, f"_on_{kind}")(t, *payload)
+        del c
+        return ReferenceResult(self.t0, self.ok, self.lat, self.order, self.sent)
+
+    # --- one attempt ---------------------------------------------------------------------
+    def _node(self, i: int, t: float) -> int:
+        w, ttl = self.w, self.sc.model.dns_ttl_s
+        resolved = self.t0[i] - self.age[i]
+        resolved += np.floor((t - resolved) / ttl) * ttl
+        mask = int(w.dns_mask[min(w.ticks - 1, max(0, int(resolved / w.tick_s)))])
+        zones = [z for z in range(len(w.azs)) if mask >> z & 1] or list(range(len(w.azs)))
+        return zones[(int(self.pick[i] * len(zones)) + self.shift[i]) % len(zones)]
+
+    def _target(self, node: int, t: float) -> str | None:
+        tg = self.tg
+        lb = self.sc.snapshots[0].topology.load_balancer
+        cross = lb.cross_zone if lb else True
+        scope = [
+            tid
+            for k, tid in enumerate(tg.ids)
+            if _step(tg.registered[tid], t) and (cross or tg.zone[k] == node)
+        ]
+        in_rot = [tid for tid in scope if _step(tg.rotation[tid], t)]
+        pool = in_rot or scope  # fail open
+        if not pool:
+            return None
+        if self.strict_round_robin:
+            self.rr[node] = (self.rr[node] + 1) % len(pool)
+            return pool[self.rr[node]]
+        # an ALB node interleaves many round-robin streams (connections, node processes), so
+        # each target sees close to Poisson arrivals: what M/M/c in the engine assumes
+        return pool[int(self.rng.integers(len(pool)))]
+
+    def _on_attempt(self, t: float, i: int, k: int) -> None:
+        c, m, w = self.sc.clients, self.sc.model, self.w
+        self.sent += 1
+        node = self._node(i, t)
+        tick = min(w.ticks - 1, int(t / w.tick_s))
+        if not w.node_up[tick, node]:
+            if c.dns_fallback:
+                self.shift[i] += 1
+            return self._fail(t + c.connect_timeout_s, i, k, timeout=True)
+        tid = self._target(node, t)
+        if tid is None:
+            return self._fail(t + m.network_s, i, k)
+        state = _step(self.tg.states[tid], t)
+        if state in (REFUSED, GONE):
+            return self._fail(t + m.network_s, i, k)
+        if state == BLACKHOLE:
+            return self._fail(t + min(m.lb_connect_timeout_s, c.request_timeout_s), i, k, True)
+        if state == HUNG:
+            return self._fail(t + c.request_timeout_s, i, k, timeout=True)
+        assert state in (UP, SLOW)
+        if len(self.queue[tid]) >= m.queue_limit_s * m.instance_capacity_rps:
+            return self._fail(t + m.network_s, i, k)  # shed at once
+        if self.busy[tid] < self.workers:
+            self._start(t, tid, i, k, t)
+        else:
+            self.queue[tid].append((t, i * 100 + k))
+
+    def _start(self, now: float, tid: str, i: int, k: int, sent_at: float) -> None:
+        self.busy[tid] += 1
+        service = self.rng.exponential(self.sc.model.service_time_s)
+        self._push(now + service, "done", tid, i, k, sent_at)
+
+    def _on_done(self, t: float, tid: str, i: int, k: int, sent_at: float) -> None:
+        c, m, w = self.sc.clients, self.sc.model, self.w
+        self.busy[tid] -= 1
+        if self.queue[tid]:
+            q_at, code = self.queue[tid].pop(0)
+            self._start(t, tid, code // 100, code % 100, q_at)
+        slowness: tuple[float, float] = _step(self.tg.slowness[tid], t)  # type: ignore[assignment]
+        extra, share = slowness
+        finish = t + m.network_s + (extra if _step(self.tg.states[tid], t) == SLOW else 0.0)
+        if finish - sent_at > c.request_timeout_s:
+            return self._fail(sent_at + c.request_timeout_s, i, k, timeout=True)
+        tick = min(w.ticks - 1, int(finish / w.tick_s))
+        down = (
+            (not w.db_writable[tick] and not w.order_queue)
+            if self.order[i]
+            else (not w.db_readable[tick])
+        )
+        if down:
+            return self._fail(finish + m.write_timeout_s, i, k)
+        if self.rng.random() < share and _step(self.tg.states[tid], t) == SLOW:
+            return self._fail(finish, i, k)
+        if finish - self.t0[i] <= c.customer_timeout_s:
+            self.ok[i] = True
+            self.lat[i] = finish - self.t0[i]
+        else:
+            self.lat[i] = c.customer_timeout_s
+
+    def _fail(self, at: float, i: int, k: int, timeout: bool = False) -> None:
+        c = self.sc.clients
+        self.lat[i] = min(at - self.t0[i], c.customer_timeout_s)
+        if k >= c.max_attempts or at - self.t0[i] > c.customer_timeout_s:
+            return
+        delay = float(c.delays(k, np.array([self.prev[i]]), self.rng.random(1))[0])
+        if at + delay - self.t0[i] >= c.customer_timeout_s:
+            return
+        self.prev[i] = delay
+        self._push(at + delay, "attempt", i, k + 1)
