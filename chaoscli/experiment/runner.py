@@ -29,9 +29,6 @@ from chaoscli.experiment import alarms as alarm_setup
 from chaoscli.experiment.faults import with_spikes
 from chaoscli.experiment.hypothesis import ProbeResult, check
 from chaoscli.experiment.lbmetrics import lb_metrics, minutes
-from chaoscli.experiment.faults import with_spikes
-from chaoscli.experiment.hypothesis import ProbeResult, check
-from chaoscli.experiment.lbmetrics import lb_metrics, minutes
 from chaoscli.experiment.loader import Loaded
 from chaoscli.experiment.method import ControlPlane, drive, method_span, step_key
 from chaoscli.experiment.spec import Experiment

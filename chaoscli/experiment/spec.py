@@ -5,6 +5,7 @@ README.md documents these fields; ``chaoscli validate`` and ``run`` reject anyth
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -178,15 +179,24 @@ class FaultStep(Strict):
     """
 
     fault: FaultName
-    at_s: Annotated[float, Field(ge=0)] | None = None
+    # None only until Experiment places the step after the previous one
+    at_s: float = Field(default=None, ge=0)  # type: ignore[assignment]
     duration_s: Annotated[float, Field(gt=0)] = 300
     az: str | None = None
-    selection: Annotated[str, Field(pattern=SELECTION)] = "ALL"
+    selection: str = "ALL"
     tags: dict[str, str] = {}
     latency_ms: Annotated[float, Field(gt=0, le=600_000)] | None = None
     error_share: Annotated[float, Field(ge=0, le=1)] | None = None
     rps: Annotated[float, Field(gt=0, le=50_000_000)] | None = None
     ramp_s: Annotated[float, Field(ge=0)] = 60
+
+    @field_validator("selection")
+    @classmethod
+    def _fis_mode(cls, v: str) -> str:
+        """ALL, COUNT(n) or PERCENT(n), spelled as FIS spells them."""
+        if not re.match(SELECTION, v):
+            raise ValueError("must be ALL, COUNT(n) with n >= 1, or PERCENT(n) with 0 < n <= 100")
+        return v
 
     @model_validator(mode="before")
     @classmethod
@@ -219,7 +229,7 @@ class FaultStep(Strict):
     @property
     def start_s(self) -> float:
         """When the step starts (``at_s`` once the method is resolved)."""
-        return 0.0 if self.at_s is None else self.at_s
+        return 0.0 if self.at_s is None else float(self.at_s)
 
     @property
     def end_s(self) -> float:

@@ -1,0 +1,150 @@
+"""Stop conditions: a guard or a CloudWatch alarm ends the method early and rolls it back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from chaoscli.aws.cloudwatch import Alarm
+from chaoscli.errors import SpecError
+from chaoscli.experiment.guards import alarm_states
+from chaoscli.experiment.lbmetrics import MinuteMetric
+from chaoscli.experiment.loader import load, resolve
+from chaoscli.experiment.runner import Outcome, run
+
+
+def _variant(tmp_path: Path, name: str, **changes: Any) -> str:
+    """A shipped experiment, shortened and sampled coarsely, with top-level fields replaced."""
+    doc = yaml.safe_load(resolve(name).read_text())
+    doc.setdefault("engine", {})["samples_per_s"] = 500
+    doc.update(changes)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return str(path)
+
+
+def _events(out: Outcome, kind: str) -> list[tuple[float, str]]:
+    return [(e.t, e.message) for e in out.events if e.kind == kind]
+
+
+GUARD = [{"metric": "visible_error_ratio", "above": 0.005, "over_s": 10}]
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
+    """Router failure with a guard at 0.5% visible errors over 10 s."""
+    path = _variant(tmp_path_factory.mktemp("g"), "router-failure", stop_conditions=GUARD)
+    return run(load(path), seed=3)
+
+
+def test_a_tripped_guard_ends_the_method_early_and_rolls_back_then(guarded: Outcome) -> None:
+    """The trip comes soon after the fault; the rollback happens at the trip, not at 420 s."""
+    assert guarded.stopped is not None
+    t = guarded.stopped["t"]
+    assert 120 < t < 200
+    assert "visible error ratio" in guarded.stopped["reason"]
+    assert [m for tt, m in _events(guarded, "guard") if tt == t]
+    rollbacks = _events(guarded, "rollback")
+    assert rollbacks and {tt for tt, _ in rollbacks} == {t}
+    assert all(m.startswith("stopped early") for _, m in rollbacks)
+    assert guarded.windows["during"].end_s == pytest.approx(t, abs=1)
+    assert guarded.restored == [] and guarded.status == "completed"
+
+
+def test_the_stopped_run_is_better_for_customers_than_the_full_one(
+    guarded: Outcome, tmp_path: Path
+) -> None:
+    """Ending the method early shortens the damage: fewer visible errors than without a guard."""
+    full = run(load(_variant(tmp_path, "router-failure")), seed=3)
+    assert full.stopped is None
+    assert guarded.result is not None and full.result is not None
+    errors = lambda o: float((o.result.rate * (1 - o.result.per_second(o.result.ok))).sum())  # noqa: E731
+    assert errors(guarded) < errors(full)
+
+
+def test_the_same_seed_stops_at_the_same_time(guarded: Outcome, tmp_path: Path) -> None:
+    """Two passes per run, both deterministic: the trip time and the events repeat."""
+    again = run(load(_variant(tmp_path, "router-failure", stop_conditions=GUARD)), seed=3)
+    assert again.stopped == guarded.stopped
+    assert _events(again, "rollback")[0][0] == _events(guarded, "rollback")[0][0]
+
+
+def test_a_guard_that_never_trips_changes_nothing(tmp_path: Path) -> None:
+    """A loose guard leaves the method whole: the fault ends at its own time."""
+    loose = [{"metric": "visible_error_ratio", "above": 0.5, "over_s": 10}]
+    out = run(load(_variant(tmp_path, "rds-failover", stop_conditions=loose)), seed=0)
+    assert out.stopped is None
+    assert {t for t, _ in _events(out, "rollback")} == {420.0}
+
+
+def test_an_alarm_stop_condition_fires_on_published_metrics(tmp_path: Path) -> None:
+    """The SRE's 5XX alarm, evaluated by chaoscli, goes to ALARM at a minute's end and stops."""
+    alarm = {
+        "name": "shop-elb-5xx",
+        "metric": "HTTPCode_ELB_5XX_Count",
+        "statistic": "Sum",
+        "threshold": 100_000,
+        "period_s": 60,
+        "evaluation_periods": 1,
+    }
+    doc = _variant(
+        tmp_path,
+        "instance-crash",
+        alarms=[alarm],
+        stop_conditions=[{"alarm": "shop-elb-5xx"}],
+        parameters={"selection": "PERCENT(30)", "az": None, "at_s": 120, "duration_s": 300},
+    )
+    out = run(load(doc), seed=0)
+    assert out.stopped is not None and out.stopped["t"] == 180.0
+    assert out.stopped["reason"].startswith("alarm shop-elb-5xx in ALARM")
+    summary = {a["name"]: a for a in out.alarms}["shop-elb-5xx"]
+    assert summary["first_alarm_t"] == 180.0
+    assert out.published_datapoints > 0
+    assert any("ALARM" in m for _, m in _events(out, "alarm"))
+    assert "deleted alarm shop-elb-5xx" in out.rollback
+
+
+def test_an_alarm_nobody_declared_or_created_is_bad_input(tmp_path: Path) -> None:
+    """Naming a missing alarm stops the run before anything is provisioned (exit 2)."""
+    doc = _variant(tmp_path, "rds-failover", stop_conditions=[{"alarm": "nobody-made-me"}])
+    with pytest.raises(SpecError, match=r"stop_conditions\.0\.alarm"):
+        run(load(doc))
+
+
+def _alarm(**kw: Any) -> Alarm:
+    base: dict[str, Any] = {
+        "name": "a",
+        "metric": "HTTPCode_ELB_5XX_Count",
+        "namespace": "AWS/ApplicationELB",
+        "statistic": "Sum",
+        "dimensions": (),
+        "period_s": 60,
+        "evaluation_periods": 3,
+        "datapoints_to_alarm": 2,
+        "threshold": 10.0,
+        "comparison": "GreaterThanThreshold",
+        "state": "OK",
+    }
+    return Alarm(**{**base, **kw})
+
+
+def test_alarms_need_m_of_n_breaching_periods() -> None:
+    """2 of 3: one breaching minute is not enough, a second within three minutes is; 1 of 1
+    follows every minute."""
+    values = [0, 50, 0, 50, 0, 0, 0, 0]
+    points = [MinuteMetric("HTTPCode_ELB_5XX_Count", m, v) for m, v in enumerate(values)]
+    states = [(t, s) for t, s, _ in alarm_states(_alarm(), points, 480)]
+    assert states == [(240.0, "ALARM"), (300.0, "OK")]
+    lower = _alarm(
+        comparison="LessThanThreshold", threshold=1.0, evaluation_periods=1, datapoints_to_alarm=1
+    )
+    assert [s for _, s, _ in alarm_states(lower, points, 480)] == [
+        "ALARM",
+        "OK",
+        "ALARM",
+        "OK",
+        "ALARM",
+    ]
