@@ -86,6 +86,20 @@ class Database:
 
 
 @dataclass(frozen=True)
+class AutoScaling:
+    """The web tier's Auto Scaling group: its size, zones and target-tracking policy."""
+
+    name: str
+    min_size: int
+    max_size: int
+    desired: int
+    azs: tuple[str, ...]  # zones it may launch in (its subnets' zones)
+    instance_ids: tuple[str, ...]
+    target_utilization: float | None = None  # target tracking on average CPU, 0-1
+    warmup_s: float = 300.0
+
+
+@dataclass(frozen=True)
 class Topology:
     """Everything the model needs about one stack at one moment."""
 
@@ -99,6 +113,7 @@ class Topology:
     database: Database | None
     backup_bucket: str | None = None
     order_queue: str | None = None
+    autoscaling: AutoScaling | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
     def instances_in(self, az: str) -> list[Instance]:

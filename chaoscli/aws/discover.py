@@ -12,6 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chaoscli.aws.nacl import ANYWHERE, nacl_allows
+from chaoscli.aws.asg import describe_group
 from chaoscli.aws.queue import find_order_queue
 from chaoscli.aws.session import AwsSession, aws_errors
 from chaoscli.aws.tags import FAULT_TAG, STACK_TAG, STANDBY_TAG, stack_filter, tag_dict
@@ -51,6 +52,7 @@ def discover(session: AwsSession, stack: str) -> Topology:
             database=_database(session.client("rds"), stack),
             backup_bucket=_bucket(session.client("s3"), stack),
             order_queue=find_order_queue(session, stack),
+            autoscaling=describe_group(session, stack, {s.id: s.az for s in subnets}),
             tags=tag_dict(vpc.get("Tags")),
         )
 

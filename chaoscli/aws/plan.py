@@ -34,6 +34,10 @@ class StackPlan:
     db_instance_class: str = "db.r6g.large"
     backup_bucket: bool = True
     order_queue: bool = False
+    autoscaling: bool = True
+    asg_max_per_az: int = 100
+    asg_target_utilization: float = 0.6
+    asg_warmup_s: float = 120
 
     def __post_init__(self) -> None:
         """Reject values AWS would reject later, halfway through provisioning."""

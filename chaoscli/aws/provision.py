@@ -11,6 +11,7 @@ from typing import Any
 
 from chaoscli.aws.network import Network, build_network, find_stack_vpc, pick_azs, tag_later
 from chaoscli.aws.plan import StackPlan
+from chaoscli.aws.asg import create_group
 from chaoscli.aws.queue import create_order_queue
 from chaoscli.aws.session import AwsSession, aws_errors
 from chaoscli.aws.tags import STANDBY_TAG, stack_tags, tag_spec
@@ -37,7 +38,9 @@ def provision(session: AwsSession, plan: StackPlan) -> None:
         net = build_network(session, plan, azs)
         instances, enis = _launch_web(session, plan, net)
         tag_later(session, plan.stack, [*net.untagged, *enis])
-        _load_balancer(session, plan, net, instances)
+        tg_arn = _load_balancer(session, plan, net, instances)
+        if plan.autoscaling:
+            create_group(session, plan, list(net.private.values()), instances, tg_arn)
         _database(session, plan, net, azs)
         if plan.backup_bucket:
             _bucket(session, plan)
@@ -81,7 +84,7 @@ def _launch_web(session: AwsSession, plan: StackPlan, net: Network) -> tuple[lis
 
 def _load_balancer(
     session: AwsSession, plan: StackPlan, net: Network, instances: list[str]
-) -> None:
+) -> str:
     """An internet-facing ALB in the public subnets, HTTP:80 forwarding to the web servers."""
     elb = session.client("elbv2")
     hc = plan.health_check
@@ -138,6 +141,7 @@ def _load_balancer(
                 TargetGroupArn=tg_arn,
                 Targets=[{"Id": i, "Port": 80} for i in instances[start : start + _BATCH]],
             )
+    return str(tg_arn)
 
 
 def _database(session: AwsSession, plan: StackPlan, net: Network, azs: list[str]) -> None:

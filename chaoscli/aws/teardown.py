@@ -11,6 +11,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chaoscli.aws.network import replace_nacl
+from chaoscli.aws.asg import delete_group
 from chaoscli.aws.queue import delete_order_queue
 from chaoscli.aws.session import AwsSession, aws_errors
 from chaoscli.aws.tags import STACK_TAG, stack_filter, tag_dict
@@ -21,6 +22,7 @@ _LIVE = ["pending", "running", "stopping", "stopped", "shutting-down"]
 def teardown(session: AwsSession, stack: str) -> None:
     """Delete every resource tagged ``chaoscli:stack=<stack>``."""
     with aws_errors(f"tear down stack {stack}"):
+        delete_group(session, stack)
         _elbv2(session.client("elbv2"), stack)
         _rds(session.client("rds"), stack)
         _buckets(session, stack)

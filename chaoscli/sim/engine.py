@@ -15,11 +15,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from chaoscli.sim.autoscaling import Scaler, ScalingParams
 from chaoscli.sim.orders import Ledger
 from chaoscli.sim.orders import ledger as order_ledger
 from chaoscli.sim.queueing import erlang_c
 from chaoscli.sim.scenario import Scenario
-from chaoscli.sim.world import K_BLACKHOLE, K_HUNG, K_NO_TARGET, K_REFUSED, World, build_world
+from chaoscli.sim.world import (
+    K_BLACKHOLE,
+    K_HUNG,
+    K_NO_TARGET,
+    K_REFUSED,
+    Event,
+    World,
+    build_world,
+)
 
 # Why an attempt failed
 (
@@ -138,6 +147,8 @@ class Engine:
         self.members = _mask_members(nz)
         per_tick = round(1 / w.tick_s)
         self.serving = w.serving[: secs * per_tick].reshape(secs, per_tick, nz).mean(axis=1)
+        self.scaler = self._scaler()
+        self.extra = np.zeros(nz)
         pending: list[list[np.ndarray]] = [[] for _ in range(secs)]
         for sec in range(secs):
             pending[sec].append(np.arange(sec * s, (sec + 1) * s))
@@ -146,6 +157,8 @@ class Engine:
         for sec in range(secs):
             idx = np.concatenate(pending[sec])
             pending[sec] = []
+            if self.scaler is not None:
+                self.extra = self.scaler.extra(float(sec))
             expected = self._expected_load(idx, sec) + intra
             queue = self._queue_step(sec, expected)
             actual = expected - intra
@@ -162,11 +175,15 @@ class Engine:
                 idx = now
             # retries within the second were estimated; charge the difference to the backlog
             intra = np.maximum(actual - (expected - intra), 0.0)
-            n_up = self.serving[sec]
+            n_up = self.serving[sec] + self.extra
             self.held = np.maximum(
                 self.held + np.where(n_up > 0, (actual - expected) / np.maximum(n_up, 1e-9), 0), 0
             )
             self.load[:, sec] = actual
+            if self.scaler is not None:
+                n_up = self.serving[sec] + self.extra
+                busy = float((self.util[:, sec] * n_up).sum() / max(n_up.sum(), 1e-9))
+                self.scaler.observe(sec, busy)
             if c.retry_budget and rate[sec] > 0:
                 per_client = c.requests_per_client_s / rate[sec]
                 self.tokens += per_client * (self.refund - self.spent)
@@ -174,6 +191,9 @@ class Engine:
             self.spent = self.refund = 0.0
             if on_second is not None:
                 on_second(self._second_stats(sec))
+        if self.scaler is not None:
+            w.events += [Event(t, "asg", msg) for t, msg in self.scaler.events]
+            w.events.sort(key=lambda e: e.t)
         self.causes[self.ok] = F_NONE
         ledger = order_ledger(w, rate, s, self.ack_t, m.order_drain_rps)
         return RunResult(
@@ -193,6 +213,37 @@ class Engine:
             ledger=ledger,
             queue_depth=ledger.queue_depth,
         )
+
+    def _scaler(self) -> Scaler | None:
+        """Auto Scaling, if the stack has a group and the model is asked to act for it."""
+        sc, w = self.sc, self.world
+        group = sc.snapshots[0].topology.autoscaling
+        if group is None or not sc.model.autoscaling:
+            return None
+        lb = sc.snapshots[0].topology.load_balancer
+        checks = lb.health_check.interval_s * lb.health_check.healthy_threshold if lb else 0.0
+        params = ScalingParams(
+            replace_after_s=sc.model.asg_replace_after_s, ready_after_s=sc.model.boot_s + checks
+        )
+        return Scaler(group, sorted(sc.snapshots, key=lambda s: s.t), w.azs, params)
+
+    def _probs(self, tick: np.ndarray, zone: np.ndarray) -> np.ndarray:
+        """Where each node sends a request, counting instances Auto Scaling added."""
+        w = self.world
+        probs = w.route[tick, zone]
+        if not self.extra.any():
+            return probs
+        nz = len(w.azs)
+        lb = self.sc.snapshots[0].topology.load_balancer
+        if lb is None or lb.cross_zone:
+            add = np.broadcast_to(self.extra, (zone.size, nz))
+        else:
+            add = np.eye(nz)[zone] * self.extra[zone][:, None]
+        n = w.pool[tick, zone]
+        total = n + add.sum(axis=1)
+        out = probs * (n / total)[:, None]
+        out[:, :nz] += add / total[:, None]
+        return out
 
     def _second_stats(self, sec: int) -> SecondStats:
         """What happened in one second, for a live view."""
@@ -218,14 +269,15 @@ class Engine:
         zone = self._pick_node(idx, tau)
         node_ok = w.node_up[tick, zone]
         nz = len(w.azs)
-        probs = w.route[tick, zone, :nz] + w.route[tick, zone, nz : 2 * nz]
+        routed = self._probs(tick, zone)
+        probs = routed[:, :nz] + routed[:, nz : 2 * nz]
         return (self.weight[idx, None] * probs * node_ok[:, None]).sum(axis=0)
 
     def _queue_step(self, sec: int, load: np.ndarray) -> dict[str, np.ndarray]:
         """Advance each zone's backlog by one second: wait, shed share and P(wait)."""
         m = self.sc.model
         cap = m.instance_capacity_rps
-        n = self.serving[sec]
+        n = self.serving[sec] + self.extra
         lam = np.where(n > 0, load / np.maximum(n, 1e-9), 0.0)  # per instance
         held = self.held + lam - cap
         limit = cap * m.queue_limit_s
@@ -251,7 +303,7 @@ class Engine:
         self.attempts[sec] += self.weight[idx].sum()
         zone = self._pick_node(idx, tau)
         node_ok = w.node_up[tick, zone]
-        probs = w.route[tick, zone]
+        probs = self._probs(tick, zone)
         klass = (u[0, :, None] >= np.cumsum(probs, axis=1)).sum(axis=1)
         klass = np.where(node_ok, np.minimum(klass, probs.shape[1] - 1), -1)
         lat = np.full(idx.size, m.network_s)

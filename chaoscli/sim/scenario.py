@@ -68,6 +68,8 @@ class ModelParams:
     replica_lag_s: float = 1.0
     promote_replica_after_s: float | None = None
     order_drain_rps: float = 10_000.0
+    autoscaling: bool = True
+    asg_replace_after_s: float = 60.0
 
     @property
     def workers_per_instance(self) -> int:

@@ -61,6 +61,7 @@ class World:
     ticks: int
     route: np.ndarray  # (ticks, nodes, 2 x zones + N_BAD): where a node sends a request
     serving: np.ndarray  # (ticks, zones): up targets taking traffic
+    pool: np.ndarray  # (ticks, nodes): weight of the targets each node spreads over
     node_up: np.ndarray  # (ticks, zones)
     dns_mask: np.ndarray  # (ticks,) bitmask of zones handed out by DNS
     db_writable: np.ndarray  # (ticks,)
@@ -198,6 +199,7 @@ def build_world(sc: Scenario) -> World:
     cross = lb.cross_zone if lb else True
     weight = _lor_weights(st, extra, sc) if lb and lb.algorithm != "round_robin" else None
     seg_route = np.zeros((nseg, nz, 2 * nz + N_BAD))
+    seg_pool = np.zeros((nseg, nz))
     for z in range(nz):
         scope = regm & ((zone_idx == z) | cross)[:, None]
         pick = scope & rot
@@ -205,6 +207,7 @@ def build_world(sc: Scenario) -> World:
         pick = np.where(open_[None, :], scope, pick)  # fail open: every target unhealthy
         wts = pick * (weight if weight is not None else 1.0)
         total = wts.sum(axis=0)
+        seg_pool[:, z] = total
         safe = np.where(total > 0, total, 1.0)
         seg_route[:, z, :nz] = (onehot @ (wts * (st == UP))).T / safe[:, None]
         seg_route[:, z, nz : 2 * nz] = (onehot @ (wts * (st == SLOW))).T / safe[:, None]
@@ -244,6 +247,7 @@ def build_world(sc: Scenario) -> World:
         ticks=ticks,
         route=route,
         serving=serving,
+        pool=seg_pool[seg_of_tick],
         node_up=node_up,
         dns_mask=dns_mask,
         db_writable=np.ones(ticks, dtype=bool),

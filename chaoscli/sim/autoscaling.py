@@ -1,0 +1,113 @@
+"""Auto Scaling as the data plane sees it: replacements and target-tracking scale-out.
+
+moto records Auto Scaling groups and policies but never acts, so the model does what AWS
+would: instances of the group that stop are replaced in the zones the group may still launch
+in, ``replace_after_s`` after they stop; target tracking on average CPU (utilisation here)
+adds instances when the last ``alarm_periods`` one-minute averages were above the target
+(the CloudWatch alarm target tracking creates). A new instance serves after ``boot_s`` plus
+the load balancer's ``healthy_threshold`` checks. Scale-in is not modelled: within an
+experiment it only ever removes spare capacity.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from chaoscli.sim.scenario import Snapshot
+from chaoscli.topology import AutoScaling
+
+
+@dataclass(frozen=True)
+class ScalingParams:
+    """Auto Scaling's timings as the model assumes them."""
+
+    replace_after_s: float = 60.0
+    alarm_periods: int = 3
+    ready_after_s: float = 90.0  # launch, boot, pass the load balancer's health checks
+
+
+@dataclass
+class Scaler:
+    """Decides, second by second, how many extra instances serve in each zone."""
+
+    group: AutoScaling
+    snaps: list[Snapshot]
+    azs: tuple[str, ...]
+    params: ScalingParams
+    launches: list[tuple[float, int]] = field(default_factory=list)  # (ready at, zone)
+    replaced: int = 0
+    minutes: list[float] = field(default_factory=list)
+    acc: float = 0.0
+    acc_n: int = 0
+    events: list[tuple[float, str]] = field(default_factory=list)
+
+    def _snapshot(self, t: float) -> Snapshot:
+        out = self.snaps[0]
+        for s in self.snaps:
+            if s.t > t:
+                break
+            out = s
+        return out
+
+    def _zones(self, t: float) -> list[int]:
+        group = self._snapshot(t).topology.autoscaling or self.group
+        return [z for z, az in enumerate(self.azs) if az in group.azs] or list(range(len(self.azs)))
+
+    def _launch(self, t: float, count: int, why: str) -> None:
+        zones = self._zones(t)
+        total = self.group.desired + len(self.launches)
+        count = max(0, min(count, self.group.max_size - total))
+        for n in range(count):
+            self.launches.append((t + self.params.ready_after_s, zones[n % len(zones)]))
+        if count:
+            where = ", ".join(self.azs[z] for z in zones)
+            self.events.append((t, f"Auto Scaling launches {count} instance(s) in {where}: {why}"))
+
+    def extra(self, t: float) -> np.ndarray:
+        """Extra instances serving per zone at time ``t``."""
+        out = np.zeros(len(self.azs))
+        for ready, z in self.launches:
+            if ready <= t:
+                out[z] += 1
+        return out
+
+    def observe(self, sec: int, utilisation: float) -> None:
+        """Feed one second's average utilisation; act on replacements and on the policy."""
+        t = float(sec)
+        ids = set(self.group.instance_ids)
+        stopped_at = [
+            s.t
+            for s in self.snaps
+            if s.t + self.params.replace_after_s <= t < s.t + self.params.replace_after_s + 1
+        ]
+        for st in stopped_at:
+            topo = self._snapshot(st).topology
+            down = sum(i.id in ids and i.state != "running" for i in topo.instances)
+            if down > self.replaced:
+                self._launch(
+                    t, down - self.replaced, f"replacing {down - self.replaced} stopped instance(s)"
+                )
+                self.replaced = down
+        self.acc += min(utilisation, 1.0)
+        self.acc_n += 1
+        if self.acc_n < 60:
+            return
+        self.minutes.append(self.acc / self.acc_n)
+        self.acc, self.acc_n = 0.0, 0
+        target = self.group.target_utilization
+        recent = self.minutes[-self.params.alarm_periods :]
+        pending = any(ready > t for ready, _ in self.launches)
+        if (
+            target
+            and len(recent) == self.params.alarm_periods
+            and min(recent) > target
+            and not pending
+        ):
+            in_service = self.group.desired + len(self.launches)
+            want = math.ceil(in_service * recent[-1] / target)
+            self._launch(
+                t, want - in_service, f"average CPU {recent[-1]:.0%} above the {target:.0%} target"
+            )
