@@ -65,7 +65,6 @@ class RollbackLog:
         finally:
             self.step = previous
 
-
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> RollbackLog:
         """An existing log, for rolling back what an earlier (perhaps killed) run left behind."""
