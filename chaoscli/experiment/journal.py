@@ -241,8 +241,9 @@ def _run(out: Outcome) -> list[dict[str, Any]]:
     end_of_traffic = exp.traffic.duration_s
     acts = []
     for step in exp.method:
-        stop = min(end_of_traffic, step.at_s + step.duration_s)
-        output = [e.message for e in out.events if e.kind == "fault" and e.t == step.at_s]
+        at = float(step.at_s or 0.0)
+        stop = min(end_of_traffic, at + step.duration_s)
+        output = [e.message for e in out.events if e.kind == "fault" and e.t == at]
         output += [e.message for e in out.events if e.kind == "rollback" and e.t == stop]
         acts.append(
             {
@@ -253,9 +254,9 @@ def _run(out: Outcome) -> list[dict[str, Any]]:
                 },
                 "output": output,
                 "status": "succeeded" if out.status == "completed" else "failed",
-                "start": stamp(step.at_s),
+                "start": stamp(at),
                 "end": stamp(stop),
-                "duration": stop - step.at_s,
+                "duration": stop - at,
             }
         )
     return acts

@@ -136,8 +136,8 @@ def overload(j: dict[str, Any]) -> list[Finding]:
     per_az = _get(j, "topology", "before", "instances_per_az") or {}
     if fault is None or not timeline or not cap or not rps or len(azs) < 2:
         return []
-    start, end, _ = fault
-    during = [s for s in timeline if start <= s["t"] < end and s.get("utilisation")]
+    start = fault[0]
+    during = [s for s in timeline if s["t"] >= start and s.get("utilisation")]
     peak = max((max(s["utilisation"].values()) for s in during), default=0.0)
     if peak < 1.0:
         return []
@@ -145,11 +145,10 @@ def overload(j: dict[str, Any]) -> list[Finding]:
     per_zone = max(per_az.values(), default=0)
     amp = _get(j, "windows", "during", "retry_amplification") or 1.0
     need = math.ceil(rps * amp / (0.8 * cap * survivors))
-    keys = [f"during/{p}" for p in ("availability", "worst_second_success_ratio", "p99_latency_ms")]
-    keys = [
-        k
-        for k in keys
-        if k in {f"{p['window']}/{p['probe']}" for p in j["hypothesis"]["probes"] if not p["ok"]}
+    keys = [  # overload explains every probe that failed from the zone loss on
+        f"{p['window']}/{p['probe']}"
+        for p in j["hypothesis"]["probes"]
+        if not p["ok"] and p["window"] in ("during", "after")
     ]
     return [
         Finding(
@@ -212,8 +211,11 @@ def database(j: dict[str, Any]) -> list[Finding]:
         if moved.get("before") != moved.get("after")
         else f"the primary stayed in {moved.get('before')} with no standby to take over"
     )
+    queued = bool(_get(j, "experiment", "topology", "order_queue", "enabled"))
     fix = (
-        "Accept orders into a durable queue (e.g. SQS) and write them once the new primary "
+        "Keep the order queue, and make sure its depth drains within the failover window."
+        if queued
+        else "Accept orders into a durable queue (e.g. SQS) and write them once the new primary "
         "answers, so a failover delays orders instead of losing them."
         if multi
         else "Make the database Multi-AZ (topology.database.multi_az: true) so a standby "
@@ -222,7 +224,8 @@ def database(j: dict[str, Any]) -> list[Finding]:
     return [
         Finding(
             f"Database writes failed for {down:.0f} s",
-            f"While {where}, no order could be written for {down:.0f} s.",
+            f"While {where}, the database took no writes for {down:.0f} s"
+            + ("; the order queue held orders meanwhile." if queued else ": orders failed."),
             fix,
             [],
             "note",
