@@ -6,13 +6,14 @@ API (by a fault or by hand) shows. Describe/list calls only, about a dozen per d
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chaoscli.aws.nacl import ANYWHERE, nacl_allows
 from chaoscli.aws.asg import describe_group
+from chaoscli.aws.nacl import ANYWHERE, nacl_allows
 from chaoscli.aws.queue import find_order_queue
 from chaoscli.aws.session import AwsSession, aws_errors
 from chaoscli.aws.tags import FAULT_TAG, STACK_TAG, STANDBY_TAG, stack_filter, tag_dict
@@ -40,7 +41,7 @@ def discover(session: AwsSession, stack: str) -> Topology:
         vpc = min(vpcs, key=lambda v: v["VpcId"])
         subnets = _subnets(ec2, vpc["VpcId"], stack)
         lb, health = _load_balancer(session.client("elbv2"), vpc["VpcId"], stack)
-        instances = _instances(ec2, [s.id for s in subnets], stack, health)
+        instances = _known_instances(session, ec2, [s.id for s in subnets], stack, health)
         return Topology(
             stack=stack,
             region=session.region,
@@ -101,6 +102,57 @@ def _public_subnets(tables: list[dict[str, Any]]) -> Callable[[str], bool]:
             elif assoc.get("SubnetId"):
                 explicit[assoc["SubnetId"]] = to_igw(table)
     return lambda subnet_id: explicit.get(subnet_id, main)
+
+
+# Where each instance lives never changes: after one full describe per session and stack,
+# re-discovery reads only states (describe_instance_status) and fault tags (describe_tags),
+# which is what a run needs after each step, and far cheaper with hundreds of instances.
+_PLACED: weakref.WeakKeyDictionary[AwsSession, dict[str, dict[str, tuple[str, str, bool]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _known_instances(
+    session: AwsSession, ec2: Any, subnet_ids: list[str], stack: str, health: dict[str, str]
+) -> tuple[Instance, ...]:
+    """Instances of the stack's subnets; a full describe only when an unknown one appears."""
+    placed = _PLACED.setdefault(session, {}).get(stack)
+    if placed is not None:
+        states = {
+            s["InstanceId"]: s["InstanceState"]["Name"]
+            for page in ec2.get_paginator("describe_instance_status").paginate(
+                IncludeAllInstances=True
+            )
+            for s in page["InstanceStatuses"]
+        }
+        # describe_instance_status covers the whole region; anything new means a full look
+        if set(states) <= set(placed):
+            faults = {
+                t["ResourceId"]: t["Value"]
+                for t in ec2.describe_tags(
+                    Filters=[
+                        {"Name": "key", "Values": [FAULT_TAG]},
+                        {"Name": "resource-type", "Values": ["instance"]},
+                    ]
+                )["Tags"]
+            }
+            found = [
+                Instance(
+                    iid,
+                    az,
+                    subnet,
+                    states[iid],
+                    health.get(iid, "unregistered"),
+                    tagged,
+                    faults.get(iid, ""),
+                )
+                for iid, (az, subnet, tagged) in placed.items()
+                if iid in states and subnet in subnet_ids and states[iid] in _LIVE
+            ]
+            return tuple(sorted(found, key=lambda i: (i.az, i.id)))
+    found_all = _instances(ec2, subnet_ids, stack, health)
+    _PLACED[session][stack] = {i.id: (i.az, i.subnet_id, i.tagged) for i in found_all}
+    return found_all
 
 
 def _instances(
