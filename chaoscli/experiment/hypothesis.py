@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from chaoscli.experiment.spec import HypothesisSpec, Tolerance
 from chaoscli.sim.metrics import WindowMetrics
 
-PROBES = ("availability", "worst_second_success_ratio", "p99_latency_ms")
+PROBES = (
+    "availability",
+    "worst_second_success_ratio",
+    "p99_latency_ms",
+    "order_success_ratio",
+    "lost_orders",
+)
 
 
 @dataclass(frozen=True)

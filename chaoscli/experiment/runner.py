@@ -103,6 +103,11 @@ def plan_for(exp: Experiment) -> StackPlan:
         db_multi_az=t.database.multi_az and t.azs > 1,
         read_replicas=t.database.read_replicas,
         db_instance_class=t.database.instance_class,
+        order_queue=t.order_queue.enabled,
+        autoscaling=t.autoscaling.enabled,
+        asg_max_per_az=max(t.autoscaling.max_per_az, t.instances_per_az),
+        asg_target_utilization=t.autoscaling.target_utilization,
+        asg_warmup_s=t.autoscaling.warmup_s,
     )
 
 
@@ -113,7 +118,9 @@ def scenario_for(
     t, c = exp.topology, exp.clients
     return Scenario(
         snapshots=tuple(snapshots),
-        traffic=TrafficProfile.constant(exp.traffic.rps, exp.traffic.duration_s),
+        traffic=TrafficProfile.constant(
+            exp.traffic.rps, exp.traffic.duration_s, exp.traffic.checkout_share
+        ),
         clients=ClientPolicy(
             max_attempts=c.max_attempts,
             backoff_base_s=c.backoff_base_s,
@@ -123,6 +130,8 @@ def scenario_for(
             request_timeout_s=c.request_timeout_s,
             customer_timeout_s=c.customer_timeout_s,
             dns_fallback=c.dns_fallback,
+            retry_budget=c.retry_budget,
+            requests_per_client_s=c.requests_per_client_s,
         ),
         model=ModelParams(
             instance_capacity_rps=t.instance_capacity_rps,
@@ -133,6 +142,12 @@ def scenario_for(
             dns_ttl_s=t.load_balancer.dns_ttl_s,
             dns_removal_s=t.load_balancer.dns_removal_s,
             failover_s=(t.database.failover_s[0], t.database.failover_s[1]),
+            write_timeout_s=t.database.write_timeout_s,
+            replica_lag_s=t.database.replica_lag_s,
+            promote_replica_after_s=t.database.promote_replica_after_s,
+            order_drain_rps=t.order_queue.drain_rps,
+            autoscaling=t.autoscaling.enabled,
+            asg_replace_after_s=t.autoscaling.replace_after_s,
         ),
         engine=EngineParams(
             samples_per_s=exp.engine.samples_per_s, tick_s=exp.engine.tick_s, seed=seed

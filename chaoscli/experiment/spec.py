@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-Scalar = str | int | float | bool
+Scalar = str | int | float | bool | None
 # Chaos Toolkit's names for when the steady-state hypothesis is checked
 Strategy = Literal[
     "default", "before-method-only", "after-method-only", "during-method-only", "continuously"
@@ -67,6 +67,9 @@ class DatabaseSpec(Strict):
     multi_az: bool = True
     read_replicas: Annotated[int, Field(ge=0, le=15)] = 2
     failover_s: tuple[float, float] = (60, 120)
+    write_timeout_s: Annotated[float, Field(gt=0, le=60)] = 2.0
+    replica_lag_s: Annotated[float, Field(ge=0, le=3600)] = 1.0
+    promote_replica_after_s: Annotated[float, Field(gt=0, le=86_400)] | None = None
 
     @model_validator(mode="after")
     def _range(self) -> DatabaseSpec:
@@ -74,6 +77,24 @@ class DatabaseSpec(Strict):
         if not 0 < lo <= hi:
             raise ValueError("failover_s must be [low, high] with 0 < low <= high")
         return self
+
+
+class OrderQueueSpec(Strict):
+    """A durable order queue (SQS) between web and database: orders are acknowledged once
+    queued and committed by workers when the primary takes writes."""
+
+    enabled: bool = False
+    drain_rps: Annotated[float, Field(gt=0)] = 10_000
+
+
+class AutoScalingSpec(Strict):
+    """The web tier's Auto Scaling group (one group over every zone) and its policy."""
+
+    enabled: bool = True
+    max_per_az: Annotated[int, Field(ge=1, le=1000)] = 100
+    target_utilization: Annotated[float, Field(gt=0, le=1)] = 0.6
+    warmup_s: Annotated[float, Field(ge=0, le=3600)] = 120
+    replace_after_s: Annotated[float, Field(ge=0, le=3600)] = 60
 
 
 class TopologySpec(Strict):
@@ -91,12 +112,15 @@ class TopologySpec(Strict):
     load_balancer: LoadBalancerSpec = LoadBalancerSpec()
     health_check: HealthCheckSpec = HealthCheckSpec()
     database: DatabaseSpec = DatabaseSpec()
+    order_queue: OrderQueueSpec = OrderQueueSpec()
+    autoscaling: AutoScalingSpec = AutoScalingSpec()
 
 
 class TrafficSpec(Strict):
     """Customer traffic: a constant rate for the whole run."""
 
     rps: Annotated[float, Field(gt=0, le=50_000_000)] = 200_000
+    checkout_share: Annotated[float, Field(ge=0, le=1)] = 0.01
     duration_s: Annotated[float, Field(ge=10, le=86_400)] = 600
 
 
@@ -111,6 +135,8 @@ class ClientsSpec(Strict):
     request_timeout_s: Annotated[float, Field(gt=0, le=600)] = 10.0
     customer_timeout_s: Annotated[float, Field(gt=0, le=600)] = 15.0
     dns_fallback: bool = True
+    retry_budget: bool = True
+    requests_per_client_s: Annotated[float, Field(gt=0, le=1000)] = 0.2
 
 
 class Tolerance(Strict):
@@ -127,6 +153,8 @@ class HypothesisSpec(Strict):
     availability: Tolerance = Tolerance(min=0.999)
     worst_second_success_ratio: Tolerance = Tolerance(min=0.99)
     p99_latency_ms: Tolerance = Tolerance(max=5000)
+    order_success_ratio: Tolerance = Tolerance(min=0.999)
+    lost_orders: Tolerance = Tolerance(max=0)
     strategy: Strategy = "default"
     windows: list[Literal["before", "during", "after"]] | None = None
 
