@@ -61,7 +61,11 @@ def window(result: RunResult, start_s: float, end_s: float) -> WindowMetrics:
     w_s = (rate / s)[:, None]
     orders = float((w_s * order).sum())
     acked = float((w_s * (order & ok)).sum())
-    lost = float((w_s * result.ledger.lost[a * s : b * s].reshape(b - a, s)).sum())
+    # a lost order counts where it was lost (the primary's loss), not where it was placed
+    lost_at = result.ledger.lost_at
+    in_window = (lost_at >= a) & (lost_at < b)
+    weight = np.repeat(result.rate / s, s)
+    lost = float(weight[in_window].sum())
     return WindowMetrics(
         start_s=float(a),
         end_s=float(b),

@@ -22,6 +22,7 @@ class Ledger:
 
     commit_t: np.ndarray  # (samples,) when the order reached the primary (NaN: not yet/never)
     lost: np.ndarray  # (samples,) acknowledged but not on the primary at the end
+    lost_at: np.ndarray  # (samples,) when the loss happened (the primary's loss), else NaN
     queue_depth: np.ndarray  # (seconds,) orders waiting in the queue at the end of each second
     longest_commit_delay_s: float
     pending_at_end: float  # orders still queued (durable, not lost) when the run ends
@@ -62,6 +63,9 @@ def ledger(
         longest = float(np.nanmax(delays)) if np.isfinite(delays).any() else 0.0
         pending = float(depth[-1]) if secs else 0.0
     lost = np.zeros(ack_t.size, dtype=bool)
+    lost_at = np.full(ack_t.size, np.nan)
     for a, b in w.loss_windows:
-        lost |= acked & (commit > a) & (commit <= b)
-    return Ledger(commit, lost, depth, max(0.0, longest), pending)
+        hit = acked & (commit > a) & (commit <= b)
+        lost |= hit
+        lost_at[hit] = b
+    return Ledger(commit, lost, lost_at, depth, max(0.0, longest), pending)
