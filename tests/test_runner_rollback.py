@@ -62,6 +62,6 @@ def test_error_or_interrupt_during_the_method_still_rolls_back(
 
     monkeypatch.setattr(runner.Engine, "run", explode)
     with pytest.raises(type(exc)):
-        runner.run(load("az-outage", FAST + ["method.0.duration_s=1000"]), seed=1)
+        runner.run(load("az-outage", [*FAST, "method.0.duration_s=1000"]), seed=1)
     before, after, diffs = comparisons[-1]
     assert diffs == [] and before == after

@@ -101,7 +101,7 @@ def test_blackholed_targets_hurt_more_than_refusing_ones():
 
 
 def test_dns_fallback_hides_a_dead_node_that_sticky_clients_keep_hitting():
-    """Clients that try the next IP after a connect timeout ride out a dead node; sticky ones fail."""
+    """Clients trying the next IP after a connect timeout ride out a dead node; sticky ones fail."""
     base = shop()
     snaps = [Snapshot(0, base), Snapshot(100, cut_off(base, AZS[2], private=False))]
     fallback = window(run(snaps), 100, 250)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from chaoscli.aws.asg import create_group
 from chaoscli.aws.network import Network, build_network, find_stack_vpc, pick_azs, tag_later
 from chaoscli.aws.plan import StackPlan
-from chaoscli.aws.asg import create_group
 from chaoscli.aws.queue import create_order_queue
 from chaoscli.aws.session import AwsSession, aws_errors
 from chaoscli.aws.tags import STANDBY_TAG, stack_tags, tag_spec
@@ -82,9 +82,7 @@ def _launch_web(session: AwsSession, plan: StackPlan, net: Network) -> tuple[lis
     return instances, enis
 
 
-def _load_balancer(
-    session: AwsSession, plan: StackPlan, net: Network, instances: list[str]
-) -> str:
+def _load_balancer(session: AwsSession, plan: StackPlan, net: Network, instances: list[str]) -> str:
     """An internet-facing ALB in the public subnets, HTTP:80 forwarding to the web servers."""
     elb = session.client("elbv2")
     hc = plan.health_check
