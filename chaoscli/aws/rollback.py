@@ -154,7 +154,7 @@ class RollbackLog:
         if not self.path.exists():
             return [], set()
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = self.path.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             raise SpecError(
                 str(self.path), "", f"cannot read rollback log: {exc.strerror}"
@@ -260,7 +260,7 @@ def _fail_back_db(session: AwsSession, undo: dict[str, Any]) -> str:
     with aws_errors(f"fail {db_id} back to {az}"):
         db = rds.describe_db_instances(DBInstanceIdentifier=db_id)["DBInstances"][0]
         if db.get("AvailabilityZone") == az:
-            return f"nothing to do: primary of {db_id} is still in {az}"
+            return f"{db_id}: primary reported in {az}, where it began; no failback needed"
         rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=db_id)
         rds.reboot_db_instance(DBInstanceIdentifier=db_id, ForceFailover=True)
     return f"failed {db_id} back from {db.get('AvailabilityZone')} to {az}"

@@ -7,7 +7,7 @@ Every other module of the adapter asks an ``AwsSession`` for clients and wraps i
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
@@ -17,7 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from chaoscli.errors import AwsError
+from chaoscli.errors import AwsError, GuardError
 
 # Fake credentials for in-process moto; set only while the mock is active, then restored.
 _FAKE_ENV = {
@@ -30,24 +30,60 @@ _FAKE_ENV = {
 _CLEARED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL")
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5)
+# Operation-name prefixes that only read; everything else may change something.
+_READ_PREFIXES = ("Describe", "List", "Get", "Head")
+
+Hook = tuple[str, Callable[..., Any]]
+
+
+def is_read_only(operation: str) -> bool:
+    """True for AWS operations that only read (Describe*, List*, Get*, Head*)."""
+    return operation.startswith(_READ_PREFIXES)
 
 
 class AwsSession:
     """Region, endpoint and lazily created boto3 clients, cached so each is built once."""
 
-    def __init__(self, region: str, endpoint_url: str | None = None) -> None:
+    def __init__(
+        self,
+        region: str,
+        endpoint_url: str | None = None,
+        *,
+        mocked: bool = False,
+        persistent: bool | None = None,
+    ) -> None:
         self.region = region
         self.endpoint_url = endpoint_url
+        # In-process moto: its state ends with this process, and no call leaves it.
+        self.mocked = mocked
+        # Whether what this session creates outlives the process (a server or a real account).
+        self.persistent = (not mocked) if persistent is None else persistent
         self._boto: boto3.session.Session | None = None
         self._clients: dict[str, Any] = {}
+        self._hooks: list[Hook] = []
         self._account_id: str | None = None
         self._closed = False
 
     @property
     def where(self) -> str:
         """Human-readable location of the control plane, for error messages."""
-        place = self.endpoint_url or "in-process moto"
+        place = self.endpoint_url or ("in-process moto" if self.mocked else "AWS")
         return f"{self.region} ({place})"
+
+    def add_hook(self, event: str, handler: Callable[..., Any]) -> None:
+        """Register a botocore event handler on every client, present and future."""
+        self._hooks.append((event, handler))
+        for client in self._clients.values():
+            client.meta.events.register(event, handler)
+
+    def refuse_changes(self, reason: str) -> None:
+        """Make every operation that is not a read fail with ``GuardError`` before it is sent."""
+
+        def refuse(model: Any, **_: Any) -> None:
+            if not is_read_only(model.name):
+                raise GuardError(f"{model.service_model.service_name} {model.name}: {reason}")
+
+        self.add_hook("before-call.*.*", refuse)
 
     def client(self, service: str) -> Any:
         """The cached boto3 client for ``service`` (``"ec2"``, ``"elbv2"``, ``"rds"``, ...)."""
@@ -57,9 +93,10 @@ class AwsSession:
             with aws_errors(f"create {service} client"):
                 if self._boto is None:
                     self._boto = self._new_boto_session()
-                self._clients[service] = self._boto.client(
-                    service, endpoint_url=self.endpoint_url, config=_CONFIG
-                )
+                client = self._boto.client(service, endpoint_url=self.endpoint_url, config=_CONFIG)
+            for event, handler in self._hooks:
+                client.meta.events.register(event, handler)
+            self._clients[service] = client
         return self._clients[service]
 
     def _new_boto_session(self) -> boto3.session.Session:
@@ -126,24 +163,36 @@ def short_ids(ids: list[str], limit: int = 3) -> str:
 
 
 @contextmanager
-def open_session(region: str, endpoint_url: str | None = None) -> Iterator[AwsSession]:
-    """A session on ``endpoint_url`` (or ``$AWS_ENDPOINT_URL``), else on moto started in-process."""
+def open_session(
+    region: str, endpoint_url: str | None = None, *, real_aws: bool = False
+) -> Iterator[AwsSession]:
+    """A session on ``endpoint_url`` (or ``$AWS_ENDPOINT_URL``), on AWS itself when ``real_aws``,
+    else on moto started in-process.
+
+    Only ``chaoscli.aws.guard`` should pass ``real_aws``: it checks the account first.
+    """
     endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
-    if endpoint is not None:
+    if endpoint is not None or real_aws:
         session = AwsSession(region, endpoint)
         try:
             yield session
         finally:
             session.close()
         return
+    with in_process_session(region) as session:
+        yield session
 
+
+@contextmanager
+def in_process_session(region: str, persistent: bool = False) -> Iterator[AwsSession]:
+    """A session on moto started in this process, whatever the environment points at."""
     from moto import mock_aws  # imported lazily: only the in-process mode needs it
 
     saved = {key: os.environ.get(key) for key in (*_FAKE_ENV, *_CLEARED_ENV)}
     for key in _CLEARED_ENV:
         os.environ.pop(key, None)
     os.environ.update(_FAKE_ENV)
-    session = AwsSession(region)
+    session = AwsSession(region, mocked=True, persistent=persistent)
     mock = mock_aws()
     try:
         mock.start()

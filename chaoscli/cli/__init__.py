@@ -4,6 +4,7 @@
 from chaoscli.cli import (
     experiments,  # noqa: F401  (registers the commands)
     reports,  # noqa: F401  (registers `report`)
+    stack,  # noqa: F401  (registers the commands)
 )
 from chaoscli.cli.app import main
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from chaoscli.aws.guard import Access
 from chaoscli.cli import reports
+from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt, execute
 from chaoscli.cli.app import EXIT_DEVIATED, EXIT_HELD, app, console
 from chaoscli.errors import SpecError
 from chaoscli.experiment import journal as journal_mod
 from chaoscli.experiment.loader import available, load
-from chaoscli.experiment.runner import run as run_experiment
 from chaoscli.report.markdown import render as render_markdown
 from chaoscli.report.terminal import print_summary
 
@@ -41,15 +40,18 @@ def run(
         list[str] | None,
         typer.Option("--var", help="Set an experiment parameter: name=value (repeatable)."),
     ] = None,
-    endpoint_url: Annotated[
-        str | None,
-        typer.Option(
-            help="A moto server or LocalStack, e.g. http://127.0.0.1:5000.",
-            envvar="AWS_ENDPOINT_URL",
-        ),
-    ] = None,
+    endpoint_url: EndpointOpt = None,
     rollback_log: Annotated[
         Path | None, typer.Option(help="Where to keep the rollback log while the run lasts.")
+    ] = None,
+    allow_real_aws: AllowRealOpt = False,
+    account: AccountOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print every AWS call the run would make; make none.")
+    ] = False,
+    pace: Annotated[
+        float | None,
+        typer.Option(help="Watch live at X times wall speed (Ctrl-C rolls back)."),
     ] = None,
 ) -> None:
     """Run an experiment: provision, break, simulate, judge, roll back."""
@@ -60,33 +62,24 @@ def run(
 
         def one(name: str) -> dict[str, Any] | None:
             """Run one shipped experiment with this command's options; its journal."""
-            done = run_experiment(
+            done = execute(
                 load(name, set_ or [], var or []),
+                Access(endpoint_url, allow_real_aws, account),
                 seed=seed,
-                endpoint_url=endpoint_url,
-                rollback_path=rollback_log,
+                rollback_log=rollback_log,
+                dry_run=dry_run,
             )
-            return journal_mod.build(done)
+            return None if done is None else journal_mod.build(done)
 
         raise typer.Exit(reports.run_all(one, report or [], journal))
     loaded = load(experiment, set_ or [], var or [])
     out = console()
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console(stderr=True),
-        transient=True,
-        disable=not sys.stderr.isatty(),
-    ) as progress:
-        task = progress.add_task("starting", total=None)
-        outcome = run_experiment(
-            loaded,
-            seed=seed,
-            endpoint_url=endpoint_url,
-            rollback_path=rollback_log,
-            phase=lambda text: progress.update(task, description=text),
-        )
+    access = Access(endpoint_url, allow_real_aws, account)
+    outcome = execute(
+        loaded, access, seed=seed, rollback_log=rollback_log, dry_run=dry_run, pace=pace
+    )
+    if outcome is None:  # a dry run: its calls are the output
+        raise typer.Exit(EXIT_HELD)
     data = journal_mod.build(outcome)
     if journal is not None:
         journal_mod.write(data, journal)

@@ -124,6 +124,16 @@ def load(
     name_or_path: str, sets: list[str] | None = None, vars_: list[str] | None = None
 ) -> Loaded:
     """Load, substitute parameters, apply overrides, validate; raises SpecError."""
+    try:
+        return _load(name_or_path, sets, vars_)
+    except RecursionError:  # a YAML alias that contains itself, e.g. ``a: &x [*x]``
+        raise SpecError(
+            name_or_path, "", "invalid YAML: a recursive alias or nesting too deep"
+        ) from None
+
+
+def _load(name_or_path: str, sets: list[str] | None, vars_: list[str] | None) -> Loaded:
+    """``load`` without the guard against recursive documents."""
     path = resolve(name_or_path)
     source = str(path)
     try:
@@ -144,11 +154,12 @@ def load(
     if node is not None:
         _lines(node, (), lines)
 
-    params = dict(raw.get("parameters") or {})
+    params = raw.get("parameters") or {}
     if not isinstance(params, dict):
         raise SpecError(
             source, "parameters", "must be a mapping of name: default", lines.get(("parameters",))
         )
+    params = dict(params)
     for item in vars_ or []:
         name, sep, text = item.partition("=")
         if not sep or not name:

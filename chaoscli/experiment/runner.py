@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
@@ -19,11 +19,11 @@ from typing import Any
 from chaoscli.aws.actions import rollback
 from chaoscli.aws.determinism import seed_moto
 from chaoscli.aws.discover import discover
+from chaoscli.aws.lease import acquire, release, remember
 from chaoscli.aws.network import pick_azs
 from chaoscli.aws.plan import StackPlan
-from chaoscli.aws.provision import provision
 from chaoscli.aws.rollback import RollbackLog
-from chaoscli.aws.session import open_session
+from chaoscli.aws.session import AwsSession, open_session
 from chaoscli.errors import ChaosError, SpecError
 from chaoscli.experiment import alarms as alarm_setup
 from chaoscli.experiment.faults import with_spikes
@@ -207,23 +207,34 @@ def run(
     rollback_path: Path | None = None,
     phase: Phase = lambda _: None,
     on_second: Callable[[SecondStats], None] | None = None,
+    aws: AwsSession | None = None,
 ) -> Outcome:
-    """Run one experiment end to end; the outcome says whether the hypothesis held."""
+    """Run one experiment end to end; the outcome says whether the hypothesis held.
+
+    ``aws`` is a session the caller already opened (guarded, or a dry run's shadow); it is
+    used instead of opening one on ``endpoint_url`` and left open.
+    """
     exp = loaded.experiment
     out = Outcome(loaded=loaded, seed=seed)
     log_path = rollback_path or Path(tempfile.mkstemp(prefix="chaoscli-", suffix=".rollback")[1])
-    with open_session(exp.topology.region, endpoint_url) as session, _sigterm_raises():
-        seed_moto(session, seed)
+    opened = nullcontext(aws) if aws else open_session(exp.topology.region, endpoint_url)
+    with opened as session, _sigterm_raises():
+        if session.mocked:
+            # in-process moto starts empty; a server may hold earlier runs' resources, and
+            # reseeding it would draw their ids again (two NACL associations, one id)
+            seed_moto(session, seed)
         _check_zones(pick_azs(session, exp.topology.azs), loaded)
         _check_method(loaded)
         alarm_setup.check_exist(session, loaded)
         log = RollbackLog(log_path)
+        provisioned = False
         try:
             phase("provisioning the stack")
-            provision(session, plan_for(exp))
+            provisioned = acquire(session, log, plan_for(exp))
             phase("discovering the stack")
             before = discover(session, exp.topology.stack)
             out.topology_before = before
+            remember(log, before)
             alarms, lines = alarm_setup.prepare(session, log, loaded, before.load_balancer)
             out.events += [Event(0.0, "alarm", m) for m in lines]
             guarded = bool(exp.stop_conditions)
@@ -273,6 +284,9 @@ def run(
             if out.topology_before is not None:
                 out.topology_after = discover(session, exp.topology.stack)
                 out.restored = compare(out.topology_before, out.topology_after)
+            released = release(session, log, exp.topology.stack, provisioned)
+            if released:
+                out.rollback.append(released)
             if out.status == "completed":
                 log_path.unlink(missing_ok=True)
     out.events.sort(key=lambda e: e.t)
@@ -308,25 +322,70 @@ def _check_zones(zones: list[str], loaded: Loaded) -> None:
 
 
 def compare(before: Topology, after: Topology) -> list[str]:
-    """Differences between two discoveries of the stack, one line each (empty: identical)."""
-    diffs = []
+    """Differences between two discoveries of the stack, one line each (empty: identical).
+
+    Lines for differences AWS makes on its own start with ``expected:`` and say why: an
+    instance gone and a tagged one new in the same zone is Auto Scaling replacing it.
+    """
+    diffs: list[str] = []
     b_inst = {i.id: i for i in before.instances}
     a_inst = {i.id: i for i in after.instances}
-    for iid in sorted(b_inst.keys() | a_inst.keys()):
-        x, y = b_inst.get(iid), a_inst.get(iid)
-        if x is None or y is None:
-            diffs.append(f"instance {iid} {'appeared' if x is None else 'is gone'}")
-        elif (x.state, x.target_state) != (y.state, y.target_state):
+    gone = [b_inst[i] for i in sorted(b_inst.keys() - a_inst.keys())]
+    new = [a_inst[i] for i in sorted(a_inst.keys() - b_inst.keys())]
+    for old in list(gone):
+        twin = next((n for n in new if n.az == old.az and n.tagged), None)
+        if twin is not None:
+            gone.remove(old)
+            new.remove(twin)
+            diffs.append(
+                f"expected: instance {old.id} in {old.az} was replaced by {twin.id} "
+                "(Auto Scaling replaces lost instances)"
+            )
+    diffs += [f"instance {i.id} in {i.az} is gone" for i in gone]
+    diffs += [f"instance {i.id} in {i.az} appeared" for i in new]
+    for iid in sorted(b_inst.keys() & a_inst.keys()):
+        x, y = b_inst[iid], a_inst[iid]
+        if (x.state, x.target_state, x.fault) != (y.state, y.target_state, y.fault):
             diffs.append(
                 f"instance {iid}: {x.state}/{x.target_state} -> {y.state}/{y.target_state}"
+                + (f" (fault mark {y.fault!r})" if y.fault else "")
             )
-    b_sub = {s.id: s for s in before.subnets}
-    for s in after.subnets:
-        prev = b_sub.get(s.id)
-        if prev is not None and (prev.nacl_id, prev.reachable) != (s.nacl_id, s.reachable):
-            diffs.append(f"subnet {s.id}: network ACL {prev.nacl_id} -> {s.nacl_id}")
-    if before.database != after.database:
-        diffs.append("database placement changed")
+    b_sub, a_sub = {s.id: s for s in before.subnets}, {s.id: s for s in after.subnets}
+    diffs += [f"subnet {sid} is gone" for sid in sorted(b_sub.keys() - a_sub.keys())]
+    diffs += [f"subnet {sid} appeared" for sid in sorted(a_sub.keys() - b_sub.keys())]
+    for sid in sorted(b_sub.keys() & a_sub.keys()):
+        sx, sy = b_sub[sid], a_sub[sid]
+        if (sx.nacl_id, sx.reachable) != (sy.nacl_id, sy.reachable):
+            diffs.append(f"subnet {sid}: network ACL {sx.nacl_id} -> {sy.nacl_id}")
+    diffs += _database_diffs(before, after)
     if before.load_balancer != after.load_balancer:
         diffs.append("load balancer settings changed")
+    for name in ("backup_bucket", "order_queue"):
+        was, now = getattr(before, name, None), getattr(after, name, None)
+        if was != now:
+            diffs.append(f"{name.replace('_', ' ')}: {was} -> {now}")
     return diffs
+
+
+def _database_diffs(before: Topology, after: Topology) -> list[str]:
+    """How the database differs: where the primary is, and which replicas exist where."""
+    x, y = before.database, after.database
+    if x == y:
+        return []
+    if x is None or y is None:
+        return ["database " + ("appeared" if x is None else "is gone")]
+    out = []
+    if (x.primary.id, x.primary.az) != (y.primary.id, y.primary.az):
+        out.append(
+            f"database primary {x.primary.id} in {x.primary.az} -> {y.primary.id} in {y.primary.az}"
+        )
+    if (x.multi_az, x.standby_az) != (y.multi_az, y.standby_az):
+        out.append(f"database standby {x.standby_az} -> {y.standby_az}")
+    b_rep = {r.id: r for r in x.replicas}
+    a_rep = {r.id: r for r in y.replicas}
+    out += [f"read replica {r} is gone" for r in sorted(b_rep.keys() - a_rep.keys())]
+    out += [f"read replica {r} appeared" for r in sorted(a_rep.keys() - b_rep.keys())]
+    for rid in sorted(b_rep.keys() & a_rep.keys()):
+        if b_rep[rid].az != a_rep[rid].az:
+            out.append(f"read replica {rid} moved from {b_rep[rid].az} to {a_rep[rid].az}")
+    return out or ["database changed (status or engine)"]

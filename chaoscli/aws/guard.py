@@ -1,0 +1,109 @@
+"""The guard against real AWS: nothing is changed outside a sandbox without an explicit yes.
+
+In-process moto and endpoints on this machine's loopback are sandboxes. Anything else (a remote
+endpoint, or AWS itself) needs ``--allow-real-aws`` together with ``--account ID``, and the ID
+must be the account STS GetCallerIdentity reports; otherwise the guard refuses before a single
+call leaves the process.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from chaoscli.aws.session import AwsSession, open_session
+from chaoscli.errors import GuardError, SpecError
+
+
+@dataclass(frozen=True)
+class Access:
+    """Where a command should act and what the user allowed: the CLI's flags, as given."""
+
+    endpoint_url: str | None = None
+    allow_real_aws: bool = False
+    account: str | None = None
+
+    def endpoint(self) -> str | None:
+        """The endpoint in effect: the flag, else ``$AWS_ENDPOINT_URL``, else none."""
+        return self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def is_loopback(url: str) -> bool:
+    """True for an http(s) URL whose host is this machine's loopback (127.0.0.0/8, ::1)."""
+    parsed = urlparse(url)
+    host = parsed.hostname or ""
+    if parsed.scheme not in ("http", "https"):
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name could resolve anywhere; only literal loopback counts
+
+
+def check_endpoint(url: str) -> None:
+    """Reject an endpoint that is not an http(s) URL with a host, as bad input."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise SpecError("--endpoint-url", "", f"{url!r} is not an http(s) URL with a host")
+    try:
+        parsed.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        raise SpecError("--endpoint-url", "", f"{url!r} has an invalid port") from None
+
+
+def sandboxed(access: Access) -> bool:
+    """True when every call goes to in-process moto or to a loopback endpoint."""
+    endpoint = access.endpoint()
+    if endpoint is None:
+        return not access.allow_real_aws
+    return is_loopback(endpoint)
+
+
+def refusal(access: Access) -> str | None:
+    """Why the guard refuses without asking AWS anything, or None if it may go on."""
+    if access.account is not None and not access.allow_real_aws:
+        return "--account is only used together with --allow-real-aws"
+    if sandboxed(access):
+        return None
+    place = access.endpoint() or "AWS itself"
+    if not access.allow_real_aws:
+        return (
+            f"refusing to change anything at {place}: it is not on loopback; "
+            "pass --allow-real-aws --account ID to act on a real account"
+        )
+    if not access.account:
+        return f"--allow-real-aws needs --account ID (the account expected at {place})"
+    return None
+
+
+@contextmanager
+def open_guarded(region: str, access: Access, *, read_only: bool = False) -> Iterator[AwsSession]:
+    """A session the guard has let through; ``read_only`` sessions may act anywhere but only read.
+
+    Raises ``GuardError`` before any client exists when the flags do not allow the endpoint, and
+    after one STS GetCallerIdentity when the account there is not the one the user named.
+    """
+    endpoint = access.endpoint()
+    if endpoint is not None:
+        check_endpoint(endpoint)
+    reason = None if read_only and access.account is None else refusal(access)
+    if reason is not None:
+        raise GuardError(reason)
+    with open_session(region, endpoint, real_aws=access.allow_real_aws) as session:
+        if not sandboxed(access):
+            if read_only:
+                session.refuse_changes("chaoscli only reads from this endpoint")
+            if access.account is not None:
+                actual = session.account_id()
+                if actual != access.account:
+                    raise GuardError(
+                        f"refusing to act on {session.where}: the credentials belong to account "
+                        f"{actual}, not {access.account} as --account says"
+                    )
+        yield session

@@ -1,0 +1,102 @@
+"""A run's hold on a stack: found by its tag or provisioned, and left as it was found.
+
+Everything a later ``chaoscli rollback LOG`` needs beyond the undos goes into the rollback log
+as notes before it matters: where the stack lives, whether this run created it (so a killed
+run's stack can be torn down) and the topology discovered before the first fault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from typing import Any, TypeVar
+
+from chaoscli.aws.network import find_stack_vpc
+from chaoscli.aws.plan import StackPlan
+from chaoscli.aws.provision import provision
+from chaoscli.aws.rollback import RollbackLog
+from chaoscli.aws.session import AwsSession
+from chaoscli.aws.teardown import teardown
+from chaoscli.topology import (
+    Database,
+    DbInstance,
+    HealthCheck,
+    Instance,
+    LoadBalancer,
+    Subnet,
+    Topology,
+)
+
+_T = TypeVar("_T")
+
+
+def acquire(session: AwsSession, log: RollbackLog, plan: StackPlan) -> bool:
+    """Use the stack tagged ``plan.stack`` if it exists, else provision it; True if provisioned."""
+    log.note(
+        stack=plan.stack,
+        region=session.region,
+        endpoint=session.endpoint_url,
+        in_process=session.mocked,
+    )
+    if find_stack_vpc(session, plan.stack) is not None:
+        return False
+    log.note(provisioned=True)  # before the first create, so a killed run's stack is found
+    provision(session, plan)
+    return True
+
+
+def release(session: AwsSession, log: RollbackLog, stack: str, provisioned: bool) -> str | None:
+    """Tear down a stack this run provisioned where it outlives the run; a line saying so."""
+    if not provisioned or not session.persistent:
+        return None
+    teardown(session, stack)
+    log.note(torn_down=True)
+    return f"tore down stack {stack}, which this run had provisioned at {session.where}"
+
+
+def remember(log: RollbackLog, before: Topology) -> None:
+    """Note the topology before the first fault, for the comparison after a later rollback."""
+    log.note(before=topology_to_json(before))
+
+
+def topology_to_json(topo: Topology) -> dict[str, Any]:
+    """A topology as plain JSON data."""
+    return asdict(topo)
+
+
+def topology_from_json(data: dict[str, Any]) -> Topology:
+    """The topology ``topology_to_json`` wrote; raises KeyError/TypeError on anything else."""
+    lb = data.get("load_balancer")
+    db = data.get("database")
+    nested = {
+        "azs": tuple(data["azs"]),
+        "subnets": tuple(_build(Subnet, s) for s in data["subnets"]),
+        "instances": tuple(_build(Instance, i) for i in data["instances"]),
+        "load_balancer": None
+        if lb is None
+        else _build(
+            LoadBalancer,
+            {
+                **lb,
+                "azs": tuple(lb["azs"]),
+                "health_check": _build(HealthCheck, lb["health_check"]),
+            },
+        ),
+        "database": None
+        if db is None
+        else _build(
+            Database,
+            {
+                **db,
+                "primary": _build(DbInstance, db["primary"]),
+                "replicas": tuple(_build(DbInstance, r) for r in db["replicas"]),
+            },
+        ),
+        "tags": dict(data.get("tags") or {}),
+    }
+    return _build(Topology, {**data, **nested})
+
+
+def _build(cls: type[_T], data: dict[str, Any]) -> _T:
+    """An instance of dataclass ``cls`` from the fields of ``data`` it knows."""
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: v for k, v in data.items() if k in known})

@@ -1,0 +1,131 @@
+"""Where a command acts and how `run` executes there: guarded, dry, paced or with a spinner.
+
+The endpoint, real-AWS and account options are declared once here and shared by `run`,
+`up`, `status`, `down` and `rollback`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from chaoscli.aws.dryrun import open_shadow
+from chaoscli.aws.guard import Access, open_guarded
+from chaoscli.cli.app import console
+from chaoscli.cli.live import LiveView
+from chaoscli.errors import ChaosError, SpecError
+from chaoscli.experiment.loader import Loaded
+from chaoscli.experiment.runner import Outcome
+from chaoscli.experiment.runner import run as run_experiment
+
+EndpointOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint-url",
+        help="A moto server or LocalStack, e.g. http://127.0.0.1:5000 (default: in-process moto).",
+        envvar="AWS_ENDPOINT_URL",
+        show_envvar=True,
+    ),
+]
+AllowRealOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-real-aws",
+        help="Allow changes outside loopback and in-process moto (needs --account).",
+    ),
+]
+AccountOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--account",
+        help="The AWS account id that must match STS GetCallerIdentity before anything changes.",
+    ),
+]
+
+
+class Interrupted(ChaosError):
+    """Ctrl-C stopped the run after it had rolled back; typer would exit 130 without a word."""
+
+    exit_code = 130
+
+
+def execute(
+    loaded: Loaded,
+    access: Access,
+    *,
+    seed: int = 0,
+    rollback_log: Path | None = None,
+    dry_run: bool = False,
+    pace: float | None = None,
+) -> Outcome | None:
+    """Run the experiment where ``access`` says; a dry run prints its calls and returns None."""
+    try:
+        return _execute(
+            loaded, access, seed=seed, rollback_log=rollback_log, dry_run=dry_run, pace=pace
+        )
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted; the stack was rolled back") from None
+
+
+def _execute(
+    loaded: Loaded,
+    access: Access,
+    *,
+    seed: int = 0,
+    rollback_log: Path | None = None,
+    dry_run: bool = False,
+    pace: float | None = None,
+) -> Outcome | None:
+    """``execute`` without the translation of Ctrl-C."""
+    region = loaded.experiment.topology.region
+    if pace is not None and not 0 < pace <= 100_000:
+        raise SpecError("--pace", "", f"{pace:g} is not a speed between 0 and 100000")
+    if dry_run:
+        if pace is not None:
+            raise SpecError("--pace", "", "a dry run has nothing to watch; leave out --pace")
+        with open_shadow(region, access) as shadow:
+            run_experiment(loaded, seed=seed, aws=shadow.session)
+        out = console()
+        for n, call in enumerate(shadow.calls, 1):
+            mark = "change" if call.changes else "read  "
+            out.print(f"{n:4}  {mark}  {call.line()}", markup=False, highlight=False)
+        out.print(shadow.summary(), markup=False, highlight=False)
+        if shadow.session.persistent:
+            out.print(
+                "(the shadow started empty: where the stack already exists, the run uses it "
+                "and neither provisions nor tears it down)",
+                markup=False,
+                highlight=False,
+            )
+        return None
+    with open_guarded(region, access) as session:
+        if pace is not None:
+            with LiveView(console(), loaded.experiment, pace) as view:
+                return run_experiment(
+                    loaded,
+                    seed=seed,
+                    rollback_path=rollback_log,
+                    phase=view.phase,
+                    on_second=view.on_second,
+                    aws=session,
+                )
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console(stderr=True),
+            transient=True,
+            disable=not sys.stderr.isatty(),
+        ) as progress:
+            task = progress.add_task("starting", total=None)
+            return run_experiment(
+                loaded,
+                seed=seed,
+                rollback_path=rollback_log,
+                phase=lambda text: progress.update(task, description=text),
+                aws=session,
+            )

@@ -1,0 +1,231 @@
+"""``sandbox``, ``up``, ``status``, ``down`` and ``rollback``: a stack that outlives one command.
+
+A stack in in-process moto dies with the process, so these commands act on a moto server
+(``chaoscli sandbox``), LocalStack or, behind the guard, a real account.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from chaoscli.aws.discover import discover
+from chaoscli.aws.guard import Access, open_guarded
+from chaoscli.aws.lease import topology_from_json
+from chaoscli.aws.network import find_stack_vpc
+from chaoscli.aws.provision import provision
+from chaoscli.aws.rollback import RollbackError, RollbackLog, rollback
+from chaoscli.aws.sandbox import running_sandbox
+from chaoscli.aws.teardown import teardown
+from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt
+from chaoscli.cli.app import EXIT_ABORTED, app, console
+from chaoscli.errors import SpecError
+from chaoscli.experiment.loader import load
+from chaoscli.experiment.runner import compare, plan_for
+from chaoscli.experiment.spec import TopologySpec
+from chaoscli.topology import Topology
+
+_DEFAULT = TopologySpec()
+StackOpt = Annotated[str, typer.Option(help="The stack's name (its chaoscli:stack tag).")]
+RegionOpt = Annotated[str, typer.Option(help="The AWS region the stack lives in.")]
+
+
+def _persistent(access: Access, command: str) -> None:
+    """Refuse in-process moto for commands whose stack must outlive the process."""
+    if access.endpoint() is None and not access.allow_real_aws:
+        raise SpecError(
+            command,
+            "",
+            "needs --endpoint-url or AWS_ENDPOINT_URL: a stack in in-process moto would vanish "
+            "when chaoscli exits (start a server with `chaoscli sandbox`)",
+        )
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 5000,
+) -> None:
+    """Run a moto server on 127.0.0.1 until Ctrl-C, for `up`, `run` and the aws CLI."""
+    out = console()
+    with running_sandbox(port) as box:
+        out.print(
+            f"moto server listening on {box.url}; Ctrl-C stops it and forgets everything",
+            soft_wrap=True,
+        )
+        out.print(
+            f"export AWS_ENDPOINT_URL={box.url} AWS_ACCESS_KEY_ID=testing "
+            f"AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION={_DEFAULT.region}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            out.print("moto server stopped")
+
+
+@app.command()
+def up(
+    experiment: Annotated[
+        str, typer.Argument(help="Experiment whose topology to provision.")
+    ] = "az-outage",
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a spec field: dotted.path=value (repeatable)."),
+    ] = None,
+    var: Annotated[
+        list[str] | None,
+        typer.Option("--var", help="Set an experiment parameter: name=value (repeatable)."),
+    ] = None,
+    endpoint_url: EndpointOpt = None,
+    allow_real_aws: AllowRealOpt = False,
+    account: AccountOpt = None,
+) -> None:
+    """Provision an experiment's stack on an endpoint and leave it there."""
+    access = Access(endpoint_url, allow_real_aws, account)
+    _persistent(access, "up")
+    exp = load(experiment, set_ or [], var or []).experiment
+    out = console()
+    with open_guarded(exp.topology.region, access) as session:
+        if find_stack_vpc(session, exp.topology.stack) is not None:
+            out.print(f"stack {exp.topology.stack} already exists at {session.where}")
+        else:
+            provision(session, plan_for(exp))
+            out.print(f"provisioned stack {exp.topology.stack} at {session.where}")
+        _show(discover(session, exp.topology.stack))
+
+
+@app.command()
+def status(
+    stack: StackOpt = _DEFAULT.stack,
+    region: RegionOpt = _DEFAULT.region,
+    endpoint_url: EndpointOpt = None,
+    allow_real_aws: AllowRealOpt = False,
+    account: AccountOpt = None,
+) -> None:
+    """Show a stack as discovery reads it back (reads only)."""
+    access = Access(endpoint_url, allow_real_aws, account)
+    _persistent(access, "status")
+    with open_guarded(region, access, read_only=True) as session:
+        _show(discover(session, stack))
+
+
+@app.command()
+def down(
+    stack: StackOpt = _DEFAULT.stack,
+    region: RegionOpt = _DEFAULT.region,
+    endpoint_url: EndpointOpt = None,
+    allow_real_aws: AllowRealOpt = False,
+    account: AccountOpt = None,
+) -> None:
+    """Delete everything tagged with the stack's name."""
+    access = Access(endpoint_url, allow_real_aws, account)
+    _persistent(access, "down")
+    with open_guarded(region, access) as session:
+        if find_stack_vpc(session, stack) is None:
+            console().print(f"no stack {stack} at {session.where}: nothing to delete")
+            return
+        teardown(session, stack)
+        console().print(f"deleted stack {stack} at {session.where}")
+
+
+@app.command("rollback")
+def rollback_cmd(
+    log_path: Annotated[Path, typer.Argument(metavar="LOG", help="A run's rollback log.")],
+    endpoint_url: EndpointOpt = None,
+    allow_real_aws: AllowRealOpt = False,
+    account: AccountOpt = None,
+    region: Annotated[
+        str | None, typer.Option(help="Region, if the log does not say (older logs).")
+    ] = None,
+) -> None:
+    """Undo what a killed run left behind, then compare the stack with its state before the run."""
+    log = RollbackLog.load(log_path)
+    notes = log.notes()
+    access = Access(endpoint_url or notes.get("endpoint"), allow_real_aws, account)
+    out = console()
+    if access.endpoint() is None and not allow_real_aws:
+        if notes.get("in_process"):
+            out.print(
+                f"{log_path}: that run used in-process moto, whose state ended with it: "
+                "nothing is left to roll back"
+            )
+            return
+        _persistent(access, "rollback")
+    pending = log.pending()
+    where_region = region or notes.get("region") or _DEFAULT.region
+    with open_guarded(str(where_region), access) as session:
+        try:
+            lines = rollback(session, log)
+        except RollbackError as exc:
+            for line in exc.undone:
+                out.print(f"undone: {line}", markup=False, highlight=False)
+            for line in exc.failed:
+                out.print(f"FAILED: {line}", markup=False, highlight=False)
+            raise typer.Exit(EXIT_ABORTED) from None
+        for line in lines:
+            out.print(f"undone: {line}", markup=False, highlight=False)
+        if not pending:
+            out.print(f"{log_path}: nothing left to undo")
+        stack = notes.get("stack")
+        before = _before(notes)
+        if stack and before is not None and find_stack_vpc(session, str(stack)) is not None:
+            diffs = compare(before, discover(session, str(stack)))
+            for line in diffs:
+                out.print(f"difference: {line}", markup=False, highlight=False)
+            if not diffs:
+                out.print(f"stack {stack} re-discovered: identical to before the run")
+        if stack and notes.get("provisioned") and not notes.get("torn_down"):
+            teardown(session, str(stack))
+            log.note(torn_down=True)
+            out.print(f"tore down stack {stack}, which the run had provisioned")
+
+
+def _before(notes: dict[str, object]) -> Topology | None:
+    """The topology the run noted before its first fault, if it got that far."""
+    data = notes.get("before")
+    if not isinstance(data, dict):
+        return None
+    try:
+        return topology_from_json(data)
+    except (KeyError, TypeError):
+        return None
+
+
+def _show(topo: Topology) -> None:
+    """A table per zone: instances by state, targets in rotation, subnets reachable."""
+    out = console()
+    table = Table(title=f"stack {topo.stack} in {topo.region} ({topo.vpc_id})")
+    for column in ("zone", "instances", "in service", "subnets reachable", "database"):
+        table.add_column(column)
+    db = topo.database
+    for az in topo.azs:
+        inst = topo.instances_in(az)
+        states: dict[str, int] = {}
+        for i in inst:
+            states[i.state] = states.get(i.state, 0) + 1
+        subnets = [s for s in topo.subnets if s.az == az]
+        roles = []
+        if db is not None:
+            if db.primary.az == az:
+                roles.append("primary")
+            if db.standby_az == az:
+                roles.append("standby")
+            roles += ["replica" for r in db.replicas if r.az == az]
+        table.add_row(
+            az,
+            ", ".join(f"{n} {state}" for state, n in sorted(states.items())) or "none",
+            str(sum(i.target_state == "healthy" for i in inst)),
+            f"{sum(s.reachable for s in subnets)}/{len(subnets)}",
+            ", ".join(roles) or "-",
+        )
+    out.print(table)
+    lb = topo.load_balancer
+    if lb is not None:
+        out.print(f"load balancer {lb.name}: {lb.dns_name}", highlight=False)

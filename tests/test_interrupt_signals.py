@@ -1,0 +1,176 @@
+"""An interrupted run leaves nothing behind: SIGINT and SIGTERM roll back on the way out, and
+after kill -9 `chaoscli rollback LOG` restores the stack from the log alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from chaoscli.aws.discover import discover
+from chaoscli.aws.guard import Access, open_guarded
+from chaoscli.aws.sandbox import Sandbox
+from chaoscli.experiment.runner import compare
+from chaoscli.topology import Topology
+from tests.endpoint_helpers import REGION, cli, experiment_doc, server, stack_vpcs, step_for
+
+
+@pytest.fixture(scope="module")
+def box() -> Iterator[Sandbox]:
+    """One moto server for the module."""
+    with server() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def url(box: Sandbox) -> str:
+    """The server's URL, emptied."""
+    box.reset()
+    return box.url
+
+
+def _experiment(tmp_path: Path) -> str:
+    """An az-outage that lasts past the end of the traffic, so its changes stay pending."""
+    step = step_for("az-outage", at_s=5, duration_s=1000)
+    path = tmp_path / "long.yaml"
+    path.write_text(yaml.safe_dump(experiment_doc([step], duration_s=400)), encoding="utf-8")  # type: ignore[list-item]
+    return str(path)
+
+
+def _start(url: str, exp: str, log: Path) -> subprocess.Popen[str]:
+    """`chaoscli run` in a child process, paced so that it is still simulating when signalled."""
+    env = dict(os.environ)
+    env.pop("AWS_ENDPOINT_URL", None)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "chaoscli",
+            "run",
+            exp,
+            "--endpoint-url",
+            url,
+            "--rollback-log",
+            str(log),
+            "--pace",
+            "20",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        # a child of a non-interactive shell may inherit SIGINT ignored; Ctrl-C must work
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
+def _wait_for_faults(proc: subprocess.Popen[str], log: Path, changes: int = 3) -> None:
+    """Wait until the log holds the fault's changes and the topology after them is noted."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        if log.exists():
+            lines = [json.loads(x) for x in log.read_text().splitlines() if x.strip()]
+            if sum(x["op"] == "change" for x in lines) >= changes:
+                time.sleep(1.0)  # into the paced simulation
+                return
+        time.sleep(0.05)
+    raise AssertionError("the run never injected its fault")
+
+
+def _discover(url: str) -> Topology:
+    with open_guarded(REGION, Access(url)) as session:
+        return discover(session, "shop")
+
+
+@pytest.fixture
+def child() -> Iterator[list[subprocess.Popen[str]]]:
+    """Children started by a test, killed if the test left them running."""
+    procs: list[subprocess.Popen[str]] = []
+    yield procs
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _stopped_or_isolated(url: str) -> bool:
+    topo = _discover(url)
+    return any(i.state != "running" for i in topo.instances) or not all(
+        s.reachable for s in topo.subnets
+    )
+
+
+def test_sigint_rolls_back_an_existing_stack(
+    url: str, tmp_path: Path, child: list[subprocess.Popen[str]]
+) -> None:
+    """Ctrl-C during the live view: exit 130, the found stack exactly as before."""
+    exp, log = _experiment(tmp_path), tmp_path / "int.rollback"
+    assert cli("up", exp, "--endpoint-url", url).code == 0
+    before = _discover(url)
+    child.append(proc := _start(url, exp, log))
+    _wait_for_faults(proc, log)
+    assert _stopped_or_isolated(url)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "rolled back" in err and "Traceback" not in err
+    assert [x for x in compare(before, _discover(url)) if not x.startswith("expected:")] == []
+
+
+def test_sigterm_rolls_back_and_removes_what_it_provisioned(
+    url: str, tmp_path: Path, child: list[subprocess.Popen[str]]
+) -> None:
+    """SIGTERM: exit 143, and the stack the run provisioned is gone again."""
+    exp, log = _experiment(tmp_path), tmp_path / "term.rollback"
+    child.append(proc := _start(url, exp, log))
+    _wait_for_faults(proc, log)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err
+    assert stack_vpcs(url) == []
+
+
+def test_kill_9_then_rollback_command_restores_the_stack(
+    url: str, tmp_path: Path, child: list[subprocess.Popen[str]]
+) -> None:
+    """kill -9 leaves the fault in place; `chaoscli rollback LOG` undoes it from the log."""
+    exp, log = _experiment(tmp_path), tmp_path / "kill.rollback"
+    assert cli("up", exp, "--endpoint-url", url).code == 0
+    before = _discover(url)
+    child.append(proc := _start(url, exp, log))
+    _wait_for_faults(proc, log)
+    proc.kill()
+    proc.wait()
+    assert _stopped_or_isolated(url)  # nothing ran after SIGKILL
+    r = cli("rollback", str(log))  # the endpoint comes from the log
+    assert r.code == 0, r.err
+    assert "undone: started" in r.out and "identical to before the run" in r.out
+    assert compare(before, _discover(url)) == []
+    again = cli("rollback", str(log), "--endpoint-url", url)
+    assert again.code == 0 and "nothing left to undo" in again.out
+
+
+def test_kill_9_of_a_run_that_provisioned_then_rollback_leaves_nothing(
+    url: str, tmp_path: Path, child: list[subprocess.Popen[str]]
+) -> None:
+    """After kill -9 of a run that built the stack, `rollback` also tears the stack down."""
+    exp, log = _experiment(tmp_path), tmp_path / "kill2.rollback"
+    child.append(proc := _start(url, exp, log))
+    _wait_for_faults(proc, log)
+    proc.kill()
+    proc.wait()
+    assert len(stack_vpcs(url)) == 1
+    r = cli("rollback", str(log), "--endpoint-url", url)
+    assert r.code == 0, r.err
+    assert "tore down stack shop" in r.out
+    assert stack_vpcs(url) == []
