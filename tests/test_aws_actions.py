@@ -152,7 +152,9 @@ def test_reboot_with_failover_records_the_zone_and_undo_reports_no_move(
     primary = before.database.primary
     assert primary.az in reboot_with_failover(session, log, primary.id)
     assert log.pending()[0].undo == {"db_id": primary.id, "az": primary.az}
-    assert rollback(session, log) == [f"nothing to do: primary of {primary.id} is still in {ZONE}"]
+    assert rollback(session, log) == [
+        f"{primary.id}: primary reported in {ZONE}, where it began; no failback needed"
+    ]
 
 
 def test_failover_of_a_single_az_database_is_refused(session: AwsSession, log: RollbackLog) -> None:

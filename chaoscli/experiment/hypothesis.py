@@ -15,6 +15,7 @@ PROBES = (
     "order_success_ratio",
     "lost_orders",
 )
+RATIOS = ("availability", "worst_second_success_ratio", "order_success_ratio")
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,17 @@ class ProbeResult:
 
     @property
     def bound(self) -> str:
-        """The tolerance as a person reads it, e.g. ">= 0.999"."""
+        """The tolerance as a person reads it, e.g. ">= 99.9%" or "<= 5000"."""
+        ratio = self.probe in RATIOS
+
+        def show(v: float) -> str:
+            return f"{v * 100:g}%" if ratio else f"{v:g}"
+
         parts = []
         if self.tolerance.min is not None:
-            parts.append(f">= {self.tolerance.min:g}")
+            parts.append(f">= {show(self.tolerance.min)}")
         if self.tolerance.max is not None:
-            parts.append(f"<= {self.tolerance.max:g}")
+            parts.append(f"<= {show(self.tolerance.max)}")
         return " and ".join(parts) or "any"
 
     @property

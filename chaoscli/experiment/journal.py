@@ -287,8 +287,11 @@ def build(out: Outcome) -> dict[str, Any]:
                 "activity": {"type": "action", "name": "rollback"},
                 "output": line,
                 "status": "succeeded",
+                "t": t,
             }
-            for line in out.rollback
+            # each fault undone when its step ends, then whatever was left at the end
+            for t, line in [(e.t, e.message) for e in out.events if e.kind == "rollback"]
+            + [(duration, line) for line in out.rollback]
         ],
         "topology": {
             "before": topology_summary(out.topology_before),

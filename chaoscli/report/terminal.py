@@ -198,7 +198,7 @@ def summary(j: dict[str, Any]) -> Group:
         _traffic(j),
         _spark(j),
         _findings(j),
-        Text(_wrap(f"rollback: {len(rb)} step(s) undone; {restored}", "")),
+        Text(_wrap(f"rollback: {len(rb)} change(s) undone; {restored}", "")),
         verdict(j),
     ]
     return Group(*parts)
