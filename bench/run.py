@@ -1,90 +1,106 @@
-"""Benchmarks: wall time of the engine and of whole runs, as medians of repeated runs.
+"""Benchmarks: wall time and peak memory of the engine and of whole runs, as medians.
 
-Prints simulated/wall ratios, the cost ratio between 1,000,000 and 1,000 requests/s, and
-peak memory. Not a test: shared machines are noisy, so figures are quoted, never asserted.
+Each scenario runs in its own process (so its peak memory is its own), several times; the
+figures are printed, never asserted: shared machines are noisy.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import resource
 import statistics
+import subprocess
 import sys
 import time
-from collections.abc import Callable
-
-from chaoscli.experiment.loader import load
-from chaoscli.experiment.runner import run
-from chaoscli.sim.engine import Engine
-from chaoscli.sim.scenario import (
-    ControlAction,
-    EngineParams,
-    ModelParams,
-    Scenario,
-    Snapshot,
-    TrafficProfile,
-)
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tests.topologies import AZS, power_loss, shop
 
-REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
+REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
+PEAK = ["traffic.rps=1000000", "topology.instance_capacity_rps=20000"]
+SCENARIOS: dict[str, tuple[str, list[str]]] = {
+    "engine-1k": ("engine", ["1000"]),
+    "engine-1M": ("engine", ["1000000"]),
+    "run-1k": ("run", ["traffic.rps=1000", "topology.instance_capacity_rps=20000"]),
+    "run-1M": ("run", PEAK),
+    "run-1000-instances": ("run", ["topology.instances_per_az=334"]),
+}
 
 
-def median_time(fn: Callable[[], object], repeat: int = REPEAT) -> float:
-    """Median wall time of ``fn`` over ``repeat`` calls."""
-    times = []
-    for _ in range(repeat):
+def one(kind: str, args: list[str]) -> float:
+    """Time one scenario in this process; returns wall seconds."""
+    if kind == "engine":
+        from chaoscli.sim.engine import Engine
+        from chaoscli.sim.scenario import (
+            ControlAction,
+            EngineParams,
+            ModelParams,
+            Scenario,
+            Snapshot,
+            TrafficProfile,
+        )
+        from tests.topologies import AZS, power_loss, shop
+
+        rate = float(args[0])
+        base = shop(per_az=25)
+        sc = Scenario(
+            snapshots=(Snapshot(0, base), Snapshot(120, power_loss(base, AZS[0])),
+                       Snapshot(420, base)),
+            traffic=TrafficProfile.constant(rate, 600, 0.01),
+            model=ModelParams(instance_capacity_rps=max(5000.0, rate / 40)),
+            engine=EngineParams(seed=1),
+            actions=(ControlAction(120, "db_failover"),),
+        )
         t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        Engine(sc).run()
+        return time.perf_counter() - t
+    from chaoscli.experiment.journal import build
+    from chaoscli.experiment.loader import load
+    from chaoscli.experiment.runner import run
+    from chaoscli.report.html import render
+
+    t = time.perf_counter()
+    journal = build(run(load("az-outage", args), seed=1))
+    render(journal)
+    return time.perf_counter() - t
 
 
-def engine_az_outage(rate: float, per_az: int = 25) -> Callable[[], object]:
-    """A 10-minute az-outage scenario for the bare engine."""
-    base = shop(per_az=per_az)
-    cap = max(5000.0, rate / (2 * per_az) * 1.25)
-    sc = Scenario(
-        snapshots=(Snapshot(0, base), Snapshot(120, power_loss(base, AZS[0])), Snapshot(420, base)),
-        traffic=TrafficProfile.constant(rate, 600),
-        model=ModelParams(instance_capacity_rps=cap),
-        engine=EngineParams(seed=1),
-        actions=(ControlAction(120, "db_failover"),),
-    )
-    return lambda: Engine(sc).run()
+def measure(name: str) -> tuple[float, float]:
+    """Median wall seconds and the largest peak memory (MiB) over REPEAT fresh processes."""
+    walls, peaks = [], []
+    for _ in range(REPEAT):
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", name], capture_output=True, text=True, check=True
+        )
+        data = json.loads(out.stdout.strip().splitlines()[-1])
+        walls.append(data["wall"])
+        peaks.append(data["peak_mib"])
+    return statistics.median(walls), max(peaks)
 
 
 def main() -> None:
-    """Run every benchmark and print the figures."""
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; medians of {REPEAT} runs"
-    )
-    lo = median_time(engine_az_outage(1_000))
-    hi = median_time(engine_az_outage(1_000_000))
-    print(f"engine, 10-min az-outage at 1,000 req/s:      {lo:6.2f} s  (sim/wall {600 / lo:5.0f}x)")
-    print(f"engine, 10-min az-outage at 1,000,000 req/s:  {hi:6.2f} s  (sim/wall {600 / hi:5.0f}x)")
-    print(f"cost ratio 1,000,000 / 1,000 req/s:           {hi / lo:6.2f}x  (target <= 1.5x)")
-    loaded = load(
-        "az-outage",
-        sets=[
-            "traffic.rps=1000000",
-            "topology.instances_per_az=100",
-            "topology.instance_capacity_rps=7500",
-        ],
-    )
-    full = median_time(lambda: run(loaded, seed=1), repeat=max(1, REPEAT // 2))
-    print(f"chaoscli run az-outage, 300 instances, 1M req/s: {full:6.2f} s")
-    big = load(
-        "az-outage", sets=["topology.instances_per_az=334", "topology.database.read_replicas=2"]
-    )
-    big_t = median_time(lambda: run(big, seed=1), repeat=1)
-    print(f"chaoscli run az-outage, 1,002 instances:      {big_t:6.2f} s  (target <= 15 s)")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory of this process:                  {peak:6.0f} MiB (target <= 1024)")
+    """Run every scenario and print the figures against the targets."""
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}; median of {REPEAT} fresh processes each")
+    r = {name: measure(name) for name in SCENARIOS}
+    for name, (wall, peak) in r.items():
+        print(f"  {name:<20} {wall:7.2f} s  sim/wall {600 / wall:6.0f}x  peak {peak:5.0f} MiB")
+    print(f"engine cost 1,000,000 / 1,000 req/s:     {r['engine-1M'][0] / r['engine-1k'][0]:.2f}x"
+          "  (target <= 1.5x)")
+    print(f"whole run cost 1,000,000 / 1,000 req/s:  {r['run-1M'][0] / r['run-1k'][0]:.2f}x")
+    print(f"10-min az-outage at 1M req/s, whole run: {r['run-1M'][0]:.2f} s"
+          f"  (target <= 6 s, sim/wall >= 100)")
+    print(f"1,002 instances, provision+simulate+report: {r['run-1000-instances'][0]:.2f} s"
+          "  (target <= 15 s)")
+    print(f"largest peak memory: {max(p for _, p in r.values()):.0f} MiB  (target <= 1024)")
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--one":
+        kind, args = SCENARIOS[sys.argv[2]]
+        wall = one(kind, args)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"wall": wall, "peak_mib": peak}))
+    else:
+        main()

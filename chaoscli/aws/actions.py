@@ -18,7 +18,7 @@ from chaoscli.aws.rollback import (
     RollbackLog,
     rollback,
 )
-from chaoscli.aws.session import AwsSession, aws_errors, short_ids
+from chaoscli.aws.session import AwsSession, aws_errors, instance_states, short_ids
 from chaoscli.aws.tags import FAULT_ID_TAG, PURPOSE_TAG, tag_spec
 from chaoscli.errors import AwsError
 
@@ -32,12 +32,8 @@ def stop_instances(session: AwsSession, log: RollbackLog, ids: Sequence[str]) ->
         return "no instances to stop"
     ec2 = session.client("ec2")
     with aws_errors(f"stop instances {short_ids(ids)}"):
-        reply = ec2.describe_instances(InstanceIds=ids)
         running = [
-            i["InstanceId"]
-            for r in reply["Reservations"]
-            for i in r["Instances"]
-            if i["State"]["Name"] in ("pending", "running")
+            i for i, state in instance_states(ec2, ids).items() if state in ("pending", "running")
         ]
         if not running:
             return f"nothing to stop: none of {short_ids(ids)} is running"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from chaoscli.aws.network import replace_nacl
-from chaoscli.aws.session import AwsSession, aws_errors, short_ids
+from chaoscli.aws.session import AwsSession, aws_errors, instance_states, short_ids
 from chaoscli.aws.tags import FAULT_ID_TAG
 from chaoscli.errors import AwsError, ChaosError, SpecError
 
@@ -217,12 +217,7 @@ def _start_instances(session: AwsSession, undo: dict[str, Any]) -> str:
         return "no instances had been stopped"
     ec2 = session.client("ec2")
     with aws_errors(f"start instances {short_ids(ids)}"):
-        reply = ec2.describe_instances(InstanceIds=ids)
-        state = {
-            i["InstanceId"]: i["State"]["Name"]
-            for r in reply["Reservations"]
-            for i in r["Instances"]
-        }
+        state = instance_states(ec2, ids)
         stopping = [i for i in ids if state.get(i) == "stopping"]
         if stopping:
             ec2.get_waiter("instance_stopped").wait(InstanceIds=stopping)

@@ -207,3 +207,15 @@ def in_process_session(region: str, persistent: bool = False) -> Iterator[AwsSes
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def instance_states(ec2: Any, ids: list[str]) -> dict[str, str]:
+    """EC2 state names of the given instances (describe_instance_status: no tags, cheap)."""
+    states: dict[str, str] = {}
+    for start in range(0, len(ids), 100):
+        reply = ec2.describe_instance_status(
+            InstanceIds=ids[start : start + 100], IncludeAllInstances=True
+        )
+        for s in reply["InstanceStatuses"]:
+            states[s["InstanceId"]] = s["InstanceState"]["Name"]
+    return states
