@@ -154,6 +154,16 @@ def _metrics(out: Outcome) -> dict[str, Any]:
         "db_primary_az": dict(w.primary_az),
         "peak_utilisation": float(res.utilisation.max()) if res.utilisation.size else None,
         "visible_error_causes": _causes(out, 0, res.seconds),
+        "orders": whole.orders,
+        "orders_acked": whole.orders_acked,
+        "order_success_ratio": whole.order_success_ratio,
+        "lost_orders": whole.lost_orders,
+        "order_queue": {
+            "enabled": w.order_queue,
+            "max_depth": float(res.ledger.queue_depth.max()) if res.seconds else 0.0,
+            "longest_commit_delay_s": res.ledger.longest_commit_delay_s,
+            "pending_at_end": res.ledger.pending_at_end,
+        },
     }
 
 

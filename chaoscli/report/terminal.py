@@ -153,6 +153,27 @@ def _traffic(j: dict[str, Any]) -> Text:
         f"reroute {'n/a' if reroute is None else f'{reroute:.1f} s'}, database writes "
         f"unavailable {m.get('db_write_unavailable_s', 0):.0f} s",
     ]
+    ci, p99ci = m.get("availability_ci95"), m.get("p99_latency_ci95_ms")
+    if ci and p99ci and None not in ci and None not in p99ci:
+        lines.append(
+            _wrap(
+                f"95% intervals: availability {ci[0] * 100:.4f}-{ci[1] * 100:.4f}%, "
+                f"p99 {p99ci[0]:,.0f}-{p99ci[1]:,.0f} ms",
+                "",
+            )
+        )
+    if m.get("orders"):
+        queue = m.get("order_queue") or {}
+        text = (
+            f"orders: {m['orders_acked']:,.0f} of {m['orders']:,.0f} taken, "
+            f"{m.get('lost_orders', 0):,.0f} lost"
+        )
+        if queue.get("enabled"):
+            text += (
+                f"; order queue peaked at {queue['max_depth']:,.0f}, longest commit delay "
+                f"{queue['longest_commit_delay_s']:.0f} s"
+            )
+        lines.append(_wrap(text, ""))
     return Text("\n".join(lines))
 
 
