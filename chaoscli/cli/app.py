@@ -43,14 +43,13 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("chaoscli: interrupted; the stack was rolled back", highlight=False)
         sys.exit(EXIT_INTERRUPTED)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
+    except Exception as exc:  # usage errors from typer's own copy of click, and the like
+        if type(exc).__name__ == "Abort":
             err.print("chaoscli: interrupted; the stack was rolled back")
             sys.exit(EXIT_INTERRUPTED)
-        if isinstance(exc, click.ClickException):
-            exc.show()
+        show = getattr(exc, "show", None)
+        if callable(show) and hasattr(exc, "exit_code"):
+            show()
             sys.exit(EXIT_INVALID)
         if os.environ.get("CHAOSCLI_DEBUG"):
             raise
