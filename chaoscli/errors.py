@@ -20,7 +20,8 @@ class SpecError(ChaosError):
         self.message = message
         self.line = line
         where = f"{source}:{line}" if line else source
-        super().__init__(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+        text = f"{where}: {field}: {message}" if field else f"{where}: {message}"
+        super().__init__(" ".join(text.split()))  # always one line, whatever the input held
 
 
 class AwsError(ChaosError):
