@@ -100,8 +100,18 @@ def _numbers(j: dict[str, Any]) -> str:
         "reroute_s": ("reroute time", lambda v: f"{v:.1f} s"),
         "db_write_unavailable_s": ("database writes unavailable", lambda v: f"{v:.0f} s"),
         "peak_utilisation": ("peak utilisation", lambda v: f"{v:.0%}"),
+        "orders": ("checkout orders", lambda v: f"{v:,.0f}"),
+        "orders_acked": ("orders acknowledged", lambda v: f"{v:,.0f}"),
+        "order_success_ratio": ("orders taken", lambda v: fmt(v, "ratio")),
+        "lost_orders": ("lost orders", lambda v: f"{v:,.0f}"),
     }
     rows = [[name, show(m[k])] for k, (name, show) in known.items() if m.get(k) is not None]
+    queue = m.get("order_queue") or {}
+    if queue.get("enabled"):
+        rows.append(["order queue: peak depth", f"{queue.get('max_depth', 0):,.0f} orders"])
+        rows.append(
+            ["order queue: longest commit delay", f"{queue.get('longest_commit_delay_s', 0):.0f} s"]
+        )
     for k, v in m.items():
         if k not in known and isinstance(v, int | float) and not isinstance(v, bool):
             rows.append([k.replace("_", " "), f"{v:,.6g}"])
