@@ -20,8 +20,8 @@ from chaoscli.experiment.spec import Experiment
 from chaoscli.sim.engine import SecondStats
 
 _EVENTS_SHOWN = 8
-_FAILING = 0.01  # share of attempts not served that counts as "failing"
-_QUIET_S = 5  # seconds below a tenth of that before "served again"
+_FAILING = 0.01  # share of attempts failing that counts as "failing"
+_QUIET_S = 5  # seconds below a tenth of that before "succeed again"
 
 
 class LiveView:
@@ -102,10 +102,10 @@ class LiveView:
         # hysteresis: failing above 1 %, served again only after a few quiet seconds
         self._quiet = self._quiet + 1 if share < _FAILING / 10 else 0
         if not self._failing and share > _FAILING:
-            self._event(s.t, f"{share:.1%} of attempts not served")
+            self._event(s.t, f"{share:.1%} of attempts failing")
             self._failing = True
         elif self._failing and self._quiet >= _QUIET_S:
-            self._event(s.t, "attempts served again")
+            self._event(s.t, "attempts succeed again")
             self._failing = False
 
     def _render(self) -> RenderableType:
@@ -116,19 +116,27 @@ class LiveView:
         head = Text.assemble(
             (f"t = {s.t + 1:>5} s of {self.duration:g} s", "bold"),
             f"  (x{self.pace:g})   offered {s.offered:,.0f}/s   attempts {s.attempts:,.0f}/s   ",
-            (f"not served {_not_served(s):,.0f}/s", "red" if self._failing else ""),
+            (f"failed {_not_served(s):,.0f}/s", "red" if self._failing else ""),
             "   database ",
             ("writable", "green") if s.db_writable else ("writes fail", "bold red"),
         )
         table = Table(box=None, padding=(0, 2), show_edge=False)
-        for column in ("zone", "served/s", "busy", ""):
-            table.add_column(column, justify="right" if column in ("served/s", "busy") else "left")
+        for column in ("zone", "served/s", "failed/s", "busy", ""):
+            numeric = column in ("served/s", "failed/s", "busy")
+            table.add_column(column, justify="right" if numeric else "left")
         peak = max([*s.served.values(), 1.0])
         for az, served in sorted(s.served.items()):
             busy = s.utilisation.get(az, 0.0)
             bar = "█" * round(20 * served / peak)
             style = "bold red" if self._zone_down.get(az) else ("yellow" if busy > 0.85 else "")
-            table.add_row(az, f"{served:,.0f}", f"{busy:.0%}", Text(bar or "-", style=style))
+            failed = s.failed.get(az, 0.0)
+            table.add_row(
+                az,
+                f"{served:,.0f}",
+                Text(f"{failed:,.0f}", style="red" if failed > 0 else ""),
+                f"{busy:.0%}",
+                Text(bar or "-", style=style),
+            )
         lines = [
             Text(f"{t:7.1f} s  {text}", style="dim" if n else "")
             for n, (t, text) in enumerate(reversed(self.events[-_EVENTS_SHOWN:]))
@@ -138,12 +146,18 @@ class LiveView:
 
 
 def _not_served(s: SecondStats) -> float:
-    """Attempts made in the second less those served in it (failed or still waiting)."""
+    """Attempts that failed in the second (refused, timed out, shed, database down).
+
+    Older stats without per-zone failures fall back to attempts less those served, which
+    also counts attempts still in flight at the second's end.
+    """
+    if s.failed:
+        return sum(s.failed.values())
     return max(0.0, s.attempts - sum(s.served.values()))
 
 
 def _failing_share(s: SecondStats) -> float:
-    """The share of the second's attempts that were not served."""
+    """The share of the second's attempts that failed."""
     return _not_served(s) / s.attempts if s.attempts > 0 else 0.0
 
 

@@ -11,7 +11,7 @@ the expected routing shares, so overload and retry storms feed back causally.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -98,6 +98,7 @@ class SecondStats:
     served: dict[str, float]
     utilisation: dict[str, float]
     db_writable: bool
+    failed: dict[str, float] = field(default_factory=dict)  # by the client's node zone
 
 
 class Engine:
@@ -137,6 +138,7 @@ class Engine:
         self.causes = np.zeros(n, dtype=np.int8)
         self.attempts = np.zeros(secs)
         self.served = np.zeros((nz, secs))
+        self.failed = np.zeros((nz, secs))
         self.load = np.zeros((nz, secs))
         self.util = np.zeros((nz, secs))
         self.held = np.zeros(nz)  # backlog per instance, in requests
@@ -256,6 +258,7 @@ class Engine:
             ),
             attempts=float(self.attempts[sec]),
             served={az: float(self.served[z, sec]) for z, az in enumerate(w.azs)},
+            failed={az: float(self.failed[z, sec]) for z, az in enumerate(w.azs)},
             utilisation={az: float(self.util[z, sec]) for z, az in enumerate(w.azs)},
             db_writable=bool(w.db_writable[tick]),
         )
@@ -350,6 +353,7 @@ class Engine:
         self.ack_t[idx[win & order]] = finish[win & order]
         self.lat[idx] = np.minimum(elapsed, c.customer_timeout_s)
         failed = ~win
+        np.add.at(self.failed, (zone[failed], fin_sec[failed]), self.weight[idx][failed])
         self.causes[idx[failed]] = np.where(good[failed], F_SLOW, cause[failed])
         delay = np.zeros(idx.size)
         retry = failed & in_time & (k < c.max_attempts)
