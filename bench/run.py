@@ -45,8 +45,11 @@ def one(kind: str, args: list[str]) -> float:
         rate = float(args[0])
         base = shop(per_az=25)
         sc = Scenario(
-            snapshots=(Snapshot(0, base), Snapshot(120, power_loss(base, AZS[0])),
-                       Snapshot(420, base)),
+            snapshots=(
+                Snapshot(0, base),
+                Snapshot(120, power_loss(base, AZS[0])),
+                Snapshot(420, base),
+            ),
             traffic=TrafficProfile.constant(rate, 600, 0.01),
             model=ModelParams(instance_capacity_rps=max(5000.0, rate / 40)),
             engine=EngineParams(seed=1),
@@ -81,18 +84,26 @@ def measure(name: str) -> tuple[float, float]:
 
 def main() -> None:
     """Run every scenario and print the figures against the targets."""
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; median of {REPEAT} fresh processes each")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; median of {REPEAT} fresh processes each"
+    )
     r = {name: measure(name) for name in SCENARIOS}
     for name, (wall, peak) in r.items():
         print(f"  {name:<20} {wall:7.2f} s  sim/wall {600 / wall:6.0f}x  peak {peak:5.0f} MiB")
-    print(f"engine cost 1,000,000 / 1,000 req/s:     {r['engine-1M'][0] / r['engine-1k'][0]:.2f}x"
-          "  (target <= 1.5x)")
+    print(
+        f"engine cost 1,000,000 / 1,000 req/s:     {r['engine-1M'][0] / r['engine-1k'][0]:.2f}x"
+        "  (target <= 1.5x)"
+    )
     print(f"whole run cost 1,000,000 / 1,000 req/s:  {r['run-1M'][0] / r['run-1k'][0]:.2f}x")
-    print(f"10-min az-outage at 1M req/s, whole run: {r['run-1M'][0]:.2f} s"
-          f"  (target <= 6 s, sim/wall >= 100)")
-    print(f"1,002 instances, provision+simulate+report: {r['run-1000-instances'][0]:.2f} s"
-          "  (target <= 15 s)")
+    print(
+        f"10-min az-outage at 1M req/s, whole run: {r['run-1M'][0]:.2f} s"
+        f"  (target <= 6 s, sim/wall >= 100)"
+    )
+    print(
+        f"1,002 instances, provision+simulate+report: {r['run-1000-instances'][0]:.2f} s"
+        "  (target <= 15 s)"
+    )
     print(f"largest peak memory: {max(p for _, p in r.values()):.0f} MiB  (target <= 1024)")
 
 
