@@ -22,6 +22,14 @@ from chaoscli.experiment.loader import Loaded
 from chaoscli.experiment.runner import Outcome
 from chaoscli.experiment.runner import run as run_experiment
 
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a spec field: dotted.path=value (repeatable)."),
+]
+VarOpt = Annotated[
+    list[str] | None,
+    typer.Option("--var", help="Set an experiment parameter: name=value (repeatable)."),
+]
 EndpointOpt = Annotated[
     str | None,
     typer.Option(

@@ -9,7 +9,7 @@ import typer
 
 from chaoscli.aws.guard import Access
 from chaoscli.cli import reports
-from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt, execute
+from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt, SetOpt, VarOpt, execute
 from chaoscli.cli.app import EXIT_DEVIATED, EXIT_HELD, app, console
 from chaoscli.errors import SpecError
 from chaoscli.experiment import journal as journal_mod
@@ -32,14 +32,8 @@ def run(
     all_: Annotated[
         bool, typer.Option("--all", help="Run every shipped experiment; fail on a surprise.")
     ] = False,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a spec field: dotted.path=value (repeatable)."),
-    ] = None,
-    var: Annotated[
-        list[str] | None,
-        typer.Option("--var", help="Set an experiment parameter: name=value (repeatable)."),
-    ] = None,
+    set_: SetOpt = None,
+    var: VarOpt = None,
     endpoint_url: EndpointOpt = None,
     rollback_log: Annotated[
         Path | None, typer.Option(help="Where to keep the rollback log while the run lasts.")

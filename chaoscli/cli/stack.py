@@ -21,7 +21,7 @@ from chaoscli.aws.provision import provision
 from chaoscli.aws.rollback import RollbackError, RollbackLog, rollback
 from chaoscli.aws.sandbox import running_sandbox
 from chaoscli.aws.teardown import teardown
-from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt
+from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt, SetOpt, VarOpt
 from chaoscli.cli.app import EXIT_ABORTED, app, console
 from chaoscli.errors import SpecError
 from chaoscli.experiment.loader import load
@@ -75,14 +75,8 @@ def up(
     experiment: Annotated[
         str, typer.Argument(help="Experiment whose topology to provision.")
     ] = "az-outage",
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a spec field: dotted.path=value (repeatable)."),
-    ] = None,
-    var: Annotated[
-        list[str] | None,
-        typer.Option("--var", help="Set an experiment parameter: name=value (repeatable)."),
-    ] = None,
+    set_: SetOpt = None,
+    var: VarOpt = None,
     endpoint_url: EndpointOpt = None,
     allow_real_aws: AllowRealOpt = False,
     account: AccountOpt = None,
