@@ -97,6 +97,7 @@ class AutoScaling:
     instance_ids: tuple[str, ...]
     target_utilization: float | None = None  # target tracking on average CPU, 0-1
     warmup_s: float = 300.0
+    suspended: tuple[str, ...] = ()  # suspended processes, e.g. ("Launch",)
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,7 @@ def describe_group(
         instance_ids=tuple(sorted(i["InstanceId"] for i in g.get("Instances", []))),
         target_utilization=target,
         warmup_s=warmup,
+        suspended=tuple(sorted(p["ProcessName"] for p in g.get("SuspendedProcesses", []))),
     )
 
 

@@ -57,6 +57,9 @@ class Scaler:
         return [z for z, az in enumerate(self.azs) if az in group.azs] or list(range(len(self.azs)))
 
     def _launch(self, t: float, count: int, why: str) -> None:
+        group = self._snapshot(t).topology.autoscaling or self.group
+        if "Launch" in group.suspended:
+            return  # e.g. a power interruption in the group's only zone
         zones = self._zones(t)
         total = self.group.desired + len(self.launches)
         count = max(0, min(count, self.group.max_size - total))
@@ -66,13 +69,17 @@ class Scaler:
             where = ", ".join(self.azs[z] for z in zones)
             self.events.append((t, f"Auto Scaling launches {count} instance(s) in {where}: {why}"))
 
-    def extra(self, t: float) -> np.ndarray:
-        """Extra instances serving per zone at time ``t``."""
+    def extra(self, t: float, reachable: np.ndarray) -> np.ndarray:
+        """Extra instances serving per zone at time ``t``.
+
+        One launched into a zone that is cut off (a router failure does not stop Auto
+        Scaling from launching there) never passes a health check, so it never serves.
+        """
         out = np.zeros(len(self.azs))
         for ready, z in self.launches:
             if ready <= t:
                 out[z] += 1
-        return out
+        return out * reachable
 
     def observe(self, sec: int, utilisation: float) -> None:
         """Feed one second's average utilisation; act on replacements and on the policy."""

@@ -160,7 +160,8 @@ class Engine:
             idx = np.concatenate(pending[sec])
             pending[sec] = []
             if self.scaler is not None:
-                self.extra = self.scaler.extra(float(sec))
+                tick = min(w.ticks - 1, int(sec / w.tick_s))
+                self.extra = self.scaler.extra(float(sec), w.zone_up[tick])
             expected = self._expected_load(idx, sec) + intra
             queue = self._queue_step(sec, expected)
             actual = expected - intra

@@ -22,7 +22,7 @@ from chaoscli.sim.healthcheck import (
     phases,
     rotation_timeline,
 )
-from chaoscli.sim.scenario import Scenario
+from chaoscli.sim.scenario import Scenario, Snapshot
 from chaoscli.topology import Topology
 
 # Route columns: UP per target zone, SLOW per target zone, then these (offset 2 x zones)
@@ -63,6 +63,7 @@ class World:
     serving: np.ndarray  # (ticks, zones): up targets taking traffic
     pool: np.ndarray  # (ticks, nodes): weight of the targets each node spreads over
     node_up: np.ndarray  # (ticks, zones)
+    zone_up: np.ndarray  # (ticks, zones): the zone's private subnets (the web tier) reachable
     dns_mask: np.ndarray  # (ticks,) bitmask of zones handed out by DNS
     db_writable: np.ndarray  # (ticks,)
     slow_extra_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (ticks, zones)
@@ -249,6 +250,7 @@ def build_world(sc: Scenario) -> World:
         serving=serving,
         pool=seg_pool[seg_of_tick],
         node_up=node_up,
+        zone_up=_zone_up(snaps, azs, dt, ticks),
         dns_mask=dns_mask,
         db_writable=np.ones(ticks, dtype=bool),
         slow_extra_s=seg_extra[seg_of_tick],
@@ -266,6 +268,18 @@ def build_world(sc: Scenario) -> World:
     world.reroute_s = _reroute(times, seg_route, st, nz, _first_fault_time(snaps))
     world.events.sort(key=lambda e: e.t)
     return world
+
+
+def _zone_up(snaps: list[Snapshot], azs: tuple[str, ...], dt: float, ticks: int) -> np.ndarray:
+    """Per tick and zone: are the zone's private subnets reachable?"""
+    out = np.ones((ticks, len(azs)), dtype=bool)
+    for n, snap in enumerate(snaps):
+        a = round(snap.t / dt)
+        b = round(snaps[n + 1].t / dt) if n + 1 < len(snaps) else ticks
+        for z, az in enumerate(azs):
+            private = [s for s in snap.topology.subnets if s.az == az and not s.public]
+            out[a:b, z] = all(s.reachable for s in private) if private else True
+    return out
 
 
 def _lor_weights(st: np.ndarray, extra: np.ndarray, sc: Scenario) -> np.ndarray:
