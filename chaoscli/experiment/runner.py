@@ -219,11 +219,13 @@ def run(
     log_path = rollback_path or Path(tempfile.mkstemp(prefix="chaoscli-", suffix=".rollback")[1])
     opened = nullcontext(aws) if aws else open_session(exp.topology.region, endpoint_url)
     with opened as session, _sigterm_raises():
+        zones = pick_azs(session, exp.topology.azs)
         if session.mocked:
             # in-process moto starts empty; a server may hold earlier runs' resources, and
-            # reseeding it would draw their ids again (two NACL associations, one id)
+            # reseeding it would draw their ids again (two NACL associations, one id).
+            # Seeded after the first EC2 call, whose one-time set-up draws ids of its own.
             seed_moto(session, seed)
-        _check_zones(pick_azs(session, exp.topology.azs), loaded)
+        _check_zones(zones, loaded)
         _check_method(loaded)
         alarm_setup.check_exist(session, loaded)
         log = RollbackLog(log_path)
