@@ -167,7 +167,7 @@ def test_reports_tolerate_older_and_newer_journals(held: dict) -> None:
         second["order_queue_depth"] = float(n)
     page = html.render(new)
     assert "lost orders" in page and "order-queue depth" in page
-    assert "lost orders: 7" in markdown.render(new)
+    assert "7 lost" in markdown.render(new)
 
 
 def test_format_from_extension() -> None:

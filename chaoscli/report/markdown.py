@@ -28,9 +28,18 @@ def _facts(j: dict[str, Any]) -> list[str]:
         out.append(f"- reroute time {m['reroute_s']:.1f} s")
     if m.get("db_write_unavailable_s") is not None:
         out.append(f"- database writes unavailable {m['db_write_unavailable_s']:.0f} s")
-    for key, value in m.items():
-        if "order" in key and isinstance(value, int | float):
-            out.append(f"- {key.replace('_', ' ')}: {value:,.0f}")
+    if m.get("orders"):
+        out.append(
+            f"- orders: {m.get('orders_acked', 0):,.0f} of {m['orders']:,.0f} taken "
+            f"({fmt(m.get('order_success_ratio', 1.0), 'ratio')}), "
+            f"{m.get('lost_orders', 0):,.0f} lost"
+        )
+    queue = m.get("order_queue") or {}
+    if queue.get("enabled"):
+        out.append(
+            f"- order queue: peak {queue.get('max_depth', 0):,.0f} orders, longest commit "
+            f"delay {queue.get('longest_commit_delay_s', 0):.0f} s"
+        )
     return out
 
 
@@ -38,8 +47,11 @@ def render(j: dict[str, Any], heading: int = 2) -> str:
     """The summary as Markdown; ``heading`` sets the level of its title."""
     word, why = verdict_line(j)
     h = "#" * heading
+    icon = ICON.get(word, "⚠️")
+    if word == "DEVIATED" and (j.get("experiment") or {}).get("expect") == "deviated":
+        icon, word = "✅", "DEVIATED, as this counter-example expects"
     lines = [
-        f"{h} {ICON.get(word, '⚠️')} {j.get('title', 'experiment')}: {word}",
+        f"{h} {icon} {j.get('title', 'experiment')}: {word}",
         "",
         f"**{word}**: {why}  ",
         f"seed {j.get('seed')}, {j.get('duration', 0):g} s of virtual time",
