@@ -49,7 +49,9 @@ def run(
     ] = None,
 ) -> None:
     """Run an experiment: provision, break, simulate, judge, roll back."""
-    reports.check_paths(report or [])
+    reports.check_paths(report or [], journal)
+    if all_ and experiment is not None:
+        raise SpecError("run", "--all", f"runs every shipped experiment; drop {experiment!r}")
     if all_ or experiment is None:
         if not all_:
             raise SpecError("run", "", "name an experiment, or pass --all")
@@ -89,7 +91,9 @@ def list_() -> None:
     out = console()
     for name, path in available().items():
         exp = load(str(path)).experiment
-        line = exp.description.split(". ")[0].strip()
+        line = " ".join(exp.description.split(". ")[0].split())
+        if len(line) > 62:
+            line = line[:61].rsplit(" ", 1)[0] + "…"
         out.print(f"[bold]{name:<16}[/bold] {exp.title}\n{'':16} {line}", highlight=False)
 
 

@@ -70,10 +70,17 @@ def step_summary(text: str) -> None:
             fh.write(text + "\n")
 
 
-def check_paths(paths: list[Path]) -> None:
-    """Reject a report path whose format is unknown before anything runs."""
+def check_paths(paths: list[Path], journal: Path | None = None) -> None:
+    """Reject an output path with an unknown format or no folder to go in, before anything
+    runs: a long run should not end with nowhere to put its results."""
     for path in paths:
         report_mod.format_for(path)
+    for path in [*paths, *([journal] if journal else [])]:
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise SpecError(str(path), "", f"no folder {folder} to write into")
+        if path.is_dir():
+            raise SpecError(str(path), "", "is a folder, not a file")
 
 
 def _named(path: Path, name: str) -> Path:

@@ -44,6 +44,8 @@ def resolve(name_or_path: str) -> Path:
     """A path as given if it exists, else a shipped experiment of that name."""
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") or path.exists():
+        if path.is_dir():
+            raise SpecError(name_or_path, "", "is a folder, not an experiment file")
         if not path.is_file():
             raise SpecError(name_or_path, "", "no such file")
         return path
