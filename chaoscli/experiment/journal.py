@@ -287,6 +287,7 @@ def build(out: Outcome) -> dict[str, Any]:
         "status": out.status,
         "deviated": out.deviated,
         "error": out.error,
+        "stopped": out.stopped,
         "start": stamp(0),
         "end": stamp(duration),
         "duration": duration,

@@ -61,15 +61,25 @@ def verdict_line(j: dict[str, Any]) -> tuple[str, str]:
     """(word, sentence): HELD, DEVIATED or the status, and why in one sentence."""
     if j.get("status") != "completed":
         return j.get("status", "unknown").upper(), j.get("error") or "no verdict"
+    stopped = j.get("stopped")
+    early = (
+        f" A stop condition ended the method at {stopped['t']:.0f} s ({stopped['reason']})."
+        if stopped
+        else ""
+    )
     if not j.get("deviated"):
-        return "HELD", "customers would not have noticed."
+        judged = {p["window"] for p in (j.get("hypothesis") or {}).get("probes") or []}
+        if "during" not in judged and j.get("experiment", {}).get("method"):
+            seen = " and ".join(sorted(judged)) or "no window"
+            return "HELD", f"in {seen} the fault; the fault window itself was not judged." + early
+        return "HELD", "customers would not have noticed." + early
     failed = [p for p in j["hypothesis"]["probes"] if not p["ok"]]
     why = "; ".join(
         f"{label(p['probe'])} {p['window']} {fmt(p['value'], p['probe'])} (needs {p['bound']})"
         for p in failed[:3]
     )
     more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
-    return "DEVIATED", why + more
+    return "DEVIATED", why + more + early
 
 
 def ms(value: float | None) -> str:
