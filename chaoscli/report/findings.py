@@ -40,6 +40,16 @@ CAUSE_WORDS = {
         "requests succeeded only after the customer's own timeout",
         "cut queueing delay (more capacity) or retry sooner (smaller backoff)",
     ),
+    "database unavailable": (
+        "checkouts failed while the database took no writes (the failover window)",
+        "accept orders into a durable queue (topology.order_queue.enabled: true) and commit "
+        "them once the new primary answers",
+    ),
+    "gray failure (500)": (
+        "a degraded zone answered some requests with errors while passing its health checks",
+        "use a health check that exercises the failing dependency, or "
+        "least_outstanding_requests so slow targets get less traffic",
+    ),
 }
 
 
@@ -112,14 +122,22 @@ def detection(j: dict[str, Any]) -> list[Finding]:
     if reroute < interval:
         return []
     keys = _failed(j, "availability") + _failed(j, "worst_second_success_ratio")
+    fastest = 5.0 * 2  # ELB's shortest interval x smallest unhealthy threshold
+    fix = (
+        f"With interval_s 5 and unhealthy_threshold 2 it would take about {fastest:g} s "
+        f"({reroute - fastest:.0f} s less)."
+        if interval * threshold > fastest
+        else "Health checks are already as fast as ELB allows; what remains is the time a "
+        "blackholed check waits for its timeout: keep timeout_s short (2-3 s), and let clients "
+        "retry elsewhere (clients.max_attempts >= 3)."
+    )
     return [
         Finding(
             f"Detection took {reroute:.0f} s",
             f"The load balancer kept sending customers to dead targets for {reroute:.0f} s: "
             f"health-check interval {interval:g} s x unhealthy threshold {threshold} = "
             f"{interval * threshold:g} s before a target is taken out.",
-            f"With interval_s 5 and unhealthy_threshold 2 it would take about 10 s "
-            f"({reroute - 10:.0f} s less).",
+            fix,
             keys,
             "cause" if keys else "note",
         )
@@ -150,16 +168,51 @@ def overload(j: dict[str, Any]) -> list[Finding]:
         for p in j["hypothesis"]["probes"]
         if not p["ok"] and p["window"] in ("during", "after")
     ]
+    left = survivors * per_zone
+    mean = rps * amp / (left * cap) if left else math.inf
     return [
         Finding(
-            f"Overload after the zone loss: {peak:.0%} busy",
-            f"{rps:,.0f} req/s (x{amp:.2f} with retries) on the {survivors * per_zone} "
-            f"instances left in {survivors} zones at {cap:,.0f} req/s each put the survivors at "
-            f"{peak:.0%} of capacity; queues grew and requests were shed.",
+            f"Overload after the zone loss: {peak:.0%} busy at the peak",
+            f"{rps:,.0f} req/s (x{amp:.2f} with retries) on the {left} instances left in "
+            f"{survivors} zones at {cap:,.0f} req/s each is {mean:.0%} of their capacity on "
+            f"average over the fault, {peak:.0%} at its worst second (before Auto Scaling's "
+            "new instances came in); queues grew and requests were shed.",
             f"Run {need} instances per zone (topology.instances_per_az: {need}, now "
             f"{per_zone}) so that after losing one zone the rest stay below 80% busy.",
             keys,
             "cause" if keys else "note",
+        )
+    ]
+
+
+def overloaded_before(j: dict[str, Any]) -> list[Finding]:
+    """Too little capacity for the offered load even with every zone up."""
+    fault = _fault(j)
+    timeline = j.get("timeline") or []
+    cap = _get(j, "experiment", "topology", "instance_capacity_rps")
+    rps = _get(j, "experiment", "traffic", "rps")
+    per_az = _get(j, "topology", "before", "instances_per_az") or {}
+    end = fault[0] if fault else math.inf
+    before = [s for s in timeline if s["t"] < end and s.get("utilisation")]
+    peak = max((max(s["utilisation"].values()) for s in before), default=0.0)
+    if peak < 1.0 or not cap or not rps or not per_az:
+        return []
+    total = sum(per_az.values())
+    need = math.ceil(rps / (0.8 * cap * len(per_az)))
+    keys = [
+        f"{p['window']}/{p['probe']}"
+        for p in j["hypothesis"]["probes"]
+        if not p["ok"] and p["window"] == "before"
+    ]
+    return [
+        Finding(
+            f"Overloaded before any fault: {peak:.0%} busy",
+            f"{rps:,.0f} req/s on {total} instances at {cap:,.0f} req/s each is "
+            f"{rps / (total * cap):.0%} of capacity with every zone up: the stack fails "
+            "without help from the experiment.",
+            f"Run {need} instances per zone (topology.instances_per_az: {need}) to start below "
+            "80% busy, and 150% of that to survive a zone loss.",
+            keys,
         )
     ]
 
@@ -175,6 +228,25 @@ def slow_tail(j: dict[str, Any]) -> list[Finding]:
         return []
     keys = _failed(j, "p99_latency_ms")
     ttl = _get(j, "experiment", "topology", "load_balancer", "dns_ttl_s") or 60
+    lb_wait = _get(j, "experiment", "topology", "load_balancer", "connect_timeout_s") or 10.0
+    causes = during.get("visible_error_causes") or {}
+    if p99 >= lb_wait * 1000 or max(causes, key=lambda k: causes[k] or 0, default="") == (
+        "blackhole (504)"
+    ):
+        return [
+            Finding(
+                f"Blackholed targets dominate p99 latency ({ms(p99)} during, {ms(base)} before)",
+                f"{share:.0%} of the slowest 1% of successful requests needed a retry: their "
+                f"first attempt went to a target the load balancer could not reach and waited "
+                f"its {lb_wait:g} s connect timeout for a 504, until health checks took the "
+                "target out.",
+                "Shorten detection (health_check.interval_s x unhealthy_threshold) and keep "
+                "clients.request_timeout_s below the load balancer's 10 s, so clients retry "
+                "elsewhere sooner.",
+                _failed(j, "p99_latency_ms"),
+                "cause" if _failed(j, "p99_latency_ms") else "note",
+            )
+        ]
     waited = bool(connect) and p99 >= connect * 1000
     why = (
         f"the first attempt went to the lost zone's load-balancer node, still in clients' "
@@ -233,28 +305,60 @@ def database(j: dict[str, Any]) -> list[Finding]:
     ]
 
 
+def lost_orders(j: dict[str, Any]) -> list[Finding]:
+    """Acknowledged orders that never reached the primary: replication lag at a promotion."""
+    lost = _get(j, "metrics", "lost_orders")
+    if not lost:
+        return []
+    lag = _get(j, "experiment", "topology", "database", "replica_lag_s")
+    keys = [
+        f"{p['window']}/{p['probe']}"
+        for p in j["hypothesis"]["probes"]
+        if not p["ok"] and p["probe"] == "lost_orders"
+    ]
+    return [
+        Finding(
+            f"{lost:,.0f} acknowledged orders lost",
+            "The primary was lost without a synchronous standby; a read replica was promoted, "
+            f"and the orders committed in its last {lag:g} s of replication lag never reached "
+            "it.",
+            "Make the database Multi-AZ (topology.database.multi_az: true): the standby is "
+            "synchronous, so a failover loses nothing.",
+            keys,
+        )
+    ]
+
+
 def causes(j: dict[str, Any], explained: set[str]) -> list[Finding]:
-    """Any failed probe left unexplained gets the dominant cause of its visible errors."""
-    out = []
+    """Failed probes left unexplained get the dominant cause of their window's visible
+    errors; probes of one window with one cause share a finding."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for p in j["hypothesis"]["probes"]:
         key = f"{p['window']}/{p['probe']}"
         if p["ok"] or key in explained:
             continue
         found = _get(j, "windows", p["window"], "visible_error_causes") or {}
+        top = max(found, key=lambda k: found[k] or 0) if sum(found.values() or [0]) else ""
+        groups.setdefault((p["window"], top), []).append(p)
+        explained.add(key)
+    out = []
+    for (window, top), probes in groups.items():
+        found = _get(j, "windows", window, "visible_error_causes") or {}
         total = sum(v or 0 for v in found.values())
-        top = max(found, key=lambda k: found[k] or 0) if total else None
-        what, fix = CAUSE_WORDS.get(top or "", ("", "see the timeline for when it happened"))
+        what, fix = CAUSE_WORDS.get(top, ("", "see the timeline for when it happened"))
         share = f" {found[top] / total:.0%} of the {total:,.0f} visible errors:" if top else ""
+        title = "; ".join(
+            f"{label(p['probe'])} {fmt(p['value'], p['probe'])} (needs {p['bound']})"
+            for p in probes
+        )
         out.append(
             Finding(
-                f"{label(p['probe'])} {p['window']}: {fmt(p['value'], p['probe'])} "
-                f"(needs {p['bound']})",
-                f"{p['window'].capitalize()} the fault{share} {what or 'no cause stood out'}.",
+                f"{window.capitalize()} the fault: {title}",
+                f"{window.capitalize()} the fault{share} {what or 'no cause stood out'}.",
                 fix[0].upper() + fix[1:] + ".",
-                [key],
+                [f"{p['window']}/{p['probe']}" for p in probes],
             )
         )
-        explained.add(key)
     return out
 
 
@@ -278,7 +382,7 @@ def findings(j: dict[str, Any]) -> list[Finding]:
     """All findings for a journal: causes of deviations first, then notes."""
     found: list[Finding] = []
     if j.get("status") == "completed" and j.get("hypothesis"):
-        for rule in (single_zone, detection, overload, slow_tail):
+        for rule in (overloaded_before, single_zone, detection, overload, slow_tail, lost_orders):
             found += rule(j)
         explained = {k for f in found for k in f.probes}
         found += causes(j, explained)
