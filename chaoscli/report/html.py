@@ -154,12 +154,14 @@ def _topology(j: dict[str, Any]) -> str:
         )
     zones = _table(["zone", "instances", "running after", "LB node", "database", ""], rows, {1, 2})
     n = sum(before.get("instances_per_az", {}).values())
-    rps = (exp.get("traffic") or {}).get("rps")
+    rps = max([s.get("requests", 0) for s in j.get("timeline") or []], default=0) or (
+        (exp.get("traffic") or {}).get("rps")
+    )  # the peak second: a traffic spike raises it above traffic.rps
     cap_line = ""
     if cap and rps and n:
         cap_line = (
             f"<p>{n} web instances x {cap:,.0f} req/s = {n * cap:,.0f} req/s for "
-            f"{rps:,.0f} offered ({rps / (n * cap):.0%} busy)"
+            f"{rps:,.0f} offered at the peak ({rps / (n * cap):.0%} busy)"
         )
         if len(rows) > 1:
             left = n * cap * (len(rows) - 1) / len(rows)

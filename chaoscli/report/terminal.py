@@ -49,11 +49,13 @@ def _topology(j: dict[str, Any]) -> Text:
     exp = j.get("experiment") or {}
     n = sum(topo.get("instances_per_az", {}).values())
     cap = n * ((exp.get("topology") or {}).get("instance_capacity_rps") or 0)
-    rps = (exp.get("traffic") or {}).get("rps") or 0
+    rps = max([s.get("requests", 0) for s in j.get("timeline") or []], default=0) or (
+        (exp.get("traffic") or {}).get("rps") or 0
+    )  # the peak second: a traffic spike raises it above traffic.rps
     lines = [
         f"stack {topo.get('stack')} in {topo.get('region')}: "
         f"{len(topo.get('azs', []))} zone(s), {n} web instances",
-        f"  capacity {cap:,.0f} req/s for {rps:,.0f} offered ({rps / cap:.0%} busy)"
+        f"  capacity {cap:,.0f} req/s for {rps:,.0f} offered at the peak ({rps / cap:.0%} busy)"
         if cap
         else "  no capacity",
     ]
@@ -157,8 +159,8 @@ def _traffic(j: dict[str, Any]) -> Text:
     if ci and p99ci and None not in ci and None not in p99ci:
         lines.append(
             _wrap(
-                f"95% intervals: availability {ci[0] * 100:.4f}-{ci[1] * 100:.4f}%, "
-                f"p99 {p99ci[0]:,.0f}-{p99ci[1]:,.0f} ms",
+                f"whole run, 95% intervals: availability {ci[0] * 100:.4f}-"
+                f"{ci[1] * 100:.4f}%, p99 {p99ci[0]:,.0f}-{p99ci[1]:,.0f} ms",
                 "",
             )
         )

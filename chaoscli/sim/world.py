@@ -335,23 +335,24 @@ def _reroute(
 
 
 def _merge_lb_events(events: list[Event], window_s: float) -> list[Event]:
-    """Fold per-target rotation changes of one zone within a health-check interval into one."""
+    """Fold a zone's rotation changes that follow each other within a health-check interval
+    into one event at the first, saying when the last one happened."""
     out: list[Event] = []
-    open_: dict[str, tuple[Event, str]] = {}
+    runs: dict[str, tuple[int, float, str, float]] = {}  # zone -> (index, start, from, last t)
     for e in sorted(events, key=lambda e: e.t):
         if e.kind != "lb":
             out.append(e)
             continue
         az, rest = e.message.split(": ", 1)
-        first, last = rest.split(" -> ")[0], rest.split(" -> ")[1]
-        prev = open_.get(az)
-        if prev and e.t - prev[0].t <= window_s * 1.5:
-            start = prev[0].message.split(": ", 1)[1].split(" -> ")[0]
-            merged = Event(prev[0].t, "lb", f"{az}: {start} -> {last}")
-            open_[az] = (merged, first)
-            out[out.index(prev[0])] = merged
+        first, last = (part.split(" targets")[0] for part in rest.split(" -> "))
+        run = runs.get(az)
+        if run and e.t - run[3] <= window_s * 1.5:
+            index, start, begin, _ = run
+            until = f" (the last at {e.t:.1f} s)" if e.t - start >= 0.5 else ""
+            out[index] = Event(start, "lb", f"{az}: {begin} -> {last} targets in rotation{until}")
+            runs[az] = (index, start, begin, e.t)
         else:
-            open_[az] = (e, first)
+            runs[az] = (len(out), e.t, first, e.t)
             out.append(e)
     return out
 
