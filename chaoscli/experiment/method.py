@@ -15,8 +15,9 @@ import numpy as np
 from chaoscli.aws.discover import discover
 from chaoscli.aws.rollback import RollbackLog, rollback
 from chaoscli.aws.session import AwsSession
-from chaoscli.experiment.faults import FAULTS, FaultContext
+from chaoscli.experiment.faults import FAULTS, FaultContext, Injected
 from chaoscli.experiment.spec import Experiment, FaultStep
+from chaoscli.sim.engine import SecondStats
 from chaoscli.sim.scenario import ControlAction, Snapshot
 from chaoscli.sim.world import Event
 from chaoscli.topology import Topology
@@ -78,16 +79,7 @@ def drive(
         key = step_key(n)
         if kind == "inject":
             phase(f"injecting {step.fault} at t={t:g} s")
-            ctx = FaultContext(
-                session,
-                log,
-                cp.snapshots[-1].topology,
-                step,
-                t,
-                np.random.default_rng([seed, _STEP_SEED, n]),
-            )
-            with log.scope(key):
-                done = FAULTS[step.fault](ctx)
+            done = _inject(session, log, cp.snapshots[-1].topology, step, t, n, seed)
             cp.events += [Event(t, "fault", m) for m in done.messages]
             cp.actions += done.actions
         else:
@@ -101,6 +93,62 @@ def drive(
         if step.fault not in _NO_CONTROL_PLANE:
             cp.snapshots.append(Snapshot(t, discover(session, stack)))
     return cp
+
+
+def _inject(
+    session: AwsSession,
+    log: RollbackLog,
+    topo: Topology,
+    step: FaultStep,
+    t: float,
+    n: int,
+    seed: int,
+) -> Injected:
+    """Inject step ``n`` on the topology as it is now; its targets are drawn from the seed."""
+    rng = np.random.default_rng([seed, _STEP_SEED, n])
+    ctx = FaultContext(session, log, topo, step, t, rng)
+    with log.scope(step_key(n)):
+        return FAULTS[step.fault](ctx)
+
+
+class LiveReplay:
+    """Breaks and restores the stack again while a live view plays the simulated run.
+
+    The model needs every snapshot before it can simulate, so ``drive`` has already made
+    and undone the method's changes; for ``--pace``, the same steps (the same targets, drawn
+    from the same seed) are made again as the view reaches their times, so the control plane
+    a person inspects matches what the view shows. Rollback undoes whatever is left.
+    """
+
+    def __init__(
+        self,
+        session: AwsSession,
+        log: RollbackLog,
+        exp: Experiment,
+        seed: int,
+        cut_at: float | None = None,
+    ) -> None:
+        self.session, self.log, self.exp, self.seed = session, log, exp, seed
+        self.items = schedule(exp, cut_at)
+
+    def wrap(self, on_second: Callable[[SecondStats], None]) -> Callable[[SecondStats], None]:
+        """The view's per-second callback, preceded by the steps due by that second."""
+
+        def watched(stats: SecondStats) -> None:
+            self.advance(stats.t + 1)
+            on_second(stats)
+
+        return watched
+
+    def advance(self, t: float) -> None:
+        """Make every step change due at or before virtual time ``t``."""
+        while self.items and self.items[0][0] <= t:
+            at, kind, n, step = self.items.pop(0)
+            if kind == "end":
+                rollback(self.session, self.log, step=step_key(n))
+            elif step.fault not in _NO_CONTROL_PLANE:
+                topo = discover(self.session, self.exp.topology.stack)
+                _inject(self.session, self.log, topo, step, at, n, self.seed)
 
 
 def method_span(exp: Experiment, cut_at: float | None = None) -> tuple[float, float] | None:

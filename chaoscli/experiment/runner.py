@@ -30,7 +30,7 @@ from chaoscli.experiment.faults import with_spikes
 from chaoscli.experiment.hypothesis import ProbeResult, check
 from chaoscli.experiment.lbmetrics import lb_metrics, minutes
 from chaoscli.experiment.loader import Loaded
-from chaoscli.experiment.method import ControlPlane, drive, method_span, step_key
+from chaoscli.experiment.method import ControlPlane, LiveReplay, drive, method_span, step_key
 from chaoscli.experiment.spec import Experiment
 from chaoscli.experiment.stops import first_trip
 from chaoscli.sim.engine import Engine, RunResult, SecondStats
@@ -200,6 +200,22 @@ def _simulate(
     return Engine(sc).run(on_second)
 
 
+def _paced(
+    session: AwsSession,
+    log: RollbackLog,
+    exp: Experiment,
+    seed: int,
+    cut_at: float | None,
+    on_second: Callable[[SecondStats], None] | None,
+) -> Callable[[SecondStats], None] | None:
+    """For a live view: undo what is still in place, then replay the method with the view."""
+    if on_second is None:
+        return None
+    for n in range(len(exp.method)):
+        rollback(session, log, step=step_key(n))
+    return LiveReplay(session, log, exp, seed, cut_at).wrap(on_second)
+
+
 def run(
     loaded: Loaded,
     seed: int = 0,
@@ -242,7 +258,8 @@ def run(
             guarded = bool(exp.stop_conditions)
             cp = drive(session, log, exp, before, seed, phase)
             phase("simulating customer traffic")
-            result = _simulate(exp, cp, seed, None, None if guarded else on_second)
+            watch = None if guarded else _paced(session, log, exp, seed, None, on_second)
+            result = _simulate(exp, cp, seed, None, watch)
             trip = first_trip(exp, result, alarms, before.load_balancer)
             cut_at = trip.t if trip else None
             if trip is not None or (guarded and on_second is not None):
@@ -251,7 +268,8 @@ def run(
                     for n in range(len(exp.method)):
                         rollback(session, log, step=step_key(n))
                     cp = drive(session, log, exp, before, seed, phase, cut_at)
-                result = _simulate(exp, cp, seed, cut_at, on_second)
+                watch = _paced(session, log, exp, seed, cut_at, on_second)
+                result = _simulate(exp, cp, seed, cut_at, watch)
             if trip is not None:
                 out.stopped = trip.as_dict()
                 out.events.append(
