@@ -23,7 +23,7 @@ def test_the_zone_is_dark_on_the_control_plane_while_the_view_shows_the_outage()
                 seen[stats.t] = (topo.zone_reachable("ap-south-1a"), running)
 
         out = run(
-            load("az-outage", FAST + ["method.0.duration_s=120"]), aws=session, on_second=watch
+            load("az-outage", [*FAST, "method.0.duration_s=120"]), aws=session, on_second=watch
         )
         after = discover(session, "shop")
     assert seen[30] == (True, 2)  # before the fault at 120 s
