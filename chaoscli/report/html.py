@@ -201,8 +201,11 @@ def _topology(j: dict[str, Any]) -> str:
             "yes, standby in " + str(db.get("standby_az")) if db.get("multi_az") else "no",
         ],
         ["primary before", db.get("primary_az", "n/a")],
-        ["primary after the fault", moved.get("after", "n/a")],
-        ["primary after rollback", ((after.get("database") or {}).get("primary_az")) or "n/a"],
+        ["primary after the fault (model)", moved.get("after", "n/a")],
+        [
+            "primary after rollback (control plane)",
+            ((after.get("database") or {}).get("primary_az")) or "n/a",
+        ],
         ["read replicas", ", ".join(sorted((db.get("replicas") or {}).values())) or "none"],
     ]
     return (
