@@ -21,11 +21,12 @@ from chaoscli.aws.determinism import seed_moto
 from chaoscli.aws.discover import discover
 from chaoscli.aws.lease import acquire, release, remember
 from chaoscli.aws.network import pick_azs
-from chaoscli.aws.plan import StackPlan
 from chaoscli.aws.rollback import RollbackLog
 from chaoscli.aws.session import AwsSession, open_session
 from chaoscli.errors import ChaosError, SpecError
 from chaoscli.experiment import alarms as alarm_setup
+from chaoscli.experiment.build import plan_for, scenario_for
+from chaoscli.experiment.compare import compare
 from chaoscli.experiment.faults import with_spikes
 from chaoscli.experiment.hypothesis import ProbeResult, check
 from chaoscli.experiment.lbmetrics import lb_metrics, minutes
@@ -35,17 +36,8 @@ from chaoscli.experiment.spec import Experiment
 from chaoscli.experiment.stops import first_trip
 from chaoscli.sim.engine import Engine, RunResult, SecondStats
 from chaoscli.sim.metrics import WindowMetrics, window
-from chaoscli.sim.retry import ClientPolicy
-from chaoscli.sim.scenario import (
-    ControlAction,
-    EngineParams,
-    ModelParams,
-    Scenario,
-    Snapshot,
-    TrafficProfile,
-)
 from chaoscli.sim.world import Event
-from chaoscli.topology import HealthCheck, Topology
+from chaoscli.topology import Topology
 
 Phase = Callable[[str], None]
 
@@ -80,80 +72,6 @@ class Outcome:
     def deviated(self) -> bool:
         """The hypothesis did not hold (some probe failed)."""
         return any(not p.ok for p in self.probes)
-
-
-def plan_for(exp: Experiment) -> StackPlan:
-    """The stack to provision, from the experiment's topology."""
-    t = exp.topology
-    hc = t.health_check
-    return StackPlan(
-        stack=t.stack,
-        region=t.region,
-        azs=t.azs,
-        instances_per_az=t.instances_per_az,
-        instance_type=t.instance_type,
-        health_check=HealthCheck(
-            hc.interval_s, hc.timeout_s, hc.healthy_threshold, hc.unhealthy_threshold, hc.path
-        ),
-        cross_zone=t.load_balancer.cross_zone,
-        algorithm=t.load_balancer.algorithm,
-        deregistration_delay_s=t.load_balancer.deregistration_delay_s,
-        db_engine_version=t.database.engine_version,
-        # a standby needs another zone: a single-zone stack runs its database single-AZ
-        db_multi_az=t.database.multi_az and t.azs > 1,
-        read_replicas=t.database.read_replicas,
-        db_instance_class=t.database.instance_class,
-        order_queue=t.order_queue.enabled,
-        autoscaling=t.autoscaling.enabled,
-        asg_max_per_az=max(t.autoscaling.max_per_az, t.instances_per_az),
-        asg_target_utilization=t.autoscaling.target_utilization,
-        asg_warmup_s=t.autoscaling.warmup_s,
-    )
-
-
-def scenario_for(
-    exp: Experiment, snapshots: list[Snapshot], actions: list[ControlAction], seed: int
-) -> Scenario:
-    """The simulation's input: discovered snapshots plus the model's numbers."""
-    t, c = exp.topology, exp.clients
-    return Scenario(
-        snapshots=tuple(snapshots),
-        traffic=TrafficProfile.constant(
-            exp.traffic.rps, exp.traffic.duration_s, exp.traffic.checkout_share
-        ),
-        clients=ClientPolicy(
-            max_attempts=c.max_attempts,
-            backoff_base_s=c.backoff_base_s,
-            backoff_cap_s=c.backoff_cap_s,
-            jitter=c.backoff,
-            connect_timeout_s=c.connect_timeout_s,
-            request_timeout_s=c.request_timeout_s,
-            customer_timeout_s=c.customer_timeout_s,
-            dns_fallback=c.dns_fallback,
-            retry_budget=c.retry_budget,
-            requests_per_client_s=c.requests_per_client_s,
-        ),
-        model=ModelParams(
-            instance_capacity_rps=t.instance_capacity_rps,
-            service_time_s=t.service_time_ms / 1000,
-            boot_s=t.boot_s,
-            queue_limit_s=t.queue_limit_s,
-            lb_connect_timeout_s=t.load_balancer.connect_timeout_s,
-            dns_ttl_s=t.load_balancer.dns_ttl_s,
-            dns_removal_s=t.load_balancer.dns_removal_s,
-            failover_s=(t.database.failover_s[0], t.database.failover_s[1]),
-            write_timeout_s=t.database.write_timeout_s,
-            replica_lag_s=t.database.replica_lag_s,
-            promote_replica_after_s=t.database.promote_replica_after_s,
-            order_drain_rps=t.order_queue.drain_rps,
-            autoscaling=t.autoscaling.enabled,
-            asg_replace_after_s=t.autoscaling.replace_after_s,
-        ),
-        engine=EngineParams(
-            samples_per_s=exp.engine.samples_per_s, tick_s=exp.engine.tick_s, seed=seed
-        ),
-        actions=tuple(actions),
-    )
 
 
 @contextmanager
@@ -339,73 +257,3 @@ def _check_zones(zones: list[str], loaded: Loaded) -> None:
             raise SpecError(
                 loaded.source, f"method.{n}.az", f"{step.az} is not one of {', '.join(zones)}"
             )
-
-
-def compare(before: Topology, after: Topology) -> list[str]:
-    """Differences between two discoveries of the stack, one line each (empty: identical).
-
-    Lines for differences AWS makes on its own start with ``expected:`` and say why: an
-    instance gone and a tagged one new in the same zone is Auto Scaling replacing it.
-    """
-    diffs: list[str] = []
-    b_inst = {i.id: i for i in before.instances}
-    a_inst = {i.id: i for i in after.instances}
-    gone = [b_inst[i] for i in sorted(b_inst.keys() - a_inst.keys())]
-    new = [a_inst[i] for i in sorted(a_inst.keys() - b_inst.keys())]
-    for old in list(gone):
-        twin = next((n for n in new if n.az == old.az and n.tagged), None)
-        if twin is not None:
-            gone.remove(old)
-            new.remove(twin)
-            diffs.append(
-                f"expected: instance {old.id} in {old.az} was replaced by {twin.id} "
-                "(Auto Scaling replaces lost instances)"
-            )
-    diffs += [f"instance {i.id} in {i.az} is gone" for i in gone]
-    diffs += [f"instance {i.id} in {i.az} appeared" for i in new]
-    for iid in sorted(b_inst.keys() & a_inst.keys()):
-        x, y = b_inst[iid], a_inst[iid]
-        if (x.state, x.target_state, x.fault) != (y.state, y.target_state, y.fault):
-            diffs.append(
-                f"instance {iid}: {x.state}/{x.target_state} -> {y.state}/{y.target_state}"
-                + (f" (fault mark {y.fault!r})" if y.fault else "")
-            )
-    b_sub, a_sub = {s.id: s for s in before.subnets}, {s.id: s for s in after.subnets}
-    diffs += [f"subnet {sid} is gone" for sid in sorted(b_sub.keys() - a_sub.keys())]
-    diffs += [f"subnet {sid} appeared" for sid in sorted(a_sub.keys() - b_sub.keys())]
-    for sid in sorted(b_sub.keys() & a_sub.keys()):
-        sx, sy = b_sub[sid], a_sub[sid]
-        if (sx.nacl_id, sx.reachable) != (sy.nacl_id, sy.reachable):
-            diffs.append(f"subnet {sid}: network ACL {sx.nacl_id} -> {sy.nacl_id}")
-    diffs += _database_diffs(before, after)
-    if before.load_balancer != after.load_balancer:
-        diffs.append("load balancer settings changed")
-    for name in ("backup_bucket", "order_queue"):
-        was, now = getattr(before, name, None), getattr(after, name, None)
-        if was != now:
-            diffs.append(f"{name.replace('_', ' ')}: {was} -> {now}")
-    return diffs
-
-
-def _database_diffs(before: Topology, after: Topology) -> list[str]:
-    """How the database differs: where the primary is, and which replicas exist where."""
-    x, y = before.database, after.database
-    if x == y:
-        return []
-    if x is None or y is None:
-        return ["database " + ("appeared" if x is None else "is gone")]
-    out = []
-    if (x.primary.id, x.primary.az) != (y.primary.id, y.primary.az):
-        out.append(
-            f"database primary {x.primary.id} in {x.primary.az} -> {y.primary.id} in {y.primary.az}"
-        )
-    if (x.multi_az, x.standby_az) != (y.multi_az, y.standby_az):
-        out.append(f"database standby {x.standby_az} -> {y.standby_az}")
-    b_rep = {r.id: r for r in x.replicas}
-    a_rep = {r.id: r for r in y.replicas}
-    out += [f"read replica {r} is gone" for r in sorted(b_rep.keys() - a_rep.keys())]
-    out += [f"read replica {r} appeared" for r in sorted(a_rep.keys() - b_rep.keys())]
-    for rid in sorted(b_rep.keys() & a_rep.keys()):
-        if b_rep[rid].az != a_rep[rid].az:
-            out.append(f"read replica {rid} moved from {b_rep[rid].az} to {a_rep[rid].az}")
-    return out or ["database changed (status or engine)"]

@@ -1,0 +1,79 @@
+"""Re-discovery after rollback: what differs from the stack before the run, one line each.
+
+Differences a run may leave on purpose are named as such (an instance Auto Scaling
+replaced); anything else means the stack is not as it was.
+"""
+
+from __future__ import annotations
+
+from chaoscli.topology import Topology
+
+
+def compare(before: Topology, after: Topology) -> list[str]:
+    """Differences between two discoveries of the stack, one line each (empty: identical).
+
+    Lines for differences AWS makes on its own start with ``expected:`` and say why: an
+    instance gone and a tagged one new in the same zone is Auto Scaling replacing it.
+    """
+    diffs: list[str] = []
+    b_inst = {i.id: i for i in before.instances}
+    a_inst = {i.id: i for i in after.instances}
+    gone = [b_inst[i] for i in sorted(b_inst.keys() - a_inst.keys())]
+    new = [a_inst[i] for i in sorted(a_inst.keys() - b_inst.keys())]
+    for old in list(gone):
+        twin = next((n for n in new if n.az == old.az and n.tagged), None)
+        if twin is not None:
+            gone.remove(old)
+            new.remove(twin)
+            diffs.append(
+                f"expected: instance {old.id} in {old.az} was replaced by {twin.id} "
+                "(Auto Scaling replaces lost instances)"
+            )
+    diffs += [f"instance {i.id} in {i.az} is gone" for i in gone]
+    diffs += [f"instance {i.id} in {i.az} appeared" for i in new]
+    for iid in sorted(b_inst.keys() & a_inst.keys()):
+        x, y = b_inst[iid], a_inst[iid]
+        if (x.state, x.target_state, x.fault) != (y.state, y.target_state, y.fault):
+            diffs.append(
+                f"instance {iid}: {x.state}/{x.target_state} -> {y.state}/{y.target_state}"
+                + (f" (fault mark {y.fault!r})" if y.fault else "")
+            )
+    b_sub, a_sub = {s.id: s for s in before.subnets}, {s.id: s for s in after.subnets}
+    diffs += [f"subnet {sid} is gone" for sid in sorted(b_sub.keys() - a_sub.keys())]
+    diffs += [f"subnet {sid} appeared" for sid in sorted(a_sub.keys() - b_sub.keys())]
+    for sid in sorted(b_sub.keys() & a_sub.keys()):
+        sx, sy = b_sub[sid], a_sub[sid]
+        if (sx.nacl_id, sx.reachable) != (sy.nacl_id, sy.reachable):
+            diffs.append(f"subnet {sid}: network ACL {sx.nacl_id} -> {sy.nacl_id}")
+    diffs += _database_diffs(before, after)
+    if before.load_balancer != after.load_balancer:
+        diffs.append("load balancer settings changed")
+    for name in ("backup_bucket", "order_queue"):
+        was, now = getattr(before, name, None), getattr(after, name, None)
+        if was != now:
+            diffs.append(f"{name.replace('_', ' ')}: {was} -> {now}")
+    return diffs
+
+
+def _database_diffs(before: Topology, after: Topology) -> list[str]:
+    """How the database differs: where the primary is, and which replicas exist where."""
+    x, y = before.database, after.database
+    if x == y:
+        return []
+    if x is None or y is None:
+        return ["database " + ("appeared" if x is None else "is gone")]
+    out = []
+    if (x.primary.id, x.primary.az) != (y.primary.id, y.primary.az):
+        out.append(
+            f"database primary {x.primary.id} in {x.primary.az} -> {y.primary.id} in {y.primary.az}"
+        )
+    if (x.multi_az, x.standby_az) != (y.multi_az, y.standby_az):
+        out.append(f"database standby {x.standby_az} -> {y.standby_az}")
+    b_rep = {r.id: r for r in x.replicas}
+    a_rep = {r.id: r for r in y.replicas}
+    out += [f"read replica {r} is gone" for r in sorted(b_rep.keys() - a_rep.keys())]
+    out += [f"read replica {r} appeared" for r in sorted(a_rep.keys() - b_rep.keys())]
+    for rid in sorted(b_rep.keys() & a_rep.keys()):
+        if b_rep[rid].az != a_rep[rid].az:
+            out.append(f"read replica {rid} moved from {b_rep[rid].az} to {a_rep[rid].az}")
+    return out or ["database changed (status or engine)"]
