@@ -9,7 +9,7 @@ from rich.console import Console
 
 from chaoscli.cli.live import LiveView
 from chaoscli.experiment.spec import Experiment
-from chaoscli.sim.engine import SecondStats
+from chaoscli.sim.results import SecondStats
 from tests.endpoint_helpers import SMALL, cli, experiment_doc
 
 

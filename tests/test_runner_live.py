@@ -6,7 +6,7 @@ from chaoscli.aws.discover import discover
 from chaoscli.aws.session import open_session
 from chaoscli.experiment.loader import load
 from chaoscli.experiment.runner import run
-from chaoscli.sim.engine import SecondStats
+from chaoscli.sim.results import SecondStats
 
 FAST = ["engine.samples_per_s=200", "traffic.duration_s=300", "topology.instances_per_az=2"]
 

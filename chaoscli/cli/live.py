@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from chaoscli.experiment.spec import Experiment
-from chaoscli.sim.engine import SecondStats
+from chaoscli.sim.results import SecondStats
 
 _EVENTS_SHOWN = 8
 _FAILING = 0.01  # share of attempts failing that counts as "failing"

@@ -17,7 +17,7 @@ import numpy as np
 from chaoscli.aws.cloudwatch import Alarm
 from chaoscli.experiment.lbmetrics import PERIOD_S, MinuteMetric
 from chaoscli.experiment.spec import StopCondition
-from chaoscli.sim.engine import RunResult
+from chaoscli.sim.results import RunResult
 
 _COMPARE = {
     "GreaterThanThreshold": lambda v, x: v > x,

@@ -20,8 +20,8 @@ import numpy as np
 
 from chaoscli import __version__
 from chaoscli.experiment.runner import Outcome
-from chaoscli.sim.engine import CAUSES
 from chaoscli.sim.metrics import WindowMetrics, per_second_p99, window
+from chaoscli.sim.results import CAUSES
 from chaoscli.topology import Topology
 
 SCHEMA_ID = "https://chaoscli.dev/schemas/journal-1.json"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chaoscli.sim.engine import RunResult
+from chaoscli.sim.results import RunResult
 
 PERIOD_S = 60
 

@@ -17,7 +17,7 @@ from chaoscli.aws.rollback import RollbackLog, rollback
 from chaoscli.aws.session import AwsSession
 from chaoscli.experiment.faults import FAULTS, FaultContext, Injected
 from chaoscli.experiment.spec import Experiment, FaultStep
-from chaoscli.sim.engine import SecondStats
+from chaoscli.sim.results import SecondStats
 from chaoscli.sim.scenario import ControlAction, Snapshot
 from chaoscli.sim.world import Event
 from chaoscli.topology import Topology

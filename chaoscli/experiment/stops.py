@@ -8,7 +8,7 @@ from chaoscli.experiment.guards import Trip, alarm_trip, metric_trip
 from chaoscli.experiment.lbmetrics import lb_metrics
 from chaoscli.experiment.method import method_span
 from chaoscli.experiment.spec import Experiment
-from chaoscli.sim.engine import RunResult
+from chaoscli.sim.results import RunResult
 from chaoscli.topology import LoadBalancer
 
 

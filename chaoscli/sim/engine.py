@@ -11,14 +11,26 @@ the expected routing shares, so overload and retry storms feed back causally.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from chaoscli.sim.autoscaling import Scaler, ScalingParams
-from chaoscli.sim.orders import Ledger
 from chaoscli.sim.orders import ledger as order_ledger
 from chaoscli.sim.queueing import erlang_c
+from chaoscli.sim.results import (
+    F_BLACKHOLE,
+    F_CONNECT,
+    F_DB,
+    F_GRAY,
+    F_HUNG,
+    F_NO_TARGET,
+    F_NONE,
+    F_OVERLOAD,
+    F_REFUSED,
+    F_SLOW,
+    RunResult,
+    SecondStats,
+)
 from chaoscli.sim.scenario import Scenario
 from chaoscli.sim.world import (
     K_BLACKHOLE,
@@ -26,79 +38,10 @@ from chaoscli.sim.world import (
     K_NO_TARGET,
     K_REFUSED,
     Event,
-    World,
     build_world,
 )
 
-# Why an attempt failed
-(
-    F_NONE,
-    F_CONNECT,
-    F_REFUSED,
-    F_BLACKHOLE,
-    F_HUNG,
-    F_NO_TARGET,
-    F_OVERLOAD,
-    F_SLOW,
-    F_DB,
-    F_GRAY,
-) = range(10)
-CAUSES = (
-    "none",
-    "connect timeout",
-    "refused (502)",
-    "blackhole (504)",
-    "hung (timeout)",
-    "no target (503)",
-    "overload",
-    "too slow",
-    "database unavailable",
-    "gray failure (500)",
-)
 RHO_GRID = np.linspace(0.0, 0.9999, 4001)
-
-
-@dataclass
-class RunResult:
-    """Per-sample outcomes and per-second series of one simulated run."""
-
-    world: World
-    samples_per_s: int
-    rate: np.ndarray  # (seconds,) offered requests/s
-    ok: np.ndarray  # (samples,) customer saw success
-    latency_s: np.ndarray  # (samples,) time to success, or to giving up
-    retried: np.ndarray  # (samples,) needed more than one attempt
-    attempts: np.ndarray  # (seconds,) attempts sent (retry amplification)
-    served: np.ndarray  # (zones, seconds) successful requests per target zone
-    load: np.ndarray  # (zones, seconds) requests/s reaching up targets
-    utilisation: np.ndarray  # (zones, seconds) offered load / capacity per instance
-    causes: np.ndarray  # (samples,) failure cause of visible errors
-    is_order: np.ndarray  # (samples,) a checkout (an order write) rather than browsing
-    ack_t: np.ndarray  # (samples,) when an order was acknowledged (NaN if never)
-    ledger: Ledger  # commits, losses and the order queue
-    queue_depth: np.ndarray  # (seconds,) orders waiting in the order queue
-
-    @property
-    def seconds(self) -> int:
-        """Length of the run in whole seconds."""
-        return len(self.rate)
-
-    def per_second(self, values: np.ndarray) -> np.ndarray:
-        """Mean of a per-sample quantity within each second."""
-        return values.reshape(self.seconds, self.samples_per_s).mean(axis=1)
-
-
-@dataclass(frozen=True)
-class SecondStats:
-    """One virtual second as it ends, for a live view (attempts, not final outcomes)."""
-
-    t: int
-    offered: float
-    attempts: float
-    served: dict[str, float]
-    utilisation: dict[str, float]
-    db_writable: bool
-    failed: dict[str, float] = field(default_factory=dict)  # by the client's node zone
 
 
 class Engine:

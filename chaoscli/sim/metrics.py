@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chaoscli.sim.engine import RunResult
+from chaoscli.sim.results import RunResult
 
 Z95 = 1.959963984540054
 
