@@ -9,8 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from chaoscli.aws.nacl import ANYWHERE
-from chaoscli.aws.network import replace_nacl
+from chaoscli.aws.network import everything, replace_nacl
 from chaoscli.aws.rollback import (
     FAIL_BACK_DB,
     RESTORE_NACLS,
@@ -79,16 +78,7 @@ def isolate_subnets(
                 {PURPOSE_TAG: "fault", FAULT_ID_TAG: fault_id},
             ),
         )["NetworkAcl"]["NetworkAclId"]
-        # moto creates NACLs empty (AWS adds an implicit deny), so the denies are explicit.
-        for egress in (False, True):
-            ec2.create_network_acl_entry(
-                NetworkAclId=acl_id,
-                RuleNumber=100,
-                Protocol="-1",
-                RuleAction="deny",
-                Egress=egress,
-                CidrBlock=ANYWHERE,
-            )
+        everything(ec2, acl_id, "deny")
         replace_nacl(ec2, {subnet: acl_id for subnet in subnets})
     return f"isolated {len(subnets)} subnet(s) with deny-all NACL {acl_id}: {short_ids(subnets)}"
 

@@ -114,16 +114,24 @@ def _nacl(ec2: Any, vpc_id: str, stack: str, subnets: list[str]) -> None:
     acl = ec2.create_network_acl(
         VpcId=vpc_id, TagSpecifications=tag_spec("network-acl", stack, f"{stack}-nacl")
     )["NetworkAcl"]["NetworkAclId"]
+    everything(ec2, acl, "allow")
+    replace_nacl(ec2, {subnet: acl for subnet in subnets})
+
+
+def everything(ec2: Any, acl_id: str, action: str) -> None:
+    """Rule 100 in both directions: all traffic from and to anywhere allowed, or denied.
+
+    Explicit both ways, since moto creates NACLs empty where AWS adds an implicit deny.
+    """
     for egress in (False, True):
         ec2.create_network_acl_entry(
-            NetworkAclId=acl,
+            NetworkAclId=acl_id,
             RuleNumber=100,
             Protocol="-1",
-            RuleAction="allow",
+            RuleAction=action,
             Egress=egress,
             CidrBlock=ANYWHERE,
         )
-    replace_nacl(ec2, {subnet: acl for subnet in subnets})
 
 
 def replace_nacl(ec2: Any, targets: dict[str, str]) -> None:

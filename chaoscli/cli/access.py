@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -61,20 +61,13 @@ class Interrupted(ChaosError):
     exit_code = 130
 
 
-def execute(
-    loaded: Loaded,
-    access: Access,
-    *,
-    seed: int = 0,
-    rollback_log: Path | None = None,
-    dry_run: bool = False,
-    pace: float | None = None,
-) -> Outcome | None:
-    """Run the experiment where ``access`` says; a dry run prints its calls and returns None."""
+def execute(loaded: Loaded, access: Access, **options: Any) -> Outcome | None:
+    """Run the experiment where ``access`` says; a dry run prints its calls and returns None.
+
+    ``options``: seed, rollback_log, dry_run, pace, as ``_execute`` takes them.
+    """
     try:
-        return _execute(
-            loaded, access, seed=seed, rollback_log=rollback_log, dry_run=dry_run, pace=pace
-        )
+        return _execute(loaded, access, **options)
     except KeyboardInterrupt:
         raise Interrupted("interrupted; the stack was rolled back") from None
 
