@@ -64,7 +64,7 @@ def test_junit_has_one_case_per_probe_with_the_shortfall(single: dict, tmp_path:
     path.write_text(junit.render(single))
     xml = JUnitXml.fromfile(str(path))
     cases = [case for suite in xml for case in suite]
-    assert len(cases) == len(single["hypothesis"]["probes"])
+    assert len(cases) == len(single["hypothesis"]["probes"]) + 1  # and "no stop condition"
     failed = {c.name: c for c in cases if any(isinstance(r, Failure) for r in c.result)}
     assert len(failed) == len(_failed(single)) > 0
     for p in _failed(single):
@@ -184,3 +184,14 @@ def test_format_from_extension() -> None:
     ]
     with pytest.raises(SpecError):
         report.format_for(Path("x.pdf"))
+
+
+def test_a_tripped_stop_condition_fails_its_own_junit_case(single: dict, tmp_path: Any) -> None:
+    """A method ended by a stop condition shows as a failed case naming the condition."""
+    stopped = copy.deepcopy(single)
+    stopped["stopped"] = {"t": 139.0, "condition": 0, "reason": "visible errors 6% over 10 s"}
+    path = tmp_path / "j.xml"
+    path.write_text(junit.render(stopped))
+    cases = [case for suite in JUnitXml.fromfile(str(path)) for case in suite]
+    stop = next(c for c in cases if c.name == "no stop condition tripped")
+    assert isinstance(stop.result[0], Failure) and "139 s" in stop.result[0].message

@@ -1,7 +1,8 @@
 """The load balancer's standard CloudWatch metrics, per simulated minute, from a run.
 
 RequestCount and HTTPCode_ELB_5XX_Count count attempts (retries included) as an ALB would see
-them; TargetResponseTime is the mean time of successful requests; HealthyHostCount is the mean
+them (a connect timeout to a dead node never reaches it, so it is no 5xx); TargetResponseTime
+is the mean time of successful requests; HealthyHostCount is the mean
 number of targets in rotation, per zone and in all.
 """
 
@@ -45,8 +46,7 @@ def lb_metrics(result: RunResult) -> list[MinuteMetric]:
     """Every metric for every minute of the run, in a fixed order."""
     s = result.samples_per_s
     attempts = result.attempts
-    succeeded = result.served.sum(axis=0)
-    failed = np.maximum(attempts - succeeded, 0.0)
+    failed = result.lb_errors
     ok = result.ok.reshape(result.seconds, s)
     lat = np.where(ok, result.latency_s.reshape(result.seconds, s), 0.0)
     weight = result.rate / s

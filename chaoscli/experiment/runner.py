@@ -70,8 +70,9 @@ class Outcome:
 
     @property
     def deviated(self) -> bool:
-        """The hypothesis did not hold (some probe failed)."""
-        return any(not p.ok for p in self.probes)
+        """The hypothesis did not hold: a probe failed, or a stop condition had to end the
+        method (customers' errors or an SRE's alarm said stop, as AWS FIS would)."""
+        return self.stopped is not None or any(not p.ok for p in self.probes)
 
 
 @contextmanager

@@ -79,6 +79,18 @@ def render_many(cases: list[Case]) -> str:
         suite = ET.SubElement(root, "testsuite", name=f"chaoscli.{case.name}")
         tests, failures = _probe_cases(suite, case)
         errors = 0
+        stopped = j.get("stopped")
+        tc = ET.SubElement(
+            suite, "testcase", name="no stop condition tripped", classname=f"chaoscli.{case.name}"
+        )
+        tc.set("time", "0")
+        tests += 1
+        if stopped and case.expect != "deviated":
+            message = f"stop condition tripped at {stopped['t']:.0f} s: {stopped['reason']}"
+            ET.SubElement(tc, "failure", message=message, type="StopCondition").text = message
+            failures += 1
+        elif stopped:
+            ET.SubElement(tc, "skipped", message="expected to deviate: stop condition tripped")
         if j.get("status") != "completed":
             tc = ET.SubElement(suite, "testcase", name="run", classname=f"chaoscli.{case.name}")
             tc.set("time", "0")

@@ -67,6 +67,18 @@ def verdict_line(j: dict[str, Any]) -> tuple[str, str]:
         if stopped
         else ""
     )
+    if stopped and j.get("deviated"):
+        failed = [p for p in j["hypothesis"]["probes"] if not p["ok"]]
+        also = (
+            "; also "
+            + "; ".join(
+                f"{label(p['probe'])} {p['window']} {fmt(p['value'], p['probe'])}"
+                for p in failed[:2]
+            )
+            if failed
+            else ""
+        )
+        return "DEVIATED", early.strip() + also
     if not j.get("deviated"):
         judged = {p["window"] for p in (j.get("hypothesis") or {}).get("probes") or []}
         if "during" not in judged and j.get("experiment", {}).get("method"):

@@ -82,6 +82,7 @@ class Engine:
         self.attempts = np.zeros(secs)
         self.served = np.zeros((nz, secs))
         self.failed = np.zeros((nz, secs))
+        self.lb_errors = np.zeros(secs)
         self.load = np.zeros((nz, secs))
         self.util = np.zeros((nz, secs))
         self.held = np.zeros(nz)  # backlog per instance, in requests
@@ -158,6 +159,7 @@ class Engine:
             ack_t=self.ack_t,
             ledger=ledger,
             queue_depth=ledger.queue_depth,
+            lb_errors=self.lb_errors,
         )
 
     def _scaler(self) -> Scaler | None:
@@ -298,6 +300,8 @@ class Engine:
         self.lat[idx] = np.minimum(elapsed, c.customer_timeout_s)
         failed = ~win
         np.add.at(self.failed, (zone[failed], fin_sec[failed]), self.weight[idx][failed])
+        answered = ~good & node_ok  # a 5xx from the load balancer (not a connect timeout)
+        np.add.at(self.lb_errors, fin_sec[answered], self.weight[idx][answered])
         self.causes[idx[failed]] = np.where(good[failed], F_SLOW, cause[failed])
         delay = np.zeros(idx.size)
         retry = failed & in_time & (k < c.max_attempts)

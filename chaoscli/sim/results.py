@@ -59,6 +59,7 @@ class RunResult:
     ack_t: np.ndarray  # (samples,) when an order was acknowledged (NaN if never)
     ledger: Ledger  # commits, losses and the order queue
     queue_depth: np.ndarray  # (seconds,) orders waiting in the order queue
+    lb_errors: np.ndarray  # (seconds,) failed attempts the load balancer answered (5xx)
 
     @property
     def seconds(self) -> int:
