@@ -111,12 +111,12 @@ def test_single_zone_finding_names_the_zone(single: dict) -> None:
 
 
 def test_overload_finding_gives_enough_instances(overloaded: dict) -> None:
-    """The overload finding's instance count keeps two surviving zones below 80% busy."""
+    """The overload finding's instance count keeps two surviving zones below 80% busy at the
+    offered peak (retries fade once capacity suffices, so they are not sized for)."""
     (f,) = findings.overload(overloaded)
     need = int(re.search(r"instances_per_az: (\d+)", f.fix).group(1))  # type: ignore[union-attr]
     exp = overloaded["experiment"]
-    amp = overloaded["windows"]["during"]["retry_amplification"]
-    load = exp["traffic"]["rps"] * amp
+    load = max(s["requests"] for s in overloaded["timeline"])
     cap = exp["topology"]["instance_capacity_rps"]
     assert need * 2 * cap * 0.8 >= load > (need - 1) * 2 * cap * 0.8
     assert need > exp["topology"]["instances_per_az"]
@@ -132,7 +132,7 @@ def test_detection_finding_multiplies_interval_by_threshold(held: dict) -> None:
     (f,) = findings.detection(j)
     assert f.title == "Detection took 62 s"
     assert "30 s x unhealthy threshold 2 = 60 s" in f.detail
-    assert "about 10 s" in f.fix
+    assert "about 10-12 s" in f.fix and "timeout_s 2" in f.fix
     assert findings.detection(held) == []  # the shipped stack reroutes within a second
 
 

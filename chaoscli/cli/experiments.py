@@ -23,7 +23,9 @@ def run(
     experiment: Annotated[
         str | None, typer.Argument(help="Experiment name (see `list`) or YAML file.")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the simulation; same seed, same journal.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Seed of the simulation; same seed, same journal.")
+    ] = 0,
     journal: Annotated[Path | None, typer.Option(help="Write the JSON journal here.")] = None,
     report: Annotated[
         list[Path] | None,

@@ -92,7 +92,7 @@ def _substitute(value: Any, params: dict[str, Any], where: str, source: str) -> 
 
 def _parse_scalar(text: str) -> Any:
     try:
-        return yaml.safe_load(text) if text != "" else ""
+        return yaml.safe_load(text) if text != "" else None  # empty, as in YAML: null
     except yaml.YAMLError:
         return text
 

@@ -100,7 +100,10 @@ def fault_windows(exp: Experiment, cut_at: float | None = None) -> dict[str, tup
     if span is None:
         return {"before": (0.0, end)}
     start, stop = span
-    out = {"before": (0.0, start), "during": (start, stop)}
+    # a customer who arrived less than a customer timeout before the fault may still be
+    # waiting when it strikes: the steady state before it ends that much earlier
+    settled = max(0.0, start - exp.clients.customer_timeout_s)
+    out = {"before": (0.0, settled), "during": (start, stop)}
     if stop < end:
         out["after"] = (stop, end)
     return {k: v for k, v in out.items() if v[1] > v[0]}
@@ -170,6 +173,8 @@ def run(
             provisioned = acquire(session, log, plan_for(exp))
             phase("discovering the stack")
             before = discover(session, exp.topology.stack)
+            if not provisioned:
+                _check_found(before, loaded)
             out.topology_before = before
             remember(log, before)
             alarms, lines = alarm_setup.prepare(session, log, loaded, before.load_balancer)
@@ -249,6 +254,25 @@ def _check_method(loaded: Loaded) -> None:
                 f"method.{n}.fault",
                 "replica-loss needs read replicas (topology.database.read_replicas > 0)",
             )
+
+
+def _check_found(found: Topology, loaded: Loaded) -> None:
+    """Refuse a stack found at the endpoint that is not the one the experiment describes.
+
+    Nothing has been changed yet: the run would otherwise judge another topology than the
+    one asked for (e.g. ``--set topology.azs=1`` against a three-zone stack left by ``up``).
+    """
+    t = loaded.experiment.topology
+    counts = sorted({len(found.instances_in(az)) for az in found.azs})
+    if len(found.azs) != t.azs or counts != [t.instances_per_az]:
+        per = "/".join(str(c) for c in counts)
+        raise SpecError(
+            loaded.source,
+            "topology",
+            f"stack {found.stack} at this endpoint has {len(found.azs)} zone(s) x {per} "
+            f"instance(s), the experiment asks for {t.azs} x {t.instances_per_az}: run "
+            "`chaoscli down` first, or name another topology.stack",
+        )
 
 
 def _check_zones(zones: list[str], loaded: Loaded) -> None:

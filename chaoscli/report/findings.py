@@ -124,8 +124,8 @@ def detection(j: dict[str, Any]) -> list[Finding]:
     keys = _failed(j, "availability") + _failed(j, "worst_second_success_ratio")
     fastest = 5.0 * 2  # ELB's shortest interval x smallest unhealthy threshold
     fix = (
-        f"With interval_s 5 and unhealthy_threshold 2 it would take about {fastest:g} s "
-        f"({reroute - fastest:.0f} s less)."
+        f"With interval_s 5, timeout_s 2 and unhealthy_threshold 2 (ELB's fastest) it would "
+        f"take about {fastest:g}-{fastest + 2:g} s ({reroute - fastest - 2:.0f} s or more less)."
         if interval * threshold > fastest
         else "Health checks are already as fast as ELB allows; what remains is the time a "
         "blackholed check waits for its timeout: keep timeout_s short (2-3 s), and let clients "
@@ -156,13 +156,15 @@ def overload(j: dict[str, Any]) -> list[Finding]:
         return []
     start = fault[0]
     during = [s for s in timeline if s["t"] >= start and s.get("utilisation")]
+    # a traffic spike lifts the offered load above traffic.rps: size for the peak
+    rps = max([s.get("requests", 0) for s in timeline if start <= s["t"] < fault[1]] or [rps])
     peak = max((max(s["utilisation"].values()) for s in during), default=0.0)
     if peak < 1.0:
         return []
     survivors = len(azs) - 1
     per_zone = max(per_az.values(), default=0)
     amp = _get(j, "windows", "during", "retry_amplification") or 1.0
-    need = math.ceil(rps * amp / (0.8 * cap * survivors))
+    need = math.ceil(rps / (0.8 * cap * survivors))  # retries fade once capacity suffices
     keys = [  # overload explains every probe that failed from the zone loss on
         f"{p['window']}/{p['probe']}"
         for p in j["hypothesis"]["probes"]

@@ -10,7 +10,7 @@ from typing import Any
 from chaoscli.report import charts
 from chaoscli.report.findings import findings
 from chaoscli.report.style import CSS
-from chaoscli.report.words import fmt, label, shortfall, verdict_line
+from chaoscli.report.words import expected_deviation, fmt, label, shortfall, verdict_line
 
 
 def _e(value: Any) -> str:
@@ -42,6 +42,8 @@ def _verdict(j: dict[str, Any]) -> str:
     """The verdict banner."""
     word, why = verdict_line(j)
     cls = {"HELD": "held", "DEVIATED": "deviated"}.get(word, "other")
+    if expected_deviation(j):
+        cls = "held"  # what the counter-example is for
     return f'<div class="verdict {cls}"><b>{_e(word)}</b>: {_e(why)}</div>'
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chaoscli.report.findings import findings
-from chaoscli.report.words import fmt, label, shortfall, verdict_line
+from chaoscli.report.words import expected_deviation, fmt, label, shortfall, verdict_line
 
 ICON = {"HELD": "✅", "DEVIATED": "❌"}
 
@@ -48,8 +48,8 @@ def render(j: dict[str, Any], heading: int = 2) -> str:
     word, why = verdict_line(j)
     h = "#" * heading
     icon = ICON.get(word, "⚠️")
-    if word == "DEVIATED" and (j.get("experiment") or {}).get("expect") == "deviated":
-        icon, word = "✅", "DEVIATED, as this counter-example expects"
+    if expected_deviation(j):
+        icon = "✅"
     lines = [
         f"{h} {icon} {j.get('title', 'experiment')}: {word}",
         "",

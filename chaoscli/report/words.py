@@ -91,7 +91,14 @@ def verdict_line(j: dict[str, Any]) -> tuple[str, str]:
         for p in failed[:3]
     )
     more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
+    if expected_deviation(j):
+        return "DEVIATED", "as this counter-example expects: " + why + more + early
     return "DEVIATED", why + more + early
+
+
+def expected_deviation(j: dict[str, Any]) -> bool:
+    """A deviation the experiment declares it expects (``expect: deviated``)."""
+    return bool(j.get("deviated")) and (j.get("experiment") or {}).get("expect") == "deviated"
 
 
 def ms(value: float | None) -> str:

@@ -257,7 +257,8 @@ def build_world(sc: Scenario) -> World:
         slow_error_share=seg_err[seg_of_tick],
         events=_merge_lb_events(events, hc.interval_s if hc else 30.0),
     )
-    db = database_timeline(sc, snaps, ticks, rng)
+    # its own stream: a failover's length must not move when the instance count does
+    db = database_timeline(sc, snaps, ticks, np.random.default_rng([sc.engine.seed, 4]))
     world.db_writable, world.db_readable = db.writable, db.readable
     world.db_write_unavailable_s = db.write_unavailable_s
     world.primary_az = db.primary_az
