@@ -197,7 +197,7 @@ def _show(topo: Topology) -> None:
     out = console()
     table = Table(title=f"stack {topo.stack} in {topo.region} ({topo.vpc_id})")
     for column in ("zone", "instances", "in service", "subnets reachable", "database"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column == "zone")
     db = topo.database
     for az in topo.azs:
         inst = topo.instances_in(az)
