@@ -96,7 +96,9 @@ def test_blackholed_targets_hurt_more_than_refusing_ones():
     crash = run([Snapshot(0, base), Snapshot(100, with_instances(base, AZS[2], fault="crash"))])
     dark = run([Snapshot(0, base), Snapshot(100, cut_off(base, AZS[2], public=False))])
     c, d = window(crash, 100, 200), window(dark, 100, 200)
-    assert d.visible_errors > 5 * max(c.visible_errors, 1.0)
+    # a blackholed attempt costs 10 s, so only one retry fits the customer's 15 s:
+    # about (1/3)^2 visible against (1/3)^3 for refusals, over a longer detection
+    assert d.visible_errors > 2 * max(c.visible_errors, 1.0)
     assert d.p99_latency_ms > 5 * c.p99_latency_ms
 
 
