@@ -11,6 +11,7 @@ the expected routing shares, so overload and retry storms feed back causally.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -42,6 +43,16 @@ from chaoscli.sim.world import (
 )
 
 RHO_GRID = np.linspace(0.0, 0.9999, 4001)
+
+
+class Route(NamedTuple):
+    """Where a batch of attempts goes, computed once for the load and the attempt itself."""
+
+    tau: np.ndarray  # when each attempt is made
+    tick: np.ndarray
+    zone: np.ndarray  # the load-balancer node's zone each client connects to
+    node_ok: np.ndarray  # that node answers
+    probs: np.ndarray  # where that node sends a request
 
 
 class Engine:
@@ -106,11 +117,12 @@ class Engine:
             if self.scaler is not None:
                 tick = min(w.ticks - 1, int(sec / w.tick_s))
                 self.extra = self.scaler.extra(float(sec), w.zone_up[tick])
-            expected = self._expected_load(idx, sec) + intra
+            route = self._route(idx)
+            expected = self._expected_load(idx, route) + intra
             queue = self._queue_step(sec, expected)
             actual = expected - intra
             while idx.size:
-                later = self._attempt(idx, sec, queue)
+                later = self._attempt(idx, sec, queue, route)
                 if later.size == 0:
                     break
                 when = np.minimum(self.t_next[later], secs - 1e-9).astype(np.int64)
@@ -118,7 +130,8 @@ class Engine:
                 for target in np.unique(when[when > sec]):
                     pending[int(target)].append(later[when == target])
                 if now.size:
-                    actual += self._expected_load(now, sec)
+                    route = self._route(now)
+                    actual += self._expected_load(now, route)
                 idx = now
             # retries within the second were estimated; charge the difference to the backlog
             intra = np.maximum(actual - (expected - intra), 0.0)
@@ -210,17 +223,19 @@ class Engine:
         )
 
     # ------------------------------------------------------------------------------------
-    def _expected_load(self, idx: np.ndarray, sec: int) -> np.ndarray:
-        """Requests/s these attempts put on up targets of each zone (expected, no sampling)."""
+    def _route(self, idx: np.ndarray) -> Route:
+        """Where the next attempts of these clients go: time, tick, node and routing shares."""
         w = self.world
         tau = self.t_next[idx]
         tick = np.clip((tau / w.tick_s).astype(np.int64), 0, w.ticks - 1)
         zone = self._pick_node(idx, tau)
-        node_ok = w.node_up[tick, zone]
-        nz = len(w.azs)
-        routed = self._probs(tick, zone)
-        probs = routed[:, :nz] + routed[:, nz : 2 * nz]
-        return (self.weight[idx, None] * probs * node_ok[:, None]).sum(axis=0)
+        return Route(tau, tick, zone, w.node_up[tick, zone], self._probs(tick, zone))
+
+    def _expected_load(self, idx: np.ndarray, route: Route) -> np.ndarray:
+        """Requests/s these attempts put on up targets of each zone (expected, no sampling)."""
+        nz = len(self.world.azs)
+        probs = route.probs[:, :nz] + route.probs[:, nz : 2 * nz]
+        return (self.weight[idx, None] * probs * route.node_ok[:, None]).sum(axis=0)
 
     def _queue_step(self, sec: int, load: np.ndarray) -> dict[str, np.ndarray]:
         """Advance each zone's backlog by one second: wait, shed share and P(wait)."""
@@ -241,18 +256,16 @@ class Engine:
         self.util[:, sec] = rho
         return {"wait": wait, "drop": drop, "pw": pw, "spare": spare}
 
-    def _attempt(self, idx: np.ndarray, sec: int, q: dict[str, np.ndarray]) -> np.ndarray:
+    def _attempt(
+        self, idx: np.ndarray, sec: int, q: dict[str, np.ndarray], route: Route
+    ) -> np.ndarray:
         """One attempt for each client in ``idx``; returns those who will retry."""
         w, c, m = self.world, self.sc.clients, self.sc.model
         nz = len(w.azs)
         u = self.rng.random((8, idx.size))
-        tau = self.t_next[idx]
+        tau, tick, zone, node_ok, probs = route
         k = self.k_next[idx]
-        tick = np.clip((tau / w.tick_s).astype(np.int64), 0, w.ticks - 1)
         self.attempts[sec] += self.weight[idx].sum()
-        zone = self._pick_node(idx, tau)
-        node_ok = w.node_up[tick, zone]
-        probs = self._probs(tick, zone)
         klass = (u[0, :, None] >= np.cumsum(probs, axis=1)).sum(axis=1)
         klass = np.where(node_ok, np.minimum(klass, probs.shape[1] - 1), -1)
         lat = np.full(idx.size, m.network_s)
