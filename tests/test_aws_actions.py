@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,6 @@ from chaoscli.aws import (
     StackPlan,
     discover,
     isolate_subnets,
-    open_session,
     provision,
     reboot_with_failover,
     rollback,
@@ -31,13 +29,6 @@ from chaoscli.topology import Topology
 REGION = "ap-south-1"
 ZONE = f"{REGION}a"
 _names = (f"act{n}" for n in itertools.count(1))
-
-
-@pytest.fixture(scope="module")
-def session() -> Iterator[AwsSession]:
-    """One in-process moto for the whole module; each test gets its own stack in it."""
-    with open_session(REGION) as s:
-        yield s
 
 
 @pytest.fixture

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 
 from chaoscli.aws.discover import discover
 from chaoscli.aws.plan import StackPlan
 from chaoscli.aws.provision import provision
-from chaoscli.aws.session import AwsSession, open_session
+from chaoscli.aws.session import AwsSession
 from chaoscli.aws.teardown import teardown
-
-
-@pytest.fixture(scope="module")
-def session() -> Iterator[AwsSession]:
-    """One in-process moto for the module."""
-    with open_session("ap-south-1") as s:
-        yield s
 
 
 def test_group_spans_all_zones_and_owns_the_instances(session: AwsSession) -> None:

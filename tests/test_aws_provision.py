@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from chaoscli.aws import AwsSession, StackPlan, discover, open_session, provision, teardown
+from chaoscli.aws import AwsSession, StackPlan, discover, provision, teardown
 from chaoscli.aws.tags import STACK_TAG
 from chaoscli.errors import AwsError, SpecError
 from chaoscli.topology import HealthCheck
 
 REGION = "ap-south-1"
 _names = (f"shop{n}" for n in itertools.count(1))
-
-
-@pytest.fixture(scope="module")
-def session() -> Iterator[AwsSession]:
-    """One in-process moto for the whole module; each test gets its own stack in it."""
-    with open_session(REGION) as s:
-        yield s
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,6 @@ import yaml
 
 from chaoscli.aws.discover import discover
 from chaoscli.aws.guard import Access, open_guarded
-from chaoscli.aws.sandbox import Sandbox
 from chaoscli.experiment.runner import compare
 from chaoscli.topology import Topology
 from tests.endpoint_helpers import (
@@ -25,24 +23,9 @@ from tests.endpoint_helpers import (
     ec2,
     experiment_doc,
     fault_names,
-    server,
     stack_vpcs,
     step_for,
 )
-
-
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    """One moto server for the module."""
-    with server() as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def url(box: Sandbox) -> str:
-    """The server's URL, with everything from earlier tests forgotten."""
-    box.reset()
-    return box.url
 
 
 def _experiment(tmp_path: Path, steps: list[dict[str, object]]) -> str:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from chaoscli.aws import AwsSession, RollbackLog, StackPlan, discover, open_session, provision
+from chaoscli.aws import AwsSession, RollbackLog, StackPlan, discover, provision
 from chaoscli.aws.provision import AMI_ID
 from chaoscli.aws.rollback import rollback
 from chaoscli.aws.tags import STACK_TAG
@@ -21,13 +20,6 @@ from chaoscli.topology import Topology
 REGION = "ap-south-1"
 ZONE = f"{REGION}a"
 _names = (f"flt{n}" for n in itertools.count(1))
-
-
-@pytest.fixture(scope="module")
-def session() -> Iterator[AwsSession]:
-    """One in-process moto for the whole module; each test gets its own stack in it."""
-    with open_session(REGION) as s:
-        yield s
 
 
 @pytest.fixture

@@ -17,24 +17,9 @@ import yaml
 
 from chaoscli.aws.discover import discover
 from chaoscli.aws.guard import Access, open_guarded
-from chaoscli.aws.sandbox import Sandbox
 from chaoscli.experiment.runner import compare
 from chaoscli.topology import Topology
-from tests.endpoint_helpers import REGION, cli, experiment_doc, server, stack_vpcs, step_for
-
-
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    """One moto server for the module."""
-    with server() as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def url(box: Sandbox) -> str:
-    """The server's URL, emptied."""
-    box.reset()
-    return box.url
+from tests.endpoint_helpers import REGION, cli, experiment_doc, stack_vpcs, step_for
 
 
 def _experiment(tmp_path: Path) -> str:

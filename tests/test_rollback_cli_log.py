@@ -3,7 +3,6 @@ before the run, and reports bad input in one line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,7 @@ from chaoscli.aws.plan import StackPlan
 from chaoscli.aws.rollback import RollbackLog
 from chaoscli.aws.sandbox import Sandbox
 from chaoscli.experiment.runner import compare
-from tests.endpoint_helpers import REGION, cli, server
-
-
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    """One moto server for the module."""
-    with server() as sandbox:
-        yield sandbox
+from tests.endpoint_helpers import REGION, cli
 
 
 @pytest.fixture

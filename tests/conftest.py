@@ -1,0 +1,32 @@
+"""Fixtures many test modules share: an in-process moto and a moto server, one per module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from chaoscli.aws.sandbox import Sandbox
+from chaoscli.aws.session import AwsSession, open_session
+from tests.endpoint_helpers import server
+
+
+@pytest.fixture(scope="module")
+def session() -> Iterator[AwsSession]:
+    """One in-process moto for the whole module; each test gets its own stack in it."""
+    with open_session("ap-south-1") as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def box() -> Iterator[Sandbox]:
+    """One moto server on loopback for the module."""
+    with server() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def url(box: Sandbox) -> str:
+    """The server's URL, with everything from earlier tests forgotten."""
+    box.reset()
+    return box.url
