@@ -20,8 +20,8 @@ from chaoscli.aws import (
     rollback,
     stop_instances,
 )
+from chaoscli.aws.changes.instances import START_INSTANCES
 from chaoscli.aws.nacl import nacl_allows
-from chaoscli.aws.rollback import START_INSTANCES
 from chaoscli.aws.tags import PURPOSE_TAG
 from chaoscli.errors import AwsError, SpecError
 from chaoscli.topology import Topology
@@ -198,3 +198,19 @@ def test_nacl_entries_are_evaluated_in_rule_number_order() -> None:
     assert nacl_allows([*allow_all, ssh])
     office = {**_entry(10, "deny", False), "CidrBlock": "10.0.0.0/8"}
     assert nacl_allows([*allow_all, office])
+
+
+def test_every_kind_an_earlier_log_holds_has_an_undo() -> None:
+    """The kinds written into logs never change: each one an old log may hold is undoable."""
+    from chaoscli.aws.changes import undo_kinds
+
+    assert undo_kinds() >= {
+        "start_instances",
+        "restore_nacls",
+        "fail_back_db",
+        "restore_asg_zones",
+        "clear_fault_tag",
+        "recreate_replica",
+        "delete_alarm",
+        "restore_alarm_state",
+    }

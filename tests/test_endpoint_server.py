@@ -81,8 +81,8 @@ def test_fault_round_trip_through_server_leaves_stack_as_found(
 
 def test_az_outage_is_visible_on_server_while_it_lasts(url: str, tmp_path: Path) -> None:
     """Between inject and rollback the server really holds the fault (stopped zone a)."""
+    from chaoscli.aws.changes.log import RollbackLog, rollback
     from chaoscli.aws.lease import acquire
-    from chaoscli.aws.rollback import RollbackLog, rollback
     from chaoscli.experiment.loader import load
     from chaoscli.experiment.runner import plan_for
 
@@ -91,7 +91,7 @@ def test_az_outage_is_visible_on_server_while_it_lasts(url: str, tmp_path: Path)
     with open_guarded(REGION, Access(url)) as session:
         acquire(session, log, plan_for(exp))
         before = discover(session, "shop")
-        from chaoscli.aws.actions import stop_instances
+        from chaoscli.aws.changes.instances import stop_instances
 
         zone_a = [i.id for i in before.instances_in(f"{REGION}a")]
         stop_instances(session, log, zone_a)

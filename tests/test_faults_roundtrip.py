@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from chaoscli.aws import AwsSession, RollbackLog, StackPlan, discover, provision
+from chaoscli.aws.changes.log import rollback
 from chaoscli.aws.provision import AMI_ID
-from chaoscli.aws.rollback import rollback
 from chaoscli.aws.tags import STACK_TAG
 from chaoscli.experiment.faults import FAULTS, FaultContext, Injected
 from chaoscli.experiment.spec import FaultStep

@@ -86,7 +86,7 @@ def test_refusal_sends_nothing(no_network: list[str], args: tuple[str, ...]) -> 
 
 def test_rollback_of_a_remote_log_is_refused(no_network: list[str], tmp_path: Path) -> None:
     """A rollback log that names a remote endpoint is not replayed there without the flags."""
-    from chaoscli.aws.rollback import RollbackLog
+    from chaoscli.aws.changes.log import RollbackLog
 
     log = RollbackLog(tmp_path / "remote.rollback")
     log.note(stack="shop", region=REGION, endpoint=REMOTE, in_process=False)

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from chaoscli.aws.changes.log import RollbackLog
 from chaoscli.aws.discover import discover
 from chaoscli.aws.lease import acquire
-from chaoscli.aws.rollback import RollbackLog
 from chaoscli.aws.session import AwsSession, in_process_session
 from chaoscli.experiment.loader import Loaded
 from chaoscli.experiment.runner import compare, plan_for

@@ -3,16 +3,18 @@ before the run, and reports bad input in one line."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from chaoscli.aws.actions import isolate_subnets, stop_instances
+from chaoscli.aws.changes.instances import stop_instances
+from chaoscli.aws.changes.log import RollbackLog
+from chaoscli.aws.changes.network_acl import isolate_subnets
 from chaoscli.aws.discover import discover
 from chaoscli.aws.guard import Access, open_guarded
 from chaoscli.aws.lease import acquire, remember, topology_from_json, topology_to_json
 from chaoscli.aws.plan import StackPlan
-from chaoscli.aws.rollback import RollbackLog
 from chaoscli.aws.sandbox import Sandbox
 from chaoscli.experiment.runner import compare
 from tests.endpoint_helpers import REGION, cli
@@ -105,3 +107,23 @@ def test_topology_survives_the_log(broken: RollbackLog) -> None:
     before = topology_from_json(broken.notes()["before"])
     assert topology_from_json(topology_to_json(before)) == before
     assert compare(before, before) == []
+
+
+def test_a_log_written_before_the_changes_moved_still_replays(box: Sandbox, tmp_path: Path) -> None:
+    """Change lines as earlier releases wrote them (same kinds, same undo fields) are undone."""
+    box.reset()
+    log = RollbackLog(tmp_path / "old.rollback")
+    plan = StackPlan("shop", region=REGION, instances_per_az=1, read_replicas=0)
+    with open_guarded(REGION, Access(box.url)) as session:
+        acquire(session, log, plan)
+        before = discover(session, "shop")
+        remember(log, before)
+        victim = before.instances_in(f"{REGION}a")[0].id
+        session.client("ec2").stop_instances(InstanceIds=[victim])
+    old = {"op": "change", "id": 1, "kind": "start_instances", "at": "2025-01-01T00:00:00+00:00"}
+    with log.path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps({**old, "undo": {"instance_ids": [victim]}, "step": "step-0"}) + "\n")
+    r = cli("rollback", str(log.path), "--endpoint-url", box.url)
+    assert r.code == 0, r.err
+    assert f"started 1 instance(s) again: {victim}" in r.out
+    assert log.pending() == []

@@ -1,7 +1,8 @@
-"""CloudWatch for stop conditions: publish the load balancer's metrics, read and set alarms.
+"""CloudWatch for stop conditions: publish the load balancer's metrics and read alarms.
 
 moto stores metrics and alarms but never evaluates an alarm, so chaoscli evaluates them itself
-(in the experiment layer) and records the verdict with SetAlarmState, logged for rollback.
+(in the experiment layer); creating an alarm and setting its state are changes with an undo,
+in ``chaoscli.aws.changes.alarms``.
 """
 
 from __future__ import annotations
@@ -9,15 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from chaoscli.aws.rollback import RollbackLog
 from chaoscli.aws.session import AwsSession, aws_errors
-from chaoscli.aws.tags import stack_tags
 
 NAMESPACE = "AWS/ApplicationELB"
-DELETE_ALARM = "delete_alarm"
-RESTORE_ALARM_STATE = "restore_alarm_state"
 _BATCH = 500
 
 
@@ -104,68 +100,3 @@ def describe(session: AwsSession, names: Sequence[str]) -> dict[str, Alarm]:
             state=str(a.get("StateValue", "OK")),
         )
     return out
-
-
-def create_alarm(
-    session: AwsSession, log: RollbackLog, stack: str, alarm: Alarm, description: str
-) -> str:
-    """Create a metric alarm the experiment declares, unless it exists; the undo deletes it."""
-    if alarm.name in describe(session, [alarm.name]):
-        return f"alarm {alarm.name} already exists: used as it is"
-    cw = session.client("cloudwatch")
-    with aws_errors(f"create alarm {alarm.name}"):
-        log.record(DELETE_ALARM, {"name": alarm.name})
-        cw.put_metric_alarm(
-            AlarmName=alarm.name,
-            AlarmDescription=description,
-            Namespace=alarm.namespace,
-            MetricName=alarm.metric,
-            Statistic=alarm.statistic,
-            Dimensions=[{"Name": k, "Value": v} for k, v in alarm.dimensions],
-            Period=alarm.period_s,
-            EvaluationPeriods=alarm.evaluation_periods,
-            DatapointsToAlarm=alarm.datapoints_to_alarm,
-            Threshold=alarm.threshold,
-            ComparisonOperator=alarm.comparison,
-            TreatMissingData="notBreaching",
-            Tags=stack_tags(stack, alarm.name),
-        )
-    return f"created alarm {alarm.name}"
-
-
-def set_state(session: AwsSession, log: RollbackLog, name: str, state: str, reason: str) -> str:
-    """SetAlarmState, as CloudWatch would have set it; the undo puts the old state back."""
-    found = describe(session, [name])
-    if name not in found:
-        return f"alarm {name} is gone: state not set"
-    old = found[name].state
-    if old == state:
-        return f"alarm {name} already {state}"
-    cw = session.client("cloudwatch")
-    with aws_errors(f"set the state of alarm {name}"):
-        log.record(RESTORE_ALARM_STATE, {"name": name, "state": old})
-        cw.set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason[:1023])
-    return f"alarm {name}: {old} -> {state} ({reason})"
-
-
-def _delete_alarm(session: AwsSession, undo: dict[str, Any]) -> str:
-    """Delete an alarm the run created."""
-    name = str(undo["name"])
-    cw = session.client("cloudwatch")
-    with aws_errors(f"delete alarm {name}"):
-        cw.delete_alarms(AlarmNames=[name])
-    return f"deleted alarm {name}"
-
-
-def _restore_alarm_state(session: AwsSession, undo: dict[str, Any]) -> str:
-    """Put an alarm back in the state it had before the run evaluated it."""
-    name, state = str(undo["name"]), str(undo["state"])
-    if name not in describe(session, [name]):
-        return f"alarm {name} is gone: nothing to restore"
-    cw = session.client("cloudwatch")
-    with aws_errors(f"restore the state of alarm {name}"):
-        cw.set_alarm_state(AlarmName=name, StateValue=state, StateReason="chaoscli rollback")
-    return f"alarm {name} back to {state}"
-
-
-UNDO = {DELETE_ALARM: _delete_alarm, RESTORE_ALARM_STATE: _restore_alarm_state}

@@ -12,8 +12,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chaoscli.aws.asg import describe_group
 from chaoscli.aws.nacl import ANYWHERE, nacl_allows
+from chaoscli.aws.provision_autoscaling import describe_group
 from chaoscli.aws.queue import find_order_queue
 from chaoscli.aws.session import AwsSession, aws_errors
 from chaoscli.aws.tags import FAULT_TAG, STACK_TAG, STANDBY_TAG, stack_filter, tag_dict

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any, TypeVar
 
+from chaoscli.aws.changes.log import RollbackLog
 from chaoscli.aws.network import find_stack_vpc
 from chaoscli.aws.plan import StackPlan
 from chaoscli.aws.provision import provision
-from chaoscli.aws.rollback import RollbackLog
 from chaoscli.aws.session import AwsSession
 from chaoscli.aws.teardown import teardown
 from chaoscli.topology import (

@@ -9,9 +9,9 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from chaoscli.aws.asg import create_group
 from chaoscli.aws.network import Network, build_network, find_stack_vpc, pick_azs, tag_later
 from chaoscli.aws.plan import StackPlan
+from chaoscli.aws.provision_autoscaling import create_group
 from chaoscli.aws.queue import create_order_queue
 from chaoscli.aws.session import AwsSession, aws_errors
 from chaoscli.aws.tags import STANDBY_TAG, stack_tags, tag_spec

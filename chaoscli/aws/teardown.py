@@ -10,8 +10,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chaoscli.aws.asg import delete_group
 from chaoscli.aws.network import replace_nacl
+from chaoscli.aws.provision_autoscaling import delete_group
 from chaoscli.aws.queue import delete_order_queue
 from chaoscli.aws.session import AwsSession, aws_errors
 from chaoscli.aws.tags import STACK_TAG, stack_filter, tag_dict

@@ -13,12 +13,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from chaoscli.aws.changes.log import RollbackError, RollbackLog, rollback
 from chaoscli.aws.discover import discover
 from chaoscli.aws.guard import Access, open_guarded
 from chaoscli.aws.lease import topology_from_json
 from chaoscli.aws.network import find_stack_vpc
 from chaoscli.aws.provision import provision
-from chaoscli.aws.rollback import RollbackError, RollbackLog, rollback
 from chaoscli.aws.sandbox import running_sandbox
 from chaoscli.aws.teardown import teardown
 from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt, SetOpt, VarOpt

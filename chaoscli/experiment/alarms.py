@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chaoscli.aws import cloudwatch
+from chaoscli.aws.changes import alarms as alarm_changes
+from chaoscli.aws.changes.log import RollbackLog
 from chaoscli.aws.cloudwatch import NAMESPACE, Alarm, Datapoint
-from chaoscli.aws.rollback import RollbackLog
 from chaoscli.aws.session import AwsSession
 from chaoscli.errors import SpecError
 from chaoscli.experiment.guards import alarm_states
@@ -89,7 +90,9 @@ def prepare(
             state="OK",
         )
         description = f"chaoscli: {exp.title}"
-        lines.append(cloudwatch.create_alarm(session, log, exp.topology.stack, alarm, description))
+        lines.append(
+            alarm_changes.create_alarm(session, log, exp.topology.stack, alarm, description)
+        )
     alarms = cloudwatch.describe(session, names)
     published = {(p.metric, dims_of(p, lb)) for p in _shapes(lb)}
     for n, cond in enumerate(exp.stop_conditions):
@@ -157,7 +160,7 @@ def record(
         changes = alarm_states(alarm, points_for(alarm, points, lb), run_s)
         for t, state, reason in changes:
             events.append(Event(t, "alarm", f"alarm {name}: {state} ({reason})"))
-            cloudwatch.set_state(session, log, name, state, f"chaoscli, t={t:g} s: {reason}")
+            alarm_changes.set_state(session, log, name, state, f"chaoscli, t={t:g} s: {reason}")
         first = next((t for t, s, _ in changes if s == "ALARM"), None)
         summary.append(
             {

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from chaoscli.aws.changes.log import RollbackLog, rollback
 from chaoscli.aws.discover import discover
-from chaoscli.aws.rollback import RollbackLog, rollback
 from chaoscli.aws.session import AwsSession
 from chaoscli.experiment.faults import FAULTS, FaultContext, Injected
 from chaoscli.experiment.spec import Experiment, FaultStep

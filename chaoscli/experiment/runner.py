@@ -16,12 +16,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from chaoscli.aws.actions import rollback
+from chaoscli.aws.changes.log import RollbackLog, rollback
 from chaoscli.aws.determinism import seed_moto
 from chaoscli.aws.discover import discover
 from chaoscli.aws.lease import acquire, release, remember
 from chaoscli.aws.network import pick_azs
-from chaoscli.aws.rollback import RollbackLog
 from chaoscli.aws.session import AwsSession, open_session
 from chaoscli.errors import ChaosError, SpecError
 from chaoscli.experiment import alarms as alarm_setup

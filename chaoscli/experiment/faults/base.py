@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from chaoscli.aws.rollback import RollbackLog
+from chaoscli.aws.changes.log import RollbackLog
 from chaoscli.aws.session import AwsSession
 from chaoscli.errors import SpecError
 from chaoscli.experiment.spec import FaultStep

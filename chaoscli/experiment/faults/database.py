@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chaoscli.aws import actions, replicas
+from chaoscli.aws.changes import database, replicas
 from chaoscli.errors import AwsError
 from chaoscli.experiment.faults.base import FaultContext, Injected, resolve_az
 from chaoscli.experiment.faults.targets import pick
@@ -14,7 +14,7 @@ def rds_failover(ctx: FaultContext) -> Injected:
     db = ctx.topo.database
     if db is None or not db.multi_az:
         raise AwsError(f"stack {ctx.topo.stack} has no Multi-AZ database to fail over")
-    line = actions.reboot_with_failover(ctx.session, ctx.log, db.primary.id)
+    line = database.reboot_with_failover(ctx.session, ctx.log, db.primary.id)
     return Injected([line], [ControlAction(ctx.t, "db_failover", db.primary.id)])
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chaoscli.aws import instance_tags
+from chaoscli.aws.changes import instance_tags
 from chaoscli.experiment.faults.base import FaultContext, Injected, healthy_instances, resolve_az
 from chaoscli.experiment.faults.targets import pick
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chaoscli.aws import actions, autoscaling
+from chaoscli.aws.changes import autoscaling, database, instances, network_acl
 from chaoscli.experiment.faults.base import FaultContext, Injected, resolve_az
 from chaoscli.sim.scenario import ControlAction
 
@@ -13,7 +13,7 @@ def _isolate(ctx: FaultContext, az: str, done: Injected) -> None:
     subnets = [s.id for s in topo.subnets if s.az == az and s.reachable]
     if subnets:
         done.messages.append(
-            actions.isolate_subnets(ctx.session, ctx.log, topo.vpc_id, subnets, topo.stack)
+            network_acl.isolate_subnets(ctx.session, ctx.log, topo.vpc_id, subnets, topo.stack)
         )
     else:
         done.messages.append(f"subnets of {az} already cut off by another step")
@@ -28,7 +28,7 @@ def az_outage(ctx: FaultContext) -> Injected:
         i.id for i in topo.instances_in(az) if i.tagged and i.state in ("running", "pending")
     ]
     if running:
-        done.messages.append(actions.stop_instances(ctx.session, ctx.log, running))
+        done.messages.append(instances.stop_instances(ctx.session, ctx.log, running))
     done.messages += autoscaling.block_zone_launches(
         ctx.session, ctx.log, topo.stack, [s.id for s in topo.subnets if s.az == az]
     )
@@ -36,7 +36,7 @@ def az_outage(ctx: FaultContext) -> Injected:
     db = topo.database
     if db is not None and db.primary.az == az:
         if db.multi_az:
-            done.messages.append(actions.reboot_with_failover(ctx.session, ctx.log, db.primary.id))
+            done.messages.append(database.reboot_with_failover(ctx.session, ctx.log, db.primary.id))
             done.actions.append(ControlAction(ctx.t, "db_failover", db.primary.id))
         else:
             done.messages.append(

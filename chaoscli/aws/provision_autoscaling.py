@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from chaoscli.aws.autoscaling import stack_groups
 from chaoscli.aws.plan import StackPlan
 from chaoscli.aws.session import AwsSession, aws_errors
 from chaoscli.aws.tags import STACK_TAG
@@ -23,6 +22,19 @@ _ATTACH_BATCH = 20  # attach_instances takes at most 20 ids a call
 def group_name(stack: str) -> str:
     """Name of the stack's web Auto Scaling group."""
     return f"{stack}-web"
+
+
+def stack_groups(session: AwsSession, stack: str) -> list[dict[str, Any]]:
+    """The Auto Scaling groups tagged with the stack, sorted by name."""
+    asg = session.client("autoscaling")
+    with aws_errors(f"list the Auto Scaling groups of {stack}"):
+        groups = [
+            g
+            for page in asg.get_paginator("describe_auto_scaling_groups").paginate()
+            for g in page["AutoScalingGroups"]
+            if any(t["Key"] == STACK_TAG and t["Value"] == stack for t in g.get("Tags", []))
+        ]
+    return sorted(groups, key=lambda g: g["AutoScalingGroupName"])
 
 
 def create_group(

@@ -1,7 +1,8 @@
-"""The undo side of every fault: a durable log of exact undos, and the rollback that replays it.
+"""The rollback log: a durable record of exact undos, and the rollback that replays it.
 
 Each change is written to the log (flushed and fsynced) before it is made, so a run killed with
-``kill -9`` can still be rolled back from the file alone by ``chaoscli rollback LOG``.
+``kill -9`` can still be rolled back from the file alone by ``chaoscli rollback LOG``. Each
+change module registers its undos here with ``@undoes(kind)``; the log knows no change module.
 """
 
 from __future__ import annotations
@@ -15,14 +16,31 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chaoscli.aws.network import replace_nacl
-from chaoscli.aws.session import AwsSession, aws_errors, instance_states, short_ids
-from chaoscli.aws.tags import FAULT_ID_TAG
+from chaoscli.aws.session import AwsSession
 from chaoscli.errors import AwsError, ChaosError, SpecError
 
-START_INSTANCES = "start_instances"
-RESTORE_NACLS = "restore_nacls"
-FAIL_BACK_DB = "fail_back_db"
+Undo = Callable[[AwsSession, dict[str, Any]], str]
+_UNDOS: dict[str, Undo] = {}
+
+
+def undoes(kind: str) -> Callable[[Undo], Undo]:
+    """Register the decorated function as the undo of every logged change of ``kind``.
+
+    ``kind`` is written into the log, so it never changes once released: an old log must
+    still replay.
+    """
+
+    def register(fn: Undo) -> Undo:
+        if _UNDOS.setdefault(kind, fn) is not fn:
+            raise ValueError(f"two undos for the kind of change {kind!r}")
+        return fn
+
+    return register
+
+
+def undo_kinds() -> frozenset[str]:
+    """Every kind of change that has a registered undo."""
+    return frozenset(_UNDOS)
 
 
 @dataclass(frozen=True)
@@ -192,9 +210,8 @@ def rollback(session: AwsSession, log: RollbackLog, step: str | None = None) -> 
     """Undo every pending change (only ``step``'s when given), newest first; idempotent."""
     done: list[str] = []
     failed: list[str] = []
-    table = undo_table()
     for entry in log.pending(step):
-        undo = table.get(entry.kind)
+        undo = _UNDOS.get(entry.kind)
         try:
             if undo is None:
                 raise AwsError(f"unknown kind of change {entry.kind!r}")
@@ -208,73 +225,3 @@ def rollback(session: AwsSession, log: RollbackLog, step: str | None = None) -> 
     if failed:
         raise RollbackError(done, failed)
     return done
-
-
-def _start_instances(session: AwsSession, undo: dict[str, Any]) -> str:
-    """Start the instances a fault stopped (those that are still stopped)."""
-    ids = list(undo["instance_ids"])
-    if not ids:
-        return "no instances had been stopped"
-    ec2 = session.client("ec2")
-    with aws_errors(f"start instances {short_ids(ids)}"):
-        state = instance_states(ec2, ids)
-        stopping = [i for i in ids if state.get(i) == "stopping"]
-        if stopping:
-            ec2.get_waiter("instance_stopped").wait(InstanceIds=stopping)
-        to_start = [i for i in ids if state.get(i) in ("stopping", "stopped")]
-        if to_start:
-            ec2.start_instances(InstanceIds=to_start)
-    gone = [i for i in ids if state.get(i) not in ("stopping", "stopped", "pending", "running")]
-    if gone:
-        states = ", ".join(f"{i} is {state.get(i, 'missing')}" for i in gone)
-        raise AwsError(f"cannot start what is no longer stopped: {states}")
-    if not to_start:
-        return f"instances already running: {short_ids(ids)}"
-    return f"started {len(to_start)} instance(s) again: {short_ids(to_start)}"
-
-
-def _restore_nacls(session: AwsSession, undo: dict[str, Any]) -> str:
-    """Put each subnet back on its original NACL, then delete the fault's deny-all NACL."""
-    originals: dict[str, str] = dict(undo["subnets"])
-    ec2 = session.client("ec2")
-    with aws_errors(f"restore the network ACLs of {short_ids(list(originals))}"):
-        replace_nacl(ec2, originals)
-        faults = ec2.describe_network_acls(
-            Filters=[{"Name": f"tag:{FAULT_ID_TAG}", "Values": [undo["fault_id"]]}]
-        )["NetworkAcls"]
-        for acl in faults:
-            ec2.delete_network_acl(NetworkAclId=acl["NetworkAclId"])
-    deleted = ", ".join(a["NetworkAclId"] for a in faults) or "already gone"
-    return f"restored the NACLs of {len(originals)} subnet(s); fault NACL {deleted}"
-
-
-def _fail_back_db(session: AwsSession, undo: dict[str, Any]) -> str:
-    """Fail the database back to its recorded zone if a failover moved the primary."""
-    db_id, az = str(undo["db_id"]), str(undo["az"])
-    rds = session.client("rds")
-    with aws_errors(f"fail {db_id} back to {az}"):
-        db = rds.describe_db_instances(DBInstanceIdentifier=db_id)["DBInstances"][0]
-        if db.get("AvailabilityZone") == az:
-            return f"{db_id}: primary reported in {az}, where it began; no failback needed"
-        rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=db_id)
-        rds.reboot_db_instance(DBInstanceIdentifier=db_id, ForceFailover=True)
-    return f"failed {db_id} back from {db.get('AvailabilityZone')} to {az}"
-
-
-Undo = Callable[[AwsSession, dict[str, Any]], str]
-
-_UNDO: dict[str, Undo] = {
-    START_INSTANCES: _start_instances,
-    RESTORE_NACLS: _restore_nacls,
-    FAIL_BACK_DB: _fail_back_db,
-}
-
-
-def undo_table() -> dict[str, Undo]:
-    """Every kind of undo, including those of the fault modules that import this one."""
-    from chaoscli.aws.autoscaling import UNDO as ASG_UNDO
-    from chaoscli.aws.cloudwatch import UNDO as CW_UNDO
-    from chaoscli.aws.instance_tags import UNDO as TAG_UNDO
-    from chaoscli.aws.replicas import UNDO as REPLICA_UNDO
-
-    return {**_UNDO, **ASG_UNDO, **CW_UNDO, **TAG_UNDO, **REPLICA_UNDO}

@@ -10,25 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from chaoscli.aws.rollback import RollbackLog
+from chaoscli.aws.changes.log import RollbackLog, undoes
+from chaoscli.aws.provision_autoscaling import stack_groups
 from chaoscli.aws.session import AwsSession, aws_errors
-from chaoscli.aws.tags import STACK_TAG
 
 RESTORE_ASG_ZONES = "restore_asg_zones"
 _REBALANCE = "AZRebalance"
-
-
-def stack_groups(session: AwsSession, stack: str) -> list[dict[str, Any]]:
-    """The Auto Scaling groups tagged with the stack, sorted by name."""
-    asg = session.client("autoscaling")
-    with aws_errors(f"list the Auto Scaling groups of {stack}"):
-        groups = [
-            g
-            for page in asg.get_paginator("describe_auto_scaling_groups").paginate()
-            for g in page["AutoScalingGroups"]
-            if any(t["Key"] == STACK_TAG and t["Value"] == stack for t in g.get("Tags", []))
-        ]
-    return sorted(groups, key=lambda g: g["AutoScalingGroupName"])
 
 
 def block_zone_launches(
@@ -68,7 +55,8 @@ def block_zone_launches(
     return lines
 
 
-def _restore_asg_zones(session: AwsSession, undo: dict[str, Any]) -> str:
+@undoes(RESTORE_ASG_ZONES)
+def restore_asg_zones(session: AwsSession, undo: dict[str, Any]) -> str:
     """Give the group its subnets back; resume what the fault suspended."""
     name = str(undo["group"])
     asg = session.client("autoscaling")
@@ -88,6 +76,3 @@ def _restore_asg_zones(session: AwsSession, undo: dict[str, Any]) -> str:
         if resume:
             asg.resume_processes(AutoScalingGroupName=name, ScalingProcesses=resume)
     return f"Auto Scaling group {name} launches in all its zones again"
-
-
-UNDO = {RESTORE_ASG_ZONES: _restore_asg_zones}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from chaoscli.aws.rollback import RollbackLog
+from chaoscli.aws.changes.log import RollbackLog, undoes
 from chaoscli.aws.session import AwsSession, aws_errors, short_ids
 from chaoscli.errors import AwsError
 
@@ -41,7 +41,8 @@ def delete_replicas(session: AwsSession, log: RollbackLog, ids: Sequence[str]) -
     return f"deleted {len(ids)} read replica(s): {short_ids(ids)}"
 
 
-def _recreate_replica(session: AwsSession, undo: dict[str, Any]) -> str:
+@undoes(RECREATE_REPLICA)
+def recreate_replica(session: AwsSession, undo: dict[str, Any]) -> str:
     """Create the replica again from its source, in its zone, unless it still exists."""
     db_id = str(undo["db_id"])
     rds = session.client("rds")
@@ -67,6 +68,3 @@ def _recreate_replica(session: AwsSession, undo: dict[str, Any]) -> str:
         )
         rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=db_id)
     return f"re-created read replica {db_id} of {undo['source']} in {undo['az']}"
-
-
-UNDO = {RECREATE_REPLICA: _recreate_replica}

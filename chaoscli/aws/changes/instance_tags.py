@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from chaoscli.aws.rollback import RollbackLog
+from chaoscli.aws.changes.log import RollbackLog, undoes
 from chaoscli.aws.session import AwsSession, aws_errors, short_ids
 from chaoscli.aws.tags import FAULT_TAG, tag_dict
 
@@ -45,7 +45,8 @@ def set_fault_tag(session: AwsSession, log: RollbackLog, ids: Sequence[str], val
     return f"marked {len(free)} instance(s) {FAULT_TAG}={value}: {short_ids(free)}"
 
 
-def _clear_fault_tag(session: AwsSession, undo: dict[str, Any]) -> str:
+@undoes(CLEAR_FAULT_TAG)
+def clear_fault_tag(session: AwsSession, undo: dict[str, Any]) -> str:
     """Delete the fault tag from the instances that still carry the value the fault set."""
     ids, value = list(undo["instance_ids"]), str(undo["value"])
     ec2 = session.client("ec2")
@@ -71,6 +72,3 @@ def with_tags(session: AwsSession, ids: Sequence[str], wanted: dict[str, str]) -
     with aws_errors(f"filter instances {short_ids(ids)} by tags"):
         tags = _current(ec2, ids)
     return [i for i in ids if all(tags.get(i, {}).get(k) == v for k, v in wanted.items())]
-
-
-UNDO = {CLEAR_FAULT_TAG: _clear_fault_tag}

@@ -1,0 +1,38 @@
+"""A Multi-AZ database's forced failover (FIS aws:rds:reboot-db-instances), and the failback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chaoscli.aws.changes.log import RollbackLog, undoes
+from chaoscli.aws.session import AwsSession, aws_errors
+from chaoscli.errors import AwsError
+
+FAIL_BACK_DB = "fail_back_db"
+
+
+def reboot_with_failover(session: AwsSession, log: RollbackLog, db_id: str) -> str:
+    """Reboot a Multi-AZ database with a forced failover; the undo fails it back."""
+    rds = session.client("rds")
+    with aws_errors(f"fail over database {db_id}"):
+        db = rds.describe_db_instances(DBInstanceIdentifier=db_id)["DBInstances"][0]
+        if not db.get("MultiAZ"):
+            raise AwsError(f"database {db_id} is not Multi-AZ: there is no standby to fail over to")
+        az = str(db.get("AvailabilityZone", ""))
+        log.record(FAIL_BACK_DB, {"db_id": db_id, "az": az})
+        rds.reboot_db_instance(DBInstanceIdentifier=db_id, ForceFailover=True)
+    return f"rebooted {db_id} with forced failover (primary was in {az})"
+
+
+@undoes(FAIL_BACK_DB)
+def fail_back_db(session: AwsSession, undo: dict[str, Any]) -> str:
+    """Fail the database back to its recorded zone if a failover moved the primary."""
+    db_id, az = str(undo["db_id"]), str(undo["az"])
+    rds = session.client("rds")
+    with aws_errors(f"fail {db_id} back to {az}"):
+        db = rds.describe_db_instances(DBInstanceIdentifier=db_id)["DBInstances"][0]
+        if db.get("AvailabilityZone") == az:
+            return f"{db_id}: primary reported in {az}, where it began; no failback needed"
+        rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=db_id)
+        rds.reboot_db_instance(DBInstanceIdentifier=db_id, ForceFailover=True)
+    return f"failed {db_id} back from {db.get('AvailabilityZone')} to {az}"
