@@ -103,9 +103,10 @@ def test_every_target_unhealthy_fails_open():
     base = shop(per_az=2)
     hung = with_instances(base, None, fault="crash")
     res = Engine(scenario([Snapshot(0, base), Snapshot(50, hung)], duration=200)).run()
-    nz = len(AZS)
     late = res.world.route[int(150 / res.world.tick_s), 0]
-    assert late[2 * nz] == pytest.approx(1.0)  # every pick is a refused target, none is 503
+    cols = res.world.columns
+    assert late[cols.refused] == pytest.approx(1.0)  # every pick is a refused target
+    assert late[cols.no_target] == 0.0  # none is a 503
 
 
 def test_multi_az_failover_makes_writes_unavailable_within_range():

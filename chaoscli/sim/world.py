@@ -25,10 +25,64 @@ from chaoscli.sim.healthcheck import (
 from chaoscli.sim.scenario import Scenario, Snapshot
 from chaoscli.topology import Topology
 
-# Route columns: UP per target zone, SLOW per target zone, then these (offset 2 x zones)
-K_REFUSED, K_BLACKHOLE, K_HUNG, K_NO_TARGET = 0, 1, 2, 3
-N_BAD = 4
 SLOW = 5  # a true target state beside healthcheck's: answers, late, with some errors
+
+
+@dataclass(frozen=True)
+class RouteColumns:
+    """The named columns of ``World.route``: where a node sends a request.
+
+    For each target zone, the share that reaches its up targets, then for each zone the share
+    that reaches its slow (gray) ones, then the share that meets a refusing, a blackholed or
+    a hung target, or no target at all.
+    """
+
+    zones: int
+
+    @property
+    def up(self) -> slice:
+        """Up targets, one column per zone."""
+        return slice(0, self.zones)
+
+    @property
+    def slow(self) -> slice:
+        """Slow targets (they answer, late and with some errors), one column per zone."""
+        return slice(self.zones, 2 * self.zones)
+
+    @property
+    def answering(self) -> slice:
+        """Every column where a target takes the request: up, then slow."""
+        return slice(0, 2 * self.zones)
+
+    @property
+    def refused(self) -> int:
+        """A stopped, crashed, booting or terminated target: the connection is refused."""
+        return 2 * self.zones
+
+    @property
+    def blackhole(self) -> int:
+        """A target nothing reaches: the load balancer's connect timeout."""
+        return 2 * self.zones + 1
+
+    @property
+    def hung(self) -> int:
+        """A target that takes the connection and never answers."""
+        return 2 * self.zones + 2
+
+    @property
+    def no_target(self) -> int:
+        """The node has no registered target to send to (503)."""
+        return 2 * self.zones + 3
+
+    @property
+    def dead(self) -> slice:
+        """Refused, blackholed and hung: a target is there and fails the request."""
+        return slice(self.refused, self.hung + 1)
+
+    @property
+    def width(self) -> int:
+        """How many columns there are."""
+        return 2 * self.zones + 4
 
 
 @dataclass(frozen=True)
@@ -59,7 +113,7 @@ class World:
     azs: tuple[str, ...]
     tick_s: float
     ticks: int
-    route: np.ndarray  # (ticks, nodes, 2 x zones + N_BAD): where a node sends a request
+    route: np.ndarray  # (ticks, nodes, columns.width): where a node sends a request
     serving: np.ndarray  # (ticks, zones): up targets taking traffic
     pool: np.ndarray  # (ticks, nodes): weight of the targets each node spreads over
     node_up: np.ndarray  # (ticks, zones)
@@ -76,6 +130,11 @@ class World:
     reroute_s: float | None = None
     db_write_unavailable_s: float = 0.0
     primary_az: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> RouteColumns:
+        """The names of ``route``'s columns."""
+        return RouteColumns(len(self.azs))
 
 
 def parse_slow(fault: str) -> tuple[float, float] | None:
@@ -199,7 +258,8 @@ def build_world(sc: Scenario) -> World:
     onehot = (zone_idx[None, :] == np.arange(nz)[:, None]).astype(float)  # zones x targets
     cross = lb.cross_zone if lb else True
     weight = _lor_weights(st, extra, sc) if lb and lb.algorithm != "round_robin" else None
-    seg_route = np.zeros((nseg, nz, 2 * nz + N_BAD))
+    cols = RouteColumns(nz)
+    seg_route = np.zeros((nseg, nz, cols.width))
     seg_pool = np.zeros((nseg, nz))
     for z in range(nz):
         scope = regm & ((zone_idx == z) | cross)[:, None]
@@ -210,13 +270,12 @@ def build_world(sc: Scenario) -> World:
         total = wts.sum(axis=0)
         seg_pool[:, z] = total
         safe = np.where(total > 0, total, 1.0)
-        seg_route[:, z, :nz] = (onehot @ (wts * (st == UP))).T / safe[:, None]
-        seg_route[:, z, nz : 2 * nz] = (onehot @ (wts * (st == SLOW))).T / safe[:, None]
-        bad = 2 * nz
-        seg_route[:, z, bad + K_REFUSED] = (wts * ((st == REFUSED) | (st == GONE))).sum(0) / safe
-        seg_route[:, z, bad + K_BLACKHOLE] = (wts * (st == BLACKHOLE)).sum(0) / safe
-        seg_route[:, z, bad + K_HUNG] = (wts * (st == HUNG)).sum(0) / safe
-        seg_route[:, z, bad + K_NO_TARGET] = np.where(total > 0, 0.0, 1.0)
+        seg_route[:, z, cols.up] = (onehot @ (wts * (st == UP))).T / safe[:, None]
+        seg_route[:, z, cols.slow] = (onehot @ (wts * (st == SLOW))).T / safe[:, None]
+        seg_route[:, z, cols.refused] = (wts * ((st == REFUSED) | (st == GONE))).sum(0) / safe
+        seg_route[:, z, cols.blackhole] = (wts * (st == BLACKHOLE)).sum(0) / safe
+        seg_route[:, z, cols.hung] = (wts * (st == HUNG)).sum(0) / safe
+        seg_route[:, z, cols.no_target] = np.where(total > 0, 0.0, 1.0)
     taking = regm & rot & ((st == UP) | (st == SLOW))
     none_in = np.asarray(~(regm & rot).any(axis=0))
     taking = np.where(none_in[None, :], regm & ((st == UP) | (st == SLOW)), taking)
@@ -266,7 +325,7 @@ def build_world(sc: Scenario) -> World:
     world.order_queue = base.order_queue is not None
     world.targets = Targets(tuple(ids), zone_idx, timelines, rotation, reg_tl, slow_tl)
     world.events += [Event(t, "db", msg) for t, msg in db.events]
-    world.reroute_s = _reroute(times, seg_route, st, nz, _first_fault_time(snaps))
+    world.reroute_s = _reroute(times, seg_route, st, cols, _first_fault_time(snaps))
     world.events.sort(key=lambda e: e.t)
     return world
 
@@ -319,15 +378,16 @@ def _rotation_events(
 
 
 def _reroute(
-    times: np.ndarray, seg_route: np.ndarray, st: np.ndarray, nz: int, fault_t: float | None
+    times: np.ndarray,
+    seg_route: np.ndarray,
+    st: np.ndarray,
+    cols: RouteColumns,
+    fault_t: float | None,
 ) -> float | None:
     """From the first fault until no node sends requests to a dead target any more."""
     if fault_t is None:
         return None
-    bad = 2 * nz
-    dead_routed = np.asarray(
-        (seg_route[:, :, bad + K_REFUSED : bad + K_HUNG + 1] > 0).any(axis=(1, 2))
-    )
+    dead_routed = np.asarray((seg_route[:, :, cols.dead] > 0).any(axis=(1, 2)))
     dead_exists = ((st != UP) & (st != SLOW)).any(axis=0)
     for k in range(len(dead_routed)):
         if times[k] >= fault_t and dead_exists[k] and not dead_routed[k]:
