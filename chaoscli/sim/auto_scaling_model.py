@@ -1,4 +1,4 @@
-"""Auto Scaling as the data plane sees it: replacements and target-tracking scale-out.
+"""The model of Auto Scaling as the data plane sees it: replacements and target-tracking scale-out.
 
 moto records Auto Scaling groups and policies but never acts, so the model does what AWS
 would: instances of the group that stop are replaced in the zones the group may still launch

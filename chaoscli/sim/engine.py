@@ -11,173 +11,155 @@ the expected routing shares, so overload and retry storms feed back causally.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from dataclasses import replace
 
 import numpy as np
 
-from chaoscli.sim.autoscaling import Scaler, ScalingParams
+from chaoscli.sim.attempt import Draws, Outcome, Target, outcome, pick_target, serve, timed_out
+from chaoscli.sim.auto_scaling_model import Scaler, ScalingParams
+from chaoscli.sim.engine_state import (
+    Backlog,
+    Customers,
+    QueueState,
+    RetryBudget,
+    Route,
+    SecondSeries,
+)
 from chaoscli.sim.orders import ledger as order_ledger
 from chaoscli.sim.queueing import erlang_c
-from chaoscli.sim.results import (
-    F_BLACKHOLE,
-    F_CONNECT,
-    F_DB,
-    F_GRAY,
-    F_HUNG,
-    F_NO_TARGET,
-    F_NONE,
-    F_OVERLOAD,
-    F_REFUSED,
-    F_SLOW,
-    RunResult,
-    SecondStats,
-)
+from chaoscli.sim.results import F_NONE, F_SLOW, RunResult, SecondStats
 from chaoscli.sim.scenario import Scenario
-from chaoscli.sim.world import (
-    K_BLACKHOLE,
-    K_HUNG,
-    K_NO_TARGET,
-    K_REFUSED,
-    Event,
-    build_world,
-)
+from chaoscli.sim.world import Event, build_world
 
 RHO_GRID = np.linspace(0.0, 0.9999, 4001)
 
+__all__ = ["Engine", "RunResult", "SecondStats"]
 
-class Route(NamedTuple):
-    """Where a batch of attempts goes, computed once for the load and the attempt itself."""
-
-    tau: np.ndarray  # when each attempt is made
-    tick: np.ndarray
-    zone: np.ndarray  # the load-balancer node's zone each client connects to
-    node_ok: np.ndarray  # that node answers
-    probs: np.ndarray  # where that node sends a request
+OnSecond = Callable[[SecondStats], None]
 
 
 class Engine:
-    """Runs a scenario; deterministic for a given seed."""
+    """Runs a scenario second by second; deterministic for a given seed.
+
+    ``run`` simulates the whole scenario; ``advance`` goes on to a time and stops, so that a
+    caller can look at the figures so far (``result``) before going on.
+    """
 
     def __init__(self, scenario: Scenario) -> None:
-        self.sc = scenario
+        self.scenario = scenario
         self.world = build_world(scenario)
+        model, zones = scenario.model, len(self.world.azs)
+        self.rate = scenario.traffic.rate_per_second()
+        self.seconds = len(self.rate)
+        self.per_second = scenario.engine.samples_per_s
+        self.customers = Customers.sample(
+            self.rate,
+            self.per_second,
+            model.dns_ttl_s,
+            scenario.traffic.checkout_share,
+            np.random.default_rng([scenario.engine.seed, 2]),
+        )
+        self.series = SecondSeries.zeros(zones, self.seconds)
+        self.backlog = Backlog.empty(zones)
+        self.budget = RetryBudget(scenario.clients)
+        self.busy_table = erlang_c(
+            model.workers_per_instance, RHO_GRID * model.workers_per_instance
+        )
+        self.members = _mask_members(zones)
+        per_tick = round(1 / self.world.tick_s)
+        self.serving = (
+            self.world.serving[: self.seconds * per_tick]
+            .reshape(self.seconds, per_tick, zones)
+            .mean(axis=1)
+        )
+        self.scaler = self._scaler()
+        self.added = np.zeros(zones)  # instances Auto Scaling added, per zone
+        s = self.per_second
+        self.pending: list[list[np.ndarray]] = [
+            [np.arange(sec * s, (sec + 1) * s)] for sec in range(self.seconds)
+        ]
+        self.rng = np.random.default_rng([scenario.engine.seed, 3])
+        self.now = 0  # the seconds before this one are done
 
-    def run(self, on_second: Callable[[SecondStats], None] | None = None) -> RunResult:
+    # --- the run ------------------------------------------------------------------------
+    def run(self, on_second: OnSecond | None = None) -> RunResult:
         """Simulate the whole run, second by second; ``on_second`` sees each one as it ends.
 
         Attempts of a customer can end in later seconds, so the figures passed on are the
         attempts made in that second, not the customers' final outcomes.
         """
-        sc, w, c, m = self.sc, self.world, self.sc.clients, self.sc.model
-        rate = sc.traffic.rate_per_second()
-        secs, s = len(rate), sc.engine.samples_per_s
-        rng = np.random.default_rng([sc.engine.seed, 2])
-        grid = np.tile(np.arange(s, dtype=float), (secs, 1))
-        t0 = np.arange(secs)[:, None] + (rng.permuted(grid, axis=1) + rng.random(grid.shape)) / s
-        self.t0 = t0.ravel()
-        self.u_node = ((rng.permuted(grid, axis=1) + rng.random(grid.shape)) / s).ravel()
-        self.age = rng.random(self.t0.size) * m.dns_ttl_s
-        order_rank = rng.permuted(grid, axis=1).ravel()
-        self.is_order = order_rank < round(sc.traffic.checkout_share * s)
-        self.ack_t = np.full(self.t0.size, np.nan)
-        self.weight = np.repeat(rate / s, s)
-        n, nz = self.t0.size, len(w.azs)
-        self.t_next = self.t0.copy()
-        self.k_next = np.ones(n, dtype=np.int64)
-        self.shift = np.zeros(n, dtype=np.int64)
-        self.prev_delay = np.zeros(n)
-        self.ok = np.zeros(n, dtype=bool)
-        self.retried = np.zeros(n, dtype=bool)
-        self.lat = np.zeros(n)
-        self.causes = np.zeros(n, dtype=np.int8)
-        self.attempts = np.zeros(secs)
-        self.served = np.zeros((nz, secs))
-        self.failed = np.zeros((nz, secs))
-        self.lb_errors = np.zeros(secs)
-        self.load = np.zeros((nz, secs))
-        self.util = np.zeros((nz, secs))
-        self.held = np.zeros(nz)  # backlog per instance, in requests
-        # the AWS SDK's retry token bucket, per client; every client alike (a mean field)
-        self.tokens = c.budget_tokens
-        self.spent = self.refund = 0.0
-        self.pw_table = erlang_c(m.workers_per_instance, RHO_GRID * m.workers_per_instance)
-        self.members = _mask_members(nz)
-        per_tick = round(1 / w.tick_s)
-        self.serving = w.serving[: secs * per_tick].reshape(secs, per_tick, nz).mean(axis=1)
-        self.scaler = self._scaler()
-        self.extra = np.zeros(nz)
-        pending: list[list[np.ndarray]] = [[] for _ in range(secs)]
-        for sec in range(secs):
-            pending[sec].append(np.arange(sec * s, (sec + 1) * s))
-        self.rng = np.random.default_rng([sc.engine.seed, 3])
-        intra = np.zeros(nz)
-        for sec in range(secs):
-            idx = np.concatenate(pending[sec])
-            pending[sec] = []
-            if self.scaler is not None:
-                tick = min(w.ticks - 1, int(sec / w.tick_s))
-                self.extra = self.scaler.extra(float(sec), w.zone_up[tick])
-            route = self._route(idx)
-            expected = self._expected_load(idx, route) + intra
-            queue = self._queue_step(sec, expected)
-            actual = expected - intra
-            while idx.size:
-                later = self._attempt(idx, sec, queue, route)
-                if later.size == 0:
-                    break
-                when = np.minimum(self.t_next[later], secs - 1e-9).astype(np.int64)
-                now = later[when == sec]
-                for target in np.unique(when[when > sec]):
-                    pending[int(target)].append(later[when == target])
-                if now.size:
-                    route = self._route(now)
-                    actual += self._expected_load(now, route)
-                idx = now
-            # retries within the second were estimated; charge the difference to the backlog
-            intra = np.maximum(actual - (expected - intra), 0.0)
-            n_up = self.serving[sec] + self.extra
-            self.held = np.maximum(
-                self.held + np.where(n_up > 0, (actual - expected) / np.maximum(n_up, 1e-9), 0), 0
-            )
-            self.load[:, sec] = actual
-            if self.scaler is not None:
-                n_up = self.serving[sec] + self.extra
-                busy = float((self.util[:, sec] * n_up).sum() / max(n_up.sum(), 1e-9))
-                self.scaler.observe(sec, busy)
-            if c.retry_budget and rate[sec] > 0:
-                per_client = c.requests_per_client_s / rate[sec]
-                self.tokens += per_client * (self.refund - self.spent)
-                self.tokens = min(c.budget_tokens, max(0.0, self.tokens))
-            self.spent = self.refund = 0.0
+        self.advance(self.seconds, on_second)
+        return self.result()
+
+    def advance(self, until_s: float, on_second: OnSecond | None = None) -> None:
+        """Simulate every second that starts before ``until_s`` and is not done yet."""
+        while self.now < min(until_s, self.seconds):
+            self._second(self.now)
+            self.now += 1
             if on_second is not None:
-                on_second(self._second_stats(sec))
+                on_second(self._second_stats(self.now - 1))
+
+    def result(self) -> RunResult:
+        """The figures so far (final once every second is done); the input world is untouched."""
+        cust, series = self.customers, self.series
+        events = list(self.world.events)
         if self.scaler is not None:
-            w.events += [Event(t, "asg", msg) for t, msg in self.scaler.events]
-            w.events.sort(key=lambda e: e.t)
-        self.causes[self.ok] = F_NONE
-        ledger = order_ledger(w, rate, s, self.ack_t, m.order_drain_rps)
+            events += [Event(t, "asg", msg) for t, msg in self.scaler.events]
+            events.sort(key=lambda e: e.t)
+        world = replace(self.world, events=events)
+        causes = cust.cause.copy()
+        causes[cust.ok] = F_NONE
+        ledger = order_ledger(
+            world, self.rate, self.per_second, cust.ack_t, self.scenario.model.order_drain_rps
+        )
         return RunResult(
-            world=w,
-            samples_per_s=s,
-            rate=rate,
-            ok=self.ok,
-            latency_s=self.lat,
-            retried=self.retried,
-            attempts=self.attempts,
-            served=self.served,
-            load=self.load,
-            utilisation=self.util,
-            causes=self.causes,
-            is_order=self.is_order,
-            ack_t=self.ack_t,
+            world=world,
+            samples_per_s=self.per_second,
+            rate=self.rate,
+            ok=cust.ok,
+            latency_s=cust.latency,
+            retried=cust.retried,
+            attempts=series.attempts,
+            served=series.served,
+            load=series.load,
+            utilisation=series.utilisation,
+            causes=causes,
+            is_order=cust.is_order,
+            ack_t=cust.ack_t,
             ledger=ledger,
             queue_depth=ledger.queue_depth,
-            lb_errors=self.lb_errors,
+            lb_errors=series.lb_errors,
         )
 
+    def _second(self, sec: int) -> None:
+        """One virtual second: scale, route, queue, then every attempt made in it."""
+        who = np.concatenate(self.pending[sec])
+        self.pending[sec] = []
+        self._scale(sec)
+        route = self._route(who)
+        expected = self._expected_load(who, route) + self.backlog.intra
+        queue = self._queue_step(sec, expected)
+        actual = expected - self.backlog.intra
+        while who.size:
+            later = self._attempt(who, sec, queue, route)
+            if later.size == 0:
+                break
+            when = np.minimum(self.customers.next_at[later], self.seconds - 1e-9).astype(np.int64)
+            now = later[when == sec]
+            for target in np.unique(when[when > sec]):
+                self.pending[int(target)].append(later[when == target])
+            if now.size:
+                route = self._route(now)
+                actual += self._expected_load(now, route)
+            who = now
+        self._settle_backlog(sec, expected, actual)
+        self._observe_scaling(sec)
+        self.budget.settle(float(self.rate[sec]))
+
+    # --- Auto Scaling -------------------------------------------------------------------
     def _scaler(self) -> Scaler | None:
         """Auto Scaling, if the stack has a group and the model is asked to act for it."""
-        sc, w = self.sc, self.world
+        sc, w = self.scenario, self.world
         group = sc.snapshots[0].topology.autoscaling
         if group is None or not sc.model.autoscaling:
             return None
@@ -188,172 +170,189 @@ class Engine:
         )
         return Scaler(group, sorted(sc.snapshots, key=lambda s: s.t), w.azs, params)
 
-    def _probs(self, tick: np.ndarray, zone: np.ndarray) -> np.ndarray:
-        """Where each node sends a request, counting instances Auto Scaling added."""
-        w = self.world
-        probs = w.route[tick, zone]
-        if not self.extra.any():
-            return probs
-        nz = len(w.azs)
-        lb = self.sc.snapshots[0].topology.load_balancer
-        if lb is None or lb.cross_zone:
-            add = np.broadcast_to(self.extra, (zone.size, nz))
-        else:
-            add = np.eye(nz)[zone] * self.extra[zone][:, None]
-        n = w.pool[tick, zone]
-        total = n + add.sum(axis=1)
-        out = probs * (n / total)[:, None]
-        out[:, :nz] += add / total[:, None]
-        return out
+    def _scale(self, sec: int) -> None:
+        """The instances Auto Scaling has added by this second."""
+        if self.scaler is not None:
+            w = self.world
+            tick = min(w.ticks - 1, int(sec / w.tick_s))
+            self.added = self.scaler.extra(float(sec), w.zone_up[tick])
 
-    def _second_stats(self, sec: int) -> SecondStats:
-        """What happened in one second, for a live view."""
-        w = self.world
-        tick = min(w.ticks - 1, int(sec / w.tick_s))
-        return SecondStats(
-            t=sec,
-            offered=float(
-                self.weight[sec * self.sc.engine.samples_per_s] * self.sc.engine.samples_per_s
-            ),
-            attempts=float(self.attempts[sec]),
-            served={az: float(self.served[z, sec]) for z, az in enumerate(w.azs)},
-            failed={az: float(self.failed[z, sec]) for z, az in enumerate(w.azs)},
-            utilisation={az: float(self.util[z, sec]) for z, az in enumerate(w.azs)},
-            db_writable=bool(w.db_writable[tick]),
-        )
+    def _observe_scaling(self, sec: int) -> None:
+        """Auto Scaling's target tracking sees the second's mean utilisation."""
+        if self.scaler is not None:
+            n_up = self.serving[sec] + self.added
+            util = self.series.utilisation[:, sec]
+            self.scaler.observe(sec, float((util * n_up).sum() / max(n_up.sum(), 1e-9)))
 
-    # ------------------------------------------------------------------------------------
-    def _route(self, idx: np.ndarray) -> Route:
+    # --- routing ------------------------------------------------------------------------
+    def _route(self, who: np.ndarray) -> Route:
         """Where the next attempts of these clients go: time, tick, node and routing shares."""
         w = self.world
-        tau = self.t_next[idx]
+        tau = self.customers.next_at[who]
         tick = np.clip((tau / w.tick_s).astype(np.int64), 0, w.ticks - 1)
-        zone = self._pick_node(idx, tau)
-        return Route(tau, tick, zone, w.node_up[tick, zone], self._probs(tick, zone))
+        zone = self._pick_node(who, tau)
+        return Route(tau, tick, zone, w.node_up[tick, zone], self._shares(tick, zone))
 
-    def _expected_load(self, idx: np.ndarray, route: Route) -> np.ndarray:
-        """Requests/s these attempts put on up targets of each zone (expected, no sampling)."""
-        nz = len(self.world.azs)
-        probs = route.probs[:, :nz] + route.probs[:, nz : 2 * nz]
-        return (self.weight[idx, None] * probs * route.node_ok[:, None]).sum(axis=0)
-
-    def _queue_step(self, sec: int, load: np.ndarray) -> dict[str, np.ndarray]:
-        """Advance each zone's backlog by one second: wait, shed share and P(wait)."""
-        m = self.sc.model
-        cap = m.instance_capacity_rps
-        n = self.serving[sec] + self.extra
-        lam = np.where(n > 0, load / np.maximum(n, 1e-9), 0.0)  # per instance
-        held = self.held + lam - cap
-        limit = cap * m.queue_limit_s
-        drop = np.where(lam > 0, np.clip((held - limit) / np.maximum(lam, 1e-9), 0, 1), 0.0)
-        self.held = np.clip(held, 0.0, limit)
-        wait = np.where(n > 0, self.held / cap, 0.0)
-        rho = lam / cap
-        steady = (rho < 1) & (self.held == 0)
-        pw = np.where(steady, np.interp(rho, RHO_GRID, self.pw_table), 0.0)
-        mu = 1.0 / m.service_time_s
-        spare = np.maximum(m.workers_per_instance * mu - lam, 1e-9)
-        self.util[:, sec] = rho
-        return {"wait": wait, "drop": drop, "pw": pw, "spare": spare}
-
-    def _attempt(
-        self, idx: np.ndarray, sec: int, q: dict[str, np.ndarray], route: Route
-    ) -> np.ndarray:
-        """One attempt for each client in ``idx``; returns those who will retry."""
-        w, c, m = self.world, self.sc.clients, self.sc.model
-        nz = len(w.azs)
-        u = self.rng.random((8, idx.size))
-        tau, tick, zone, node_ok, probs = route
-        k = self.k_next[idx]
-        self.attempts[sec] += self.weight[idx].sum()
-        klass = (u[0, :, None] >= np.cumsum(probs, axis=1)).sum(axis=1)
-        klass = np.where(node_ok, np.minimum(klass, probs.shape[1] - 1), -1)
-        lat = np.full(idx.size, m.network_s)
-        cause = np.full(idx.size, F_NONE, dtype=np.int8)
-        cause[~node_ok] = F_CONNECT
-        lat[~node_ok] = c.connect_timeout_s
-        up = (klass >= 0) & (klass < 2 * nz)
-        slow = up & (klass >= nz)
-        zu = np.where(up, klass % nz, 0)
-        shed = up & (u[1] < q["drop"][zu])
-        waits = q["wait"][zu] + np.where(u[2] < q["pw"][zu], -np.log1p(-u[3]) / q["spare"][zu], 0)
-        served_lat = m.network_s + waits - np.log1p(-u[4]) * m.service_time_s
-        # a gray failure: the target answers, later, and with some errors (health checks pass)
-        served_lat = served_lat + np.where(slow, w.slow_extra_s[tick, zu], 0.0)
-        gray = slow & (u[5] < w.slow_error_share[tick, zu])
-        # the web tier then reads (replicas) or writes an order (primary, or the order queue)
-        db_tick = np.clip(((tau + served_lat) / w.tick_s).astype(np.int64), 0, w.ticks - 1)
-        order = self.is_order[idx]
-        queued = bool(w.order_queue)
-        db_down = np.where(order, ~w.db_writable[db_tick] & (not queued), ~w.db_readable[db_tick])
-        db_fail = up & ~shed & (db_down | gray)
-        served_lat = np.where(up & ~shed & db_down, served_lat + m.write_timeout_s, served_lat)
-        too_slow = up & ~shed & (served_lat > c.request_timeout_s)
-        good = up & ~shed & ~too_slow & ~db_fail
-        lat[good] = served_lat[good]
-        lat[too_slow] = c.request_timeout_s
-        cause[shed | too_slow] = F_OVERLOAD
-        lat[db_fail & ~too_slow] = served_lat[db_fail & ~too_slow]
-        cause[db_fail & ~too_slow] = np.where(gray, F_GRAY, F_DB)[db_fail & ~too_slow]
-        bad = klass - 2 * nz
-        cause[bad == K_REFUSED] = F_REFUSED
-        cause[bad == K_NO_TARGET] = F_NO_TARGET
-        cause[bad == K_BLACKHOLE] = F_BLACKHOLE
-        lat[bad == K_BLACKHOLE] = min(m.lb_connect_timeout_s, c.request_timeout_s)
-        cause[bad == K_HUNG] = F_HUNG
-        lat[bad == K_HUNG] = c.request_timeout_s
-        finish = tau + lat
-        elapsed = finish - self.t0[idx]
-        in_time = elapsed <= c.customer_timeout_s
-        win = good & in_time
-        fin_sec = np.minimum(finish.astype(np.int64), self.served.shape[1] - 1)
-        np.add.at(self.served, (zu[win], fin_sec[win]), self.weight[idx][win])
-        self.ok[idx[win]] = True
-        self.ack_t[idx[win & order]] = finish[win & order]
-        self.lat[idx] = np.minimum(elapsed, c.customer_timeout_s)
-        failed = ~win
-        np.add.at(self.failed, (zone[failed], fin_sec[failed]), self.weight[idx][failed])
-        answered = ~good & node_ok  # a 5xx from the load balancer (not a connect timeout)
-        np.add.at(self.lb_errors, fin_sec[answered], self.weight[idx][answered])
-        self.causes[idx[failed]] = np.where(good[failed], F_SLOW, cause[failed])
-        delay = np.zeros(idx.size)
-        retry = failed & in_time & (k < c.max_attempts)
-        for attempt in np.unique(k[retry]):
-            sel = retry & (k == attempt)
-            delay[sel] = c.delays(int(attempt), self.prev_delay[idx][sel], u[6][sel])
-        nxt = finish + delay
-        retry &= (nxt - self.t0[idx]) < c.customer_timeout_s
-        if c.retry_budget:
-            timed_out = np.isin(cause, (F_CONNECT, F_BLACKHOLE, F_HUNG)) | too_slow
-            cost = np.where(timed_out, c.timeout_retry_cost, c.retry_cost)
-            retry &= u[7] * cost < self.tokens  # an empty bucket stops retries
-            self.spent += float((self.weight[idx] * cost * retry).sum())
-            self.refund += float(self.weight[idx][win].sum())
-        if c.dns_fallback:
-            self.shift[idx[~node_ok]] += 1
-        r = idx[retry]
-        self.t_next[r] = nxt[retry]
-        self.k_next[r] += 1
-        self.prev_delay[r] = delay[retry]
-        self.retried[r] = True
-        return r
-
-    def _pick_node(self, idx: np.ndarray, tau: np.ndarray) -> np.ndarray:
+    def _pick_node(self, who: np.ndarray, tau: np.ndarray) -> np.ndarray:
         """Which zone's load-balancer node each client connects to, from its cached answer."""
-        w, ttl = self.world, self.sc.model.dns_ttl_s
-        resolved = self.t0[idx] - self.age[idx]
+        w, ttl, cust = self.world, self.scenario.model.dns_ttl_s, self.customers
+        resolved = cust.arrival[who] - cust.dns_age[who]
         resolved = resolved + np.floor((tau - resolved) / ttl) * ttl
         rtick = np.clip((resolved / w.tick_s).astype(np.int64), 0, w.ticks - 1)
         mask = w.dns_mask[rtick]
-        zone = np.zeros(idx.size, dtype=np.int64)
+        zone = np.zeros(who.size, dtype=np.int64)
         for value in np.unique(mask):
             sel = mask == value
             mem = self.members[int(value)]
             if mem.size == 0:
                 mem = self.members[-1]
-            pos = np.floor(self.u_node[idx][sel] * mem.size).astype(np.int64) + self.shift[idx][sel]
-            zone[sel] = mem[pos % mem.size]
+            pos = np.floor(cust.node_draw[who][sel] * mem.size).astype(np.int64)
+            zone[sel] = mem[(pos + cust.dns_shift[who][sel]) % mem.size]
         return zone
+
+    def _shares(self, tick: np.ndarray, zone: np.ndarray) -> np.ndarray:
+        """Where each node sends a request, counting instances Auto Scaling added."""
+        w = self.world
+        shares = w.route[tick, zone]
+        if not self.added.any():
+            return shares
+        nz = len(w.azs)
+        lb = self.scenario.snapshots[0].topology.load_balancer
+        if lb is None or lb.cross_zone:
+            add = np.broadcast_to(self.added, (zone.size, nz))
+        else:
+            add = np.eye(nz)[zone] * self.added[zone][:, None]
+        n = w.pool[tick, zone]
+        total = n + add.sum(axis=1)
+        out = shares * (n / total)[:, None]
+        out[:, w.columns.up] += add / total[:, None]
+        return out
+
+    def _expected_load(self, who: np.ndarray, route: Route) -> np.ndarray:
+        """Requests/s these attempts put on up targets of each zone (expected, no sampling)."""
+        cols = self.world.columns
+        shares = route.probs[:, cols.up] + route.probs[:, cols.slow]
+        return (self.customers.weight[who, None] * shares * route.node_ok[:, None]).sum(axis=0)
+
+    # --- queueing -----------------------------------------------------------------------
+    def _queue_step(self, sec: int, load: np.ndarray) -> QueueState:
+        """Advance each zone's backlog by one second: wait, shed share and P(wait)."""
+        m = self.scenario.model
+        cap = m.instance_capacity_rps
+        n = self.serving[sec] + self.added
+        lam = np.where(n > 0, load / np.maximum(n, 1e-9), 0.0)  # per instance
+        held = self.backlog.held + lam - cap
+        limit = cap * m.queue_limit_s
+        drop = np.where(lam > 0, np.clip((held - limit) / np.maximum(lam, 1e-9), 0, 1), 0.0)
+        self.backlog.held = np.clip(held, 0.0, limit)
+        wait = np.where(n > 0, self.backlog.held / cap, 0.0)
+        rho = lam / cap
+        steady = (rho < 1) & (self.backlog.held == 0)
+        busy = np.where(steady, np.interp(rho, RHO_GRID, self.busy_table), 0.0)
+        mu = 1.0 / m.service_time_s
+        spare = np.maximum(m.workers_per_instance * mu - lam, 1e-9)
+        self.series.utilisation[:, sec] = rho
+        return QueueState(wait=wait, drop=drop, busy=busy, spare=spare)
+
+    def _settle_backlog(self, sec: int, expected: np.ndarray, actual: np.ndarray) -> None:
+        """Retries within the second were estimated; charge the difference to the backlog."""
+        self.backlog.intra = np.maximum(actual - (expected - self.backlog.intra), 0.0)
+        n_up = self.serving[sec] + self.added
+        per_instance = np.where(n_up > 0, (actual - expected) / np.maximum(n_up, 1e-9), 0)
+        self.backlog.held = np.maximum(self.backlog.held + per_instance, 0)
+        self.series.load[:, sec] = actual
+
+    # --- one batch of attempts ------------------------------------------------------------
+    def _draws(self, n: int) -> Draws:
+        """The uniform draws for a batch of ``n`` attempts."""
+        return Draws(*self.rng.random((8, n)))
+
+    def _attempt(self, who: np.ndarray, sec: int, queue: QueueState, route: Route) -> np.ndarray:
+        """One attempt for each client in ``who``; returns those who will retry."""
+        sc = self.scenario
+        draws = self._draws(who.size)
+        self.series.attempts[sec] += self.customers.weight[who].sum()
+        target = pick_target(self.world, route, draws.pick)
+        is_order = self.customers.is_order[who]
+        served = serve(self.world, sc.model, route, target, queue, is_order, draws)
+        result = outcome(self.world, sc.model, sc.clients, target, served)
+        finish, in_time, won = self._account(who, route, target, result)
+        return self._retry(who, route, result, finish, in_time, won, draws)
+
+    def _account(
+        self, who: np.ndarray, route: Route, target: Target, result: Outcome
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Accounting: successes and failures per second and zone, and each customer's outcome.
+
+        Returns when each attempt finished, whether that is within the customer's patience,
+        and whether the customer is served.
+        """
+        cust, series, patience = self.customers, self.series, self.scenario.clients
+        weight = cust.weight[who]
+        finish = route.tau + result.latency_s
+        elapsed = finish - cust.arrival[who]
+        in_time = elapsed <= patience.customer_timeout_s
+        won = result.good & in_time
+        fin_sec = np.minimum(finish.astype(np.int64), self.seconds - 1)
+        np.add.at(series.served, (target.zone[won], fin_sec[won]), weight[won])
+        cust.ok[who[won]] = True
+        order = won & cust.is_order[who]
+        cust.ack_t[who[order]] = finish[order]
+        cust.latency[who] = np.minimum(elapsed, patience.customer_timeout_s)
+        failed = ~won
+        np.add.at(series.failed, (route.zone[failed], fin_sec[failed]), weight[failed])
+        answered = ~result.good & route.node_ok  # a 5xx from the load balancer, not a timeout
+        np.add.at(series.lb_errors, fin_sec[answered], weight[answered])
+        cust.cause[who[failed]] = np.where(result.good[failed], F_SLOW, result.cause[failed])
+        return finish, in_time, won
+
+    def _retry(
+        self,
+        who: np.ndarray,
+        route: Route,
+        result: Outcome,
+        finish: np.ndarray,
+        in_time: np.ndarray,
+        won: np.ndarray,
+        draws: Draws,
+    ) -> np.ndarray:
+        """Backoff and the retry budget: who tries again, and when."""
+        cust, clients = self.customers, self.scenario.clients
+        attempt = cust.next_attempt[who]
+        delay = np.zeros(who.size)
+        retry = ~won & in_time & (attempt < clients.max_attempts)
+        for number in np.unique(attempt[retry]):
+            sel = retry & (attempt == number)
+            delay[sel] = clients.delays(int(number), cust.prev_delay[who][sel], draws.backoff[sel])
+        next_at = finish + delay
+        retry &= (next_at - cust.arrival[who]) < clients.customer_timeout_s
+        if clients.retry_budget:
+            cost = self.budget.cost(timed_out(result))
+            retry &= self.budget.allows(draws.budget, cost)
+            self.budget.charge(cust.weight[who], cost, retry)
+            self.budget.credit(cust.weight[who][won])
+        if clients.dns_fallback:
+            cust.dns_shift[who[~route.node_ok]] += 1
+        again = who[retry]
+        cust.next_at[again] = next_at[retry]
+        cust.next_attempt[again] += 1
+        cust.prev_delay[again] = delay[retry]
+        cust.retried[again] = True
+        return again
+
+    def _second_stats(self, sec: int) -> SecondStats:
+        """What happened in one second, for a live view."""
+        w, series = self.world, self.series
+        tick = min(w.ticks - 1, int(sec / w.tick_s))
+        return SecondStats(
+            t=sec,
+            offered=float(self.customers.weight[sec * self.per_second] * self.per_second),
+            attempts=float(series.attempts[sec]),
+            served={az: float(series.served[z, sec]) for z, az in enumerate(w.azs)},
+            failed={az: float(series.failed[z, sec]) for z, az in enumerate(w.azs)},
+            utilisation={az: float(series.utilisation[z, sec]) for z, az in enumerate(w.azs)},
+            db_writable=bool(w.db_writable[tick]),
+        )
 
 
 def _mask_members(nz: int) -> list[np.ndarray]:

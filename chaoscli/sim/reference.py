@@ -71,7 +71,8 @@ class Reference:
         m = sc.model
         self.workers = m.workers_per_instance
         self.busy = {i: 0 for i in self.tg.ids}
-        self.queue: dict[str, list[tuple[float, int]]] = {i: [] for i in self.tg.ids}
+        # per target, the requests waiting for a worker: (sent at, customer, attempt number)
+        self.queue: dict[str, list[tuple[float, int, int]]] = {i: [] for i in self.tg.ids}
         self.heap: list[tuple[float, int, str, tuple]] = []
         self.seq = itertools.count()
 
@@ -158,7 +159,7 @@ class Reference:
         if self.busy[tid] < self.workers:
             self._start(t, tid, i, k, t)
         else:
-            self.queue[tid].append((t, i * 100 + k))
+            self.queue[tid].append((t, i, k))
 
     def _start(self, now: float, tid: str, i: int, k: int, sent_at: float) -> None:
         self.busy[tid] += 1
@@ -169,8 +170,8 @@ class Reference:
         c, m, w = self.sc.clients, self.sc.model, self.w
         self.busy[tid] -= 1
         if self.queue[tid]:
-            q_at, code = self.queue[tid].pop(0)
-            self._start(t, tid, code // 100, code % 100, q_at)
+            sent_at_q, waiting, attempt = self.queue[tid].pop(0)
+            self._start(t, tid, waiting, attempt, sent_at_q)
         slowness: tuple[float, float] = _step(self.tg.slowness[tid], t)  # type: ignore[assignment]
         extra, share = slowness
         finish = t + m.network_s + (extra if _step(self.tg.states[tid], t) == SLOW else 0.0)

@@ -1,0 +1,164 @@
+"""What the fast engine keeps between seconds: the sampled customers, the per-second series,
+each zone's backlog and the clients' retry budget.
+
+Kept as plain dataclasses so that every piece of state has one place where it is created and
+a name that says what it is; the engine's steps read and update them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from chaoscli.sim.retry import ClientPolicy
+
+
+class Route(NamedTuple):
+    """Where a batch of attempts goes, computed once for the load and the attempt itself."""
+
+    tau: np.ndarray  # when each attempt is made
+    tick: np.ndarray
+    zone: np.ndarray  # the load-balancer node's zone each client connects to
+    node_ok: np.ndarray  # that node answers
+    probs: np.ndarray  # where that node sends a request (the world's route columns)
+
+
+class QueueState(NamedTuple):
+    """Each zone's queue over one second, as the attempts made in it meet it."""
+
+    wait: np.ndarray  # time a request waits behind the backlog, s
+    drop: np.ndarray  # share of requests shed because the queue is full
+    busy: np.ndarray  # probability that every worker is busy (Erlang C)
+    spare: np.ndarray  # service rate left over, requests/s per instance
+
+
+@dataclass
+class Customers:
+    """Every sampled customer request of the run, and where its attempts stand."""
+
+    arrival: np.ndarray  # t0: when the customer sends the first attempt
+    node_draw: np.ndarray  # where in the DNS answer the client's pick falls, in [0, 1)
+    dns_age: np.ndarray  # how old the client's cached DNS answer is at arrival, s
+    is_order: np.ndarray  # a checkout (an order write) rather than browsing
+    weight: np.ndarray  # real requests/s each sample stands for
+    next_at: np.ndarray  # when the next attempt is made
+    next_attempt: np.ndarray  # its number, from 1
+    dns_shift: np.ndarray  # how many addresses the client moved on after connect timeouts
+    prev_delay: np.ndarray  # the last backoff (for decorrelated jitter)
+    ok: np.ndarray  # the customer saw success
+    retried: np.ndarray  # needed more than one attempt
+    latency: np.ndarray  # time to success, or to giving up so far
+    cause: np.ndarray  # why the last attempt failed
+    ack_t: np.ndarray  # when an order was acknowledged (NaN if never)
+
+    @classmethod
+    def sample(
+        cls,
+        rate: np.ndarray,
+        per_second: int,
+        dns_ttl_s: float,
+        checkout_share: float,
+        rng: np.random.Generator,
+    ) -> Customers:
+        """``per_second`` customers a second, stratified in arrival time, DNS pick and checkout."""
+        secs, s = len(rate), per_second
+        grid = np.tile(np.arange(s, dtype=float), (secs, 1))
+        t0 = np.arange(secs)[:, None] + (rng.permuted(grid, axis=1) + rng.random(grid.shape)) / s
+        arrival = t0.ravel()
+        node_draw = ((rng.permuted(grid, axis=1) + rng.random(grid.shape)) / s).ravel()
+        dns_age = rng.random(arrival.size) * dns_ttl_s
+        order_rank = rng.permuted(grid, axis=1).ravel()
+        n = arrival.size
+        return cls(
+            arrival=arrival,
+            node_draw=node_draw,
+            dns_age=dns_age,
+            is_order=order_rank < round(checkout_share * s),
+            weight=np.repeat(rate / s, s),
+            next_at=arrival.copy(),
+            next_attempt=np.ones(n, dtype=np.int64),
+            dns_shift=np.zeros(n, dtype=np.int64),
+            prev_delay=np.zeros(n),
+            ok=np.zeros(n, dtype=bool),
+            retried=np.zeros(n, dtype=bool),
+            latency=np.zeros(n),
+            cause=np.zeros(n, dtype=np.int8),
+            ack_t=np.full(n, np.nan),
+        )
+
+
+@dataclass
+class SecondSeries:
+    """Per-second figures, filled in as the seconds are simulated."""
+
+    attempts: np.ndarray  # (seconds,) attempts sent, retries included
+    served: np.ndarray  # (zones, seconds) successes per target zone, by finishing second
+    failed: np.ndarray  # (zones, seconds) failed attempts per node zone, by finishing second
+    lb_errors: np.ndarray  # (seconds,) failed attempts the load balancer answered (5xx)
+    load: np.ndarray  # (zones, seconds) requests/s reaching up targets
+    utilisation: np.ndarray  # (zones, seconds) offered load / capacity per instance
+
+    @classmethod
+    def zeros(cls, zones: int, seconds: int) -> SecondSeries:
+        """Empty series for a run."""
+        return cls(
+            attempts=np.zeros(seconds),
+            served=np.zeros((zones, seconds)),
+            failed=np.zeros((zones, seconds)),
+            lb_errors=np.zeros(seconds),
+            load=np.zeros((zones, seconds)),
+            utilisation=np.zeros((zones, seconds)),
+        )
+
+
+@dataclass
+class Backlog:
+    """Each zone's queue between seconds, per instance."""
+
+    held: np.ndarray  # requests waiting per instance
+    intra: np.ndarray  # retries within the last second beyond its estimate, requests/s
+
+    @classmethod
+    def empty(cls, zones: int) -> Backlog:
+        """No backlog anywhere."""
+        return cls(held=np.zeros(zones), intra=np.zeros(zones))
+
+
+class RetryBudget:
+    """The AWS SDK's retry token bucket, per client; every client alike (a mean field).
+
+    A retry costs tokens (more after a timeout), a success refunds one; an empty bucket stops
+    retries. The bucket is settled once a second, scaled to one client's share of the load.
+    """
+
+    def __init__(self, policy: ClientPolicy) -> None:
+        self.policy = policy
+        self.tokens = policy.budget_tokens
+        self.spent = 0.0
+        self.refund = 0.0
+
+    def cost(self, timed_out: np.ndarray) -> np.ndarray:
+        """Tokens a retry after each attempt would take."""
+        return np.where(timed_out, self.policy.timeout_retry_cost, self.policy.retry_cost)
+
+    def allows(self, draw: np.ndarray, cost: np.ndarray) -> np.ndarray:
+        """Which retries the bucket lets through (each client's bucket sampled by ``draw``)."""
+        return draw * cost < self.tokens
+
+    def charge(self, weight: np.ndarray, cost: np.ndarray, retry: np.ndarray) -> None:
+        """Take the tokens of the retries made."""
+        self.spent += float((weight * cost * retry).sum())
+
+    def credit(self, weight: np.ndarray) -> None:
+        """Refund the successes."""
+        self.refund += float(weight.sum())
+
+    def settle(self, rate: float) -> None:
+        """End a second: one client's share of what was spent and refunded at ``rate``."""
+        if self.policy.retry_budget and rate > 0:
+            per_client = self.policy.requests_per_client_s / rate
+            self.tokens += per_client * (self.refund - self.spent)
+            self.tokens = min(self.policy.budget_tokens, max(0.0, self.tokens))
+        self.spent = self.refund = 0.0
