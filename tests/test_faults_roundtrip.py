@@ -49,7 +49,7 @@ def inject(
     """Run one fault the way the runner does: in its step's scope, with a seeded draw."""
     ctx = FaultContext(session, log, topo, FaultStep(**step), 60.0, np.random.default_rng(seed))
     with log.scope(key):
-        return FAULTS[step["fault"]](ctx)
+        return FAULTS[step["fault"]].inject(ctx)
 
 
 def _running(topo: Topology, az: str) -> set[str]:

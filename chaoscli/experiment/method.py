@@ -15,14 +15,13 @@ import numpy as np
 from chaoscli.aws.changes.log import RollbackLog, rollback
 from chaoscli.aws.discover import discover
 from chaoscli.aws.session import AwsSession
-from chaoscli.experiment.faults import FAULTS, FaultContext, Injected
-from chaoscli.experiment.spec import Experiment, FaultStep
+from chaoscli.experiment.faults import FAULTS, WAIT, FaultContext, FaultStep, Injected
+from chaoscli.experiment.spec import Experiment
 from chaoscli.sim.results import SecondStats
 from chaoscli.sim.scenario import ControlAction, Snapshot
 from chaoscli.sim.world import Event
 from chaoscli.topology import Topology
 
-_NO_CONTROL_PLANE = ("traffic-spike",)
 _STEP_SEED = 7  # keeps the per-step target draws apart from the simulation's own streams
 
 
@@ -50,7 +49,7 @@ def schedule(
     """
     items: list[tuple[float, str, int, FaultStep]] = []
     for n, step in enumerate(exp.method):
-        if step.fault == "wait":
+        if step.fault == WAIT:
             continue
         start, end = step.start_s, step.end_s
         if cut_at is not None:
@@ -90,7 +89,7 @@ def drive(
                     f"{step.fault} stopped early"
                 ]
             cp.events += [Event(t, "rollback", m) for m in lines]
-        if step.fault not in _NO_CONTROL_PLANE:
+        if FAULTS[step.fault].control_plane:
             cp.snapshots.append(Snapshot(t, discover(session, stack)))
     return cp
 
@@ -108,7 +107,7 @@ def _inject(
     rng = np.random.default_rng([seed, _STEP_SEED, n])
     ctx = FaultContext(session, log, topo, step, t, rng)
     with log.scope(step_key(n)):
-        return FAULTS[step.fault](ctx)
+        return FAULTS[step.fault].inject(ctx)
 
 
 class LiveReplay:
@@ -146,14 +145,14 @@ class LiveReplay:
             at, kind, n, step = self.items.pop(0)
             if kind == "end":
                 rollback(self.session, self.log, step=step_key(n))
-            elif step.fault not in _NO_CONTROL_PLANE:
+            elif FAULTS[step.fault].control_plane:
                 topo = discover(self.session, self.exp.topology.stack)
                 _inject(self.session, self.log, topo, step, at, n, self.seed)
 
 
 def method_span(exp: Experiment, cut_at: float | None = None) -> tuple[float, float] | None:
     """First start and last end of the method's faults (cut short at ``cut_at``), if any."""
-    faults = [s for s in exp.method if s.fault != "wait"]
+    faults = exp.faults
     if cut_at is not None:
         faults = [s for s in faults if s.start_s < cut_at]
     if not faults:

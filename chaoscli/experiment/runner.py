@@ -26,7 +26,7 @@ from chaoscli.errors import ChaosError, SpecError
 from chaoscli.experiment import alarms as alarm_setup
 from chaoscli.experiment.build import plan_for, scenario_for
 from chaoscli.experiment.compare import compare
-from chaoscli.experiment.faults import with_spikes
+from chaoscli.experiment.faults import FAULTS, StackShape, with_spikes
 from chaoscli.experiment.hypothesis import ProbeResult, check
 from chaoscli.experiment.lbmetrics import lb_metrics, minutes
 from chaoscli.experiment.loader import Loaded
@@ -238,21 +238,12 @@ def run(
 
 def _check_method(loaded: Loaded) -> None:
     """Reject a fault the stack cannot take, before anything is created."""
-    exp = loaded.experiment
-    db = exp.topology.database
-    for n, step in enumerate(exp.method):
-        if step.fault == "rds-failover" and not (db.multi_az and exp.topology.azs > 1):
-            raise SpecError(
-                loaded.source,
-                f"method.{n}.fault",
-                "rds-failover needs a Multi-AZ database (topology.database.multi_az and azs > 1)",
-            )
-        if step.fault == "replica-loss" and db.read_replicas == 0:
-            raise SpecError(
-                loaded.source,
-                f"method.{n}.fault",
-                "replica-loss needs read replicas (topology.database.read_replicas > 0)",
-            )
+    t = loaded.experiment.topology
+    stack = StackShape(t.azs, t.instances_per_az, t.database.multi_az, t.database.read_replicas)
+    for n, step in enumerate(loaded.experiment.method):
+        why = FAULTS[step.fault].needs(stack) if step.fault in FAULTS else None
+        if why:
+            raise SpecError(loaded.source, f"method.{n}.fault", why)
 
 
 def _check_found(found: Topology, loaded: Loaded) -> None:

@@ -1,14 +1,16 @@
 """The experiment file, validated by pydantic: every field, its default and its bounds.
 
 README.md documents these fields; ``chaoscli validate`` and ``run`` reject anything else.
+A method step's settings are those its fault module declares (``chaoscli.experiment.faults``).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from chaoscli.experiment.faults.step import WAIT, FaultStep
 
 Scalar = str | int | float | bool | None
 # Chaos Toolkit's names for when the steady-state hypothesis is checked
@@ -168,103 +170,6 @@ class HypothesisSpec(Strict):
         )
 
 
-FaultName = Literal[
-    "az-outage",
-    "router-failure",
-    "instance-crash",
-    "rds-failover",
-    "replica-loss",
-    "gray-failure",
-    "traffic-spike",
-    "wait",
-]
-# FIS selection modes: every target, n of them, or n percent of them (rounded down, at least 1)
-SELECTION = r"^(ALL|COUNT\([1-9][0-9]*\)|PERCENT\((100|[1-9][0-9]?)(\.[0-9]+)?\))$"
-_TARGETED = ("instance-crash", "gray-failure", "replica-loss")
-_ONLY_FOR: dict[str, tuple[str, ...]] = {
-    "selection": _TARGETED,
-    "tags": ("instance-crash", "gray-failure"),
-    "latency_ms": ("gray-failure",),
-    "error_share": ("gray-failure",),
-    "rps": ("traffic-spike",),
-    "ramp_s": ("traffic-spike",),
-    "az": (
-        "az-outage",
-        "router-failure",
-        "instance-crash",
-        "rds-failover",
-        "replica-loss",
-        "gray-failure",
-    ),
-}
-
-
-class FaultStep(Strict):
-    """One step of the method: a fault (what, where, when, how long) or a wait.
-
-    ``at_s`` left out means "when the previous step ends" (0 for the first step); a wait
-    step (``fault: wait`` or the short form ``wait_s: N``) only moves that point on.
-    """
-
-    fault: FaultName
-    # None only until Experiment places the step after the previous one
-    at_s: float = Field(default=None, ge=0)  # type: ignore[assignment]
-    duration_s: Annotated[float, Field(gt=0)] = 300
-    az: str | None = None
-    selection: str = "ALL"
-    tags: dict[str, str] = {}
-    latency_ms: Annotated[float, Field(gt=0, le=600_000)] | None = None
-    error_share: Annotated[float, Field(ge=0, le=1)] | None = None
-    rps: Annotated[float, Field(gt=0, le=50_000_000)] | None = None
-    ramp_s: Annotated[float, Field(ge=0)] = 60
-
-    @field_validator("selection")
-    @classmethod
-    def _fis_mode(cls, v: str) -> str:
-        """ALL, COUNT(n) or PERCENT(n), spelled as FIS spells them."""
-        if not re.match(SELECTION, v):
-            raise ValueError("must be ALL, COUNT(n) with n >= 1, or PERCENT(n) with 0 < n <= 100")
-        return v
-
-    @model_validator(mode="before")
-    @classmethod
-    def _short_wait(cls, data: object) -> object:
-        """``{wait_s: 60}`` is ``{fault: wait, duration_s: 60}``."""
-        if isinstance(data, dict) and "wait_s" in data and "fault" not in data:
-            rest = {k: v for k, v in data.items() if k != "wait_s"}
-            return {"fault": "wait", "duration_s": data["wait_s"], **rest}
-        return data
-
-    @model_validator(mode="after")
-    def _fields_fit_the_fault(self) -> FaultStep:
-        """Reject fields the fault does not use; fill the gray failure's defaults."""
-        for name, faults in _ONLY_FOR.items():
-            if name in self.model_fields_set and self.fault not in faults:
-                raise ValueError(f"{name}: not a setting of {self.fault}")
-        if self.fault == "gray-failure":
-            self.latency_ms = 800.0 if self.latency_ms is None else self.latency_ms
-            self.error_share = 0.05 if self.error_share is None else self.error_share
-        if self.fault == "traffic-spike":
-            if self.rps is None:
-                raise ValueError("rps: a traffic-spike needs the campaign rate it ramps to")
-            if 2 * self.ramp_s > self.duration_s:
-                raise ValueError(
-                    f"ramp_s: ramping up and down ({2 * self.ramp_s:g} s) does not fit in "
-                    f"duration_s ({self.duration_s:g} s)"
-                )
-        return self
-
-    @property
-    def start_s(self) -> float:
-        """When the step starts (``at_s`` once the method is resolved)."""
-        return 0.0 if self.at_s is None else float(self.at_s)
-
-    @property
-    def end_s(self) -> float:
-        """When the step ends."""
-        return self.start_s + self.duration_s
-
-
 class StopCondition(Strict):
     """An AWS FIS stop condition: a measured guard or a CloudWatch alarm that ends the method.
 
@@ -374,4 +279,4 @@ class Experiment(Strict):
     @property
     def faults(self) -> list[FaultStep]:
         """The method's fault steps, without the waits."""
-        return [s for s in self.method if s.fault != "wait"]
+        return [s for s in self.method if s.fault != WAIT]

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from chaoscli.experiment.faults import FAULTS, cause_words
 from chaoscli.report.words import fmt, label, ms
 
 CAUSE_WORDS = {
@@ -45,11 +46,7 @@ CAUSE_WORDS = {
         "accept orders into a durable queue (topology.order_queue.enabled: true) and commit "
         "them once the new primary answers",
     ),
-    "gray failure (500)": (
-        "a degraded zone answered some requests with errors while passing its health checks",
-        "use a health check that exercises the failing dependency, or "
-        "least_outstanding_requests so slow targets get less traffic",
-    ),
+    **cause_words(),
 }
 
 
@@ -347,7 +344,7 @@ def causes(j: dict[str, Any], explained: set[str]) -> list[Finding]:
     for (window, top), probes in groups.items():
         found = _get(j, "windows", window, "visible_error_causes") or {}
         total = sum(v or 0 for v in found.values())
-        what, fix = CAUSE_WORDS.get(top, ("", "see the timeline for when it happened"))
+        what, fix = CAUSE_WORDS.get(top) or _fault_words(j, window)
         share = f" {found[top] / total:.0%} of the {total:,.0f} visible errors:" if top else ""
         title = "; ".join(
             f"{label(p['probe'])} {fmt(p['value'], p['probe'])} (needs {p['bound']})"
@@ -362,6 +359,18 @@ def causes(j: dict[str, Any], explained: set[str]) -> list[Finding]:
             )
         )
     return out
+
+
+def _fault_words(j: dict[str, Any], window: str) -> tuple[str, str]:
+    """What the method's first fault with words of its own did, when no failure cause did."""
+    no_words = ("", "see the timeline for when it happened")
+    if window == "before":
+        return no_words
+    for step in _get(j, "experiment", "method") or []:
+        kind = FAULTS.get(str(step.get("fault")))
+        if kind is not None and kind.words is not None:
+            return kind.words
+    return no_words
 
 
 def rollback(j: dict[str, Any]) -> list[Finding]:

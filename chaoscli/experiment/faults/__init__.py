@@ -1,33 +1,41 @@
-"""Faults: what each one does through the AWS API, chosen from what discovery found.
+"""Faults: one module each, registering itself; ``FAULTS`` maps a step's fault name to it.
 
-One module per family; ``FAULTS`` maps a step's ``fault`` name to its function. A fault only
-ever touches resources discovery returned with the stack's tag.
+Every module of this package is imported here, so a new fault module is registered by being
+there. A fault only ever touches resources discovery returned with the stack's tag.
 """
 
 from __future__ import annotations
 
-from chaoscli.experiment.faults.base import Fault, FaultContext, Injected, resolve_az
-from chaoscli.experiment.faults.database import rds_failover, replica_loss
-from chaoscli.experiment.faults.instances import gray_failure, instance_crash, slow_tag
-from chaoscli.experiment.faults.traffic import traffic_spike, with_spikes
-from chaoscli.experiment.faults.zone import az_outage, router_failure
+import importlib
+import pkgutil
 
-FAULTS: dict[str, Fault] = {
-    "az-outage": az_outage,
-    "router-failure": router_failure,
-    "instance-crash": instance_crash,
-    "rds-failover": rds_failover,
-    "replica-loss": replica_loss,
-    "gray-failure": gray_failure,
-    "traffic-spike": traffic_spike,
-}
+from chaoscli.experiment.faults.base import (
+    Fault,
+    FaultContext,
+    Injected,
+    StackShape,
+    resolve_az,
+)
+from chaoscli.experiment.faults.registry import FAULTS, FaultKind, cause_words, register
+from chaoscli.experiment.faults.step import WAIT, FaultStep, StepSettings, fault_names
+from chaoscli.experiment.faults.traffic_spike import with_spikes
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 __all__ = [
     "FAULTS",
+    "WAIT",
     "Fault",
     "FaultContext",
+    "FaultKind",
+    "FaultStep",
     "Injected",
+    "StackShape",
+    "StepSettings",
+    "cause_words",
+    "fault_names",
+    "register",
     "resolve_az",
-    "slow_tag",
     "with_spikes",
 ]

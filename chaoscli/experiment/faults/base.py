@@ -1,4 +1,4 @@
-"""What every fault is given and gives back, and the zone a step names."""
+"""What every fault is given and gives back, the stack it may need, and the zone a step names."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 from chaoscli.aws.changes.log import RollbackLog
 from chaoscli.aws.session import AwsSession
 from chaoscli.errors import SpecError
-from chaoscli.experiment.spec import FaultStep
+from chaoscli.experiment.faults.step import FaultStep
 from chaoscli.sim.scenario import ControlAction
 from chaoscli.topology import Instance, Topology
 
@@ -40,6 +40,16 @@ class Injected:
 
 
 Fault = Callable[[FaultContext], Injected]
+
+
+@dataclass(frozen=True)
+class StackShape:
+    """The stack an experiment asks for, as a fault's pre-run check needs to see it."""
+
+    azs: int
+    instances_per_az: int
+    multi_az: bool
+    read_replicas: int
 
 
 def resolve_az(step: FaultStep, topo: Topology) -> str:

@@ -1,4 +1,7 @@
-"""Target selection as AWS FIS does it: ALL, COUNT(n) or PERCENT(n), drawn from the run's seed."""
+"""Target selection as AWS FIS does it: ALL, COUNT(n) or PERCENT(n), drawn from the run's seed.
+
+Also the targets several faults share: a step's instances, and a zone's subnets cut off.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,9 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 import numpy as np
+
+from chaoscli.aws.changes import instance_tags, network_acl
+from chaoscli.experiment.faults.base import FaultContext, healthy_instances
 
 T = TypeVar("T")
 _MODE = re.compile(r"^(ALL|COUNT\((\d+)\)|PERCENT\((\d+(?:\.\d+)?)\))$")
@@ -34,3 +40,19 @@ def pick(items: Sequence[T], selection: str, rng: np.random.Generator) -> list[T
         return list(items)
     chosen = sorted(rng.choice(len(items), size=n, replace=False).tolist())
     return [items[k] for k in chosen]
+
+
+def instance_targets(ctx: FaultContext, az: str | None) -> list[str]:
+    """The step's instances: the stack's healthy ones, filtered by zone and tags, then drawn."""
+    candidates = [i.id for i in healthy_instances(ctx.topo, az)]
+    candidates = instance_tags.with_tags(ctx.session, candidates, ctx.step.tags)
+    return pick(candidates, ctx.step.selection, ctx.rng)
+
+
+def isolate_zone(ctx: FaultContext, az: str) -> str:
+    """Cut the zone's still reachable subnets off with a deny-all NACL."""
+    topo = ctx.topo
+    subnets = [s.id for s in topo.subnets if s.az == az and s.reachable]
+    if not subnets:
+        return f"subnets of {az} already cut off by another step"
+    return network_acl.isolate_subnets(ctx.session, ctx.log, topo.vpc_id, subnets, topo.stack)

@@ -8,12 +8,15 @@ from dataclasses import replace
 import numpy as np
 
 from chaoscli.experiment.faults.base import FaultContext, Injected
-from chaoscli.experiment.spec import FaultStep
+from chaoscli.experiment.faults.registry import FaultKind, register
+from chaoscli.experiment.faults.step import FaultStep, StepSettings
 from chaoscli.sim.scenario import TrafficProfile
+
+NAME = "traffic-spike"
 
 
 def traffic_spike(ctx: FaultContext) -> Injected:
-    """Announce the ramp; the runner shapes the traffic profile with ``with_spikes``."""
+    """Announce the ramp; the model's traffic profile is shaped by ``with_spikes``."""
     step = ctx.step
     return Injected(
         [f"traffic ramps to {step.rps:,.0f} requests/s over {step.ramp_s:g} s (campaign starts)"]
@@ -36,7 +39,7 @@ def with_spikes(
     """
     points = list(base.points)
     for step in steps:
-        if step.fault != "traffic-spike" or step.rps is None:
+        if step.fault != NAME or step.rps is None:
             continue
         a, b = step.start_s, step.end_s
         if cut_at is not None and a >= cut_at:
@@ -49,3 +52,25 @@ def with_spikes(
             b = cut_at
         points = sorted([p for p in points if p[0] < a or p[0] > b] + shape, key=lambda p: p[0])
     return replace(base, points=tuple(points))
+
+
+def _fits(step: FaultStep) -> None:
+    """A campaign rate to ramp to, and ramps that fit in the step."""
+    if step.rps is None:
+        raise ValueError("rps: a traffic-spike needs the campaign rate it ramps to")
+    if 2 * step.ramp_s > step.duration_s:
+        raise ValueError(
+            f"ramp_s: ramping up and down ({2 * step.ramp_s:g} s) does not fit in "
+            f"duration_s ({step.duration_s:g} s)"
+        )
+
+
+register(
+    FaultKind(
+        NAME,
+        "customer traffic ramps to a campaign's rate, holds, and ramps back",
+        StepSettings(frozenset({"rps", "ramp_s"}), check=_fits),
+        traffic_spike,
+        control_plane=False,
+    )
+)

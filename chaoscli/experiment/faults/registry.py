@@ -1,0 +1,53 @@
+"""Every fault the method can name, each registered by its own module.
+
+A fault module builds one ``FaultKind`` (its step settings, its injection, its pre-run check
+and its words for findings) and calls ``register``; the spec, the method, the runner's checks
+and the findings all read it from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from chaoscli.experiment.faults.base import Fault, StackShape
+from chaoscli.experiment.faults.step import StepSettings, accept
+
+Words = tuple[str, str]  # what happened, in a clause; the change that would fix it
+
+
+@dataclass(frozen=True)
+class FaultKind:
+    """One fault: how a step names and sets it, what it does, and how findings speak of it.
+
+    ``inject`` makes the control-plane changes (each logged with its undo) and returns the
+    lines for the timeline and the calls the model must know of (its model effect).
+    ``needs`` says, before anything is created, why the stack cannot take the fault (or
+    None). ``cause_words`` explain the failure causes only this fault brings about;
+    ``words`` explain a failed probe of the fault's window that no failure cause explains.
+    ``control_plane`` is False for a fault that changes only the model (no re-discovery).
+    """
+
+    name: str
+    summary: str
+    settings: StepSettings
+    inject: Fault
+    needs: Callable[[StackShape], str | None] = lambda _: None
+    cause_words: Mapping[str, Words] = field(default_factory=dict)
+    words: Words | None = None
+    control_plane: bool = True
+
+
+FAULTS: dict[str, FaultKind] = {}
+
+
+def register(kind: FaultKind) -> FaultKind:
+    """Make ``kind`` a fault method steps can name."""
+    accept(kind.name, kind.settings)
+    FAULTS[kind.name] = kind
+    return kind
+
+
+def cause_words() -> dict[str, Words]:
+    """The findings' words for every fault-specific failure cause."""
+    return {cause: w for kind in FAULTS.values() for cause, w in kind.cause_words.items()}
