@@ -29,6 +29,7 @@ from chaoscli.sim.orders import ledger as order_ledger
 from chaoscli.sim.queueing import erlang_c
 from chaoscli.sim.results import F_NONE, F_SLOW, RunResult, SecondStats
 from chaoscli.sim.scenario import Scenario
+from chaoscli.sim.streams import Streams
 from chaoscli.sim.world import Event, build_world
 
 RHO_GRID = np.linspace(0.0, 0.9999, 4001)
@@ -52,12 +53,13 @@ class Engine:
         self.rate = scenario.traffic.rate_per_second()
         self.seconds = len(self.rate)
         self.per_second = scenario.engine.samples_per_s
+        self.streams = Streams.from_seed(scenario.engine.seed)
         self.customers = Customers.sample(
             self.rate,
             self.per_second,
             model.dns_ttl_s,
             scenario.traffic.checkout_share,
-            np.random.default_rng([scenario.engine.seed, 2]),
+            self.streams,
         )
         self.series = SecondSeries.zeros(zones, self.seconds)
         self.backlog = Backlog.empty(zones)
@@ -78,7 +80,6 @@ class Engine:
         self.pending: list[list[np.ndarray]] = [
             [np.arange(sec * s, (sec + 1) * s)] for sec in range(self.seconds)
         ]
-        self.rng = np.random.default_rng([scenario.engine.seed, 3])
         self.now = 0  # the seconds before this one are done
 
     # --- the run ------------------------------------------------------------------------
@@ -264,8 +265,18 @@ class Engine:
 
     # --- one batch of attempts ------------------------------------------------------------
     def _draws(self, n: int) -> Draws:
-        """The uniform draws for a batch of ``n`` attempts."""
-        return Draws(*self.rng.random((8, n)))
+        """The uniform draws for a batch of ``n`` attempts, each from its purpose's stream."""
+        streams = self.streams
+        return Draws(
+            pick=streams.routing.random(n),
+            shed=streams.queueing.random(n),
+            busy=streams.queueing.random(n),
+            wait=streams.queueing.random(n),
+            service=streams.service.random(n),
+            gray=streams.failures.random(n),
+            backoff=streams.backoff.random(n),
+            budget=streams.retry_budget.random(n),
+        )
 
     def _attempt(self, who: np.ndarray, sec: int, queue: QueueState, route: Route) -> np.ndarray:
         """One attempt for each client in ``who``; returns those who will retry."""

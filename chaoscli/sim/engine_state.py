@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from chaoscli.sim.retry import ClientPolicy
+from chaoscli.sim.streams import Streams
 
 
 class Route(NamedTuple):
@@ -60,16 +61,17 @@ class Customers:
         per_second: int,
         dns_ttl_s: float,
         checkout_share: float,
-        rng: np.random.Generator,
+        streams: Streams,
     ) -> Customers:
         """``per_second`` customers a second, stratified in arrival time, DNS pick and checkout."""
         secs, s = len(rate), per_second
         grid = np.tile(np.arange(s, dtype=float), (secs, 1))
-        t0 = np.arange(secs)[:, None] + (rng.permuted(grid, axis=1) + rng.random(grid.shape)) / s
-        arrival = t0.ravel()
-        node_draw = ((rng.permuted(grid, axis=1) + rng.random(grid.shape)) / s).ravel()
-        dns_age = rng.random(arrival.size) * dns_ttl_s
-        order_rank = rng.permuted(grid, axis=1).ravel()
+        arrivals, dns = streams.arrivals, streams.dns
+        slots = arrivals.permuted(grid, axis=1) + arrivals.random(grid.shape)
+        arrival = (np.arange(secs)[:, None] + slots / s).ravel()
+        order_rank = arrivals.permuted(grid, axis=1).ravel()
+        node_draw = ((dns.permuted(grid, axis=1) + dns.random(grid.shape)) / s).ravel()
+        dns_age = dns.random(arrival.size) * dns_ttl_s
         n = arrival.size
         return cls(
             arrival=arrival,

@@ -23,6 +23,7 @@ from chaoscli.sim.healthcheck import (
     rotation_timeline,
 )
 from chaoscli.sim.scenario import Scenario, Snapshot
+from chaoscli.sim.streams import Streams
 from chaoscli.topology import Topology
 
 SLOW = 5  # a true target state beside healthcheck's: answers, late, with some errors
@@ -188,7 +189,7 @@ def build_world(sc: Scenario) -> World:
     zi = {az: i for i, az in enumerate(azs)}
     dt, end, m = sc.engine.tick_s, sc.traffic.duration_s, sc.model
     ticks = int(np.ceil(end / dt))
-    rng = np.random.default_rng([sc.engine.seed, 1])
+    streams = Streams.from_seed(sc.engine.seed)
     lb = base.load_balancer
     hc = lb.health_check if lb else None
     hc_timeout = hc.timeout_s if hc else 5.0
@@ -220,7 +221,7 @@ def build_world(sc: Scenario) -> World:
         slow_tl[iid] = slow
 
     # --- what the load balancer believes ----------------------------------------------
-    ph = phases(len(ids), hc.interval_s if hc else 30.0, rng)
+    ph = phases(len(ids), hc.interval_s if hc else 30.0, streams.health_checks)
     hc_states = {
         iid: [(t, UP if st == SLOW else st, r) for t, st, r in timelines[iid]] for iid in ids
     }
@@ -317,7 +318,7 @@ def build_world(sc: Scenario) -> World:
         events=_merge_lb_events(events, hc.interval_s if hc else 30.0),
     )
     # its own stream: a failover's length must not move when the instance count does
-    db = database_timeline(sc, snaps, ticks, np.random.default_rng([sc.engine.seed, 4]))
+    db = database_timeline(sc, snaps, ticks, streams.database)
     world.db_writable, world.db_readable = db.writable, db.readable
     world.db_write_unavailable_s = db.write_unavailable_s
     world.primary_az = db.primary_az
