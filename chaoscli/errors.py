@@ -1,4 +1,4 @@
-"""Errors chaoscli raises; the CLI alone turns them into exit codes."""
+"""Errors chaoscli raises; the CLI alone turns them into exit codes (``cli.app.ExitStatus``)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,9 @@ from __future__ import annotations
 class ChaosError(Exception):
     """Base class: every error chaoscli raises on purpose is one of these."""
 
-    exit_code = 3
-
 
 class SpecError(ChaosError):
     """Invalid input (unknown experiment, bad YAML, bad value); nothing was changed."""
-
-    exit_code = 2
 
     def __init__(self, source: str, field: str, message: str, line: int | None = None) -> None:
         self.source = source
@@ -27,10 +23,17 @@ class SpecError(ChaosError):
 class AwsError(ChaosError):
     """A control-plane call failed; the run was aborted and rolled back."""
 
-    exit_code = 3
-
 
 class GuardError(ChaosError):
     """A safety guard refused to touch an endpoint (for example a real AWS account)."""
 
-    exit_code = 2
+
+class Interrupted(ChaosError):
+    """Ctrl-C stopped the command; a run rolled back on the way out."""
+
+    def __init__(self, message: str = "interrupted; the stack was rolled back") -> None:
+        super().__init__(message)
+
+
+class Terminated(ChaosError):
+    """SIGTERM arrived; a run rolled back on the way out."""

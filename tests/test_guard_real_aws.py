@@ -11,8 +11,8 @@ from typing import Any
 import botocore.endpoint
 import pytest
 
-from chaoscli.aws import guard
-from chaoscli.aws.guard import Access, is_loopback, open_guarded
+from chaoscli.aws import real_aws_guard
+from chaoscli.aws.real_aws_guard import Access, is_loopback, open_guarded
 from chaoscli.aws.sandbox import Sandbox
 from chaoscli.errors import GuardError
 from tests.endpoint_helpers import REGION, SMALL, cli, ec2, server, stack_vpcs
@@ -101,7 +101,7 @@ def test_rollback_of_a_remote_log_is_refused(no_network: list[str], tmp_path: Pa
 def remote_box(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
     """A moto server the guard is told to treat as a remote account (is_loopback -> False)."""
     with server() as box:
-        monkeypatch.setattr(guard, "is_loopback", lambda url: False)
+        monkeypatch.setattr(real_aws_guard, "is_loopback", lambda url: False)
         monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
         yield box
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from chaoscli.aws.discover import discover
-from chaoscli.aws.guard import Access, open_guarded
+from chaoscli.aws.real_aws_guard import Access, open_guarded
 from chaoscli.experiment.runner import compare
 from chaoscli.topology import Topology
 from tests.endpoint_helpers import REGION, cli, experiment_doc, stack_vpcs, step_for

@@ -86,7 +86,9 @@ def _experiment(folder: Path, name: str, expect: str, **topology: Any) -> Path:
     return path
 
 
-def test_run_all_checks_declared_verdicts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_shipped_checks_declared_verdicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """--all passes when each verdict is the declared one, fails when one is not."""
     folder = {
         "three-zones": _experiment(tmp_path, "three-zones", "held"),

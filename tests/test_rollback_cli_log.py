@@ -12,9 +12,9 @@ from chaoscli.aws.changes.instances import stop_instances
 from chaoscli.aws.changes.log import RollbackLog
 from chaoscli.aws.changes.network_acl import isolate_subnets
 from chaoscli.aws.discover import discover
-from chaoscli.aws.guard import Access, open_guarded
 from chaoscli.aws.lease import acquire, remember, topology_from_json, topology_to_json
 from chaoscli.aws.plan import StackPlan
+from chaoscli.aws.real_aws_guard import Access, open_guarded
 from chaoscli.aws.sandbox import Sandbox
 from chaoscli.experiment.runner import compare
 from tests.endpoint_helpers import REGION, cli

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from chaoscli.aws.guard import Access, check_endpoint
+from chaoscli.aws.real_aws_guard import Access, check_endpoint
 from chaoscli.aws.session import AwsSession, in_process_session, is_read_only
 
 _MAX_VALUE = 60

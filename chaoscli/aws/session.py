@@ -169,7 +169,7 @@ def open_session(
     """A session on ``endpoint_url`` (or ``$AWS_ENDPOINT_URL``), on AWS itself when ``real_aws``,
     else on moto started in-process.
 
-    Only ``chaoscli.aws.guard`` should pass ``real_aws``: it checks the account first.
+    Only ``chaoscli.aws.real_aws_guard`` should pass ``real_aws``: it checks the account first.
     """
     endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
     if endpoint is not None or real_aws:

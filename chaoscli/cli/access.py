@@ -6,18 +6,17 @@ The endpoint, real-AWS and account options are declared once here and shared by 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from chaoscli.aws.dryrun import open_shadow
-from chaoscli.aws.guard import Access, open_guarded
-from chaoscli.cli.app import console
+from chaoscli.aws.real_aws_guard import Access, open_guarded
+from chaoscli.cli.environment import Environment
 from chaoscli.cli.live import LiveView
-from chaoscli.errors import ChaosError, SpecError
+from chaoscli.errors import SpecError
 from chaoscli.experiment.loader import Loaded
 from chaoscli.experiment.runner import Outcome
 from chaoscli.experiment.runner import run as run_experiment
@@ -55,33 +54,17 @@ AccountOpt = Annotated[
 ]
 
 
-class Interrupted(ChaosError):
-    """Ctrl-C stopped the run after it had rolled back; typer would exit 130 without a word."""
-
-    exit_code = 130
-
-
-def execute(loaded: Loaded, access: Access, **options: Any) -> Outcome | None:
-    """Run the experiment where ``access`` says; a dry run prints its calls and returns None.
-
-    ``options``: seed, rollback_log, dry_run, pace, as ``_execute`` takes them.
-    """
-    try:
-        return _execute(loaded, access, **options)
-    except KeyboardInterrupt:
-        raise Interrupted("interrupted; the stack was rolled back") from None
-
-
-def _execute(
+def execute(
     loaded: Loaded,
     access: Access,
+    env: Environment,
     *,
     seed: int = 0,
     rollback_log: Path | None = None,
     dry_run: bool = False,
     pace: float | None = None,
 ) -> Outcome | None:
-    """``execute`` without the translation of Ctrl-C."""
+    """Run the experiment where ``access`` says; a dry run prints its calls and returns None."""
     region = loaded.experiment.topology.region
     if pace is not None and not 0 < pace <= 100_000:
         raise SpecError("--pace", "", f"{pace:g} is not a speed between 0 and 100000")
@@ -90,7 +73,7 @@ def _execute(
             raise SpecError("--pace", "", "a dry run has nothing to watch; leave out --pace")
         with open_shadow(region, access) as shadow:
             run_experiment(loaded, seed=seed, aws=shadow.session)
-        out = console()
+        out = env.stdout
         for n, call in enumerate(shadow.calls, 1):
             mark = "change" if call.changes else "read  "
             out.print(f"{n:4}  {mark}  {call.line()}", markup=False, highlight=False)
@@ -105,7 +88,7 @@ def _execute(
         return None
     with open_guarded(region, access) as session:
         if pace is not None:
-            with LiveView(console(), loaded.experiment, pace) as view:
+            with LiveView(env.stdout, loaded.experiment, pace) as view:
                 return run_experiment(
                     loaded,
                     seed=seed,
@@ -118,9 +101,9 @@ def _execute(
             SpinnerColumn(),
             TextColumn("{task.description}"),
             TimeElapsedColumn(),
-            console=console(stderr=True),
+            console=env.stderr,
             transient=True,
-            disable=not sys.stderr.isatty(),
+            disable=not env.isatty(stderr=True),
         ) as progress:
             task = progress.add_task("starting", total=None)
             return run_experiment(

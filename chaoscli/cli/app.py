@@ -1,63 +1,95 @@
-"""The typer app and ``main``: the one place where errors become exit codes.
+"""The typer app, ``ExitStatus`` and ``main``: the one place where errors become exit codes.
 
-0 held, 1 deviated, 2 invalid input, 3 aborted (after rollback), 130 interrupted (after
-rollback), 143 terminated by SIGTERM (after rollback). Commands live in sibling modules.
+Commands live in sibling modules; they return or raise, and ``main`` alone decides the code.
 """
 
 from __future__ import annotations
 
-import os
 import sys
+from enum import IntEnum
+from typing import Any
 
 import typer
-from rich.console import Console
+from typer.core import TyperGroup
 
-from chaoscli.errors import ChaosError
+from chaoscli.cli.environment import Environment
+from chaoscli.errors import ChaosError, GuardError, Interrupted, SpecError, Terminated
 
-EXIT_HELD, EXIT_DEVIATED, EXIT_INVALID, EXIT_ABORTED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+class ExitStatus(IntEnum):
+    """chaoscli's exit codes, for a shell or a CI pipeline."""
+
+    HELD = 0  # the hypothesis held
+    DEVIATED = 1  # it did not (or, with --all, a verdict other than the one expected)
+    BAD_INPUT = 2  # bad usage or input, or a guard refused; nothing was changed
+    ABORTED = 3  # a call failed or an internal error; what was changed was rolled back
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT); rolled back
+    TERMINATED = 143  # SIGTERM (128 + SIGTERM); rolled back
+
+
+# The first class an error is an instance of decides its status; ChaosError catches the rest.
+_STATUS_OF_ERROR: tuple[tuple[type[ChaosError], ExitStatus], ...] = (
+    (SpecError, ExitStatus.BAD_INPUT),
+    (GuardError, ExitStatus.BAD_INPUT),
+    (Interrupted, ExitStatus.INTERRUPTED),
+    (Terminated, ExitStatus.TERMINATED),
+    (ChaosError, ExitStatus.ABORTED),
+)
+
+
+class _Commands(TyperGroup):
+    """typer's group of commands, except that Ctrl-C reaches ``run`` as ``Interrupted``
+    (typer itself would turn it into a silent exit 130)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
+
 
 app = typer.Typer(
+    cls=_Commands,
     add_completion=False,
     no_args_is_help=True,
     help="Break a multi-zone AWS web shop in moto and measure whether customers would notice.",
 )
 
 
-def console(stderr: bool = False) -> Console:
-    """A rich console: 80 columns when not a terminal, no colour under NO_COLOR (rich's rule)."""
-    stream = sys.stderr if stderr else sys.stdout
-    return Console(stderr=stderr, width=None if stream.isatty() else 80)
-
-
 def main() -> None:
-    """Entry point: run the app and turn errors into exit codes with one clear line."""
-    err = Console(stderr=True)
+    """Entry point: run the app in this process's environment and exit with its status."""
+    sys.exit(run(Environment(), sys.argv[1:]))
+
+
+def run(env: Environment, args: list[str]) -> ExitStatus | int:
+    """Run the app on ``args``; every error becomes one clear line on stderr and a status."""
     try:
-        rc = app(standalone_mode=False)
-        sys.exit(rc if isinstance(rc, int) else 0)
+        code = app(args=args, prog_name="chaoscli", standalone_mode=False, obj=env)
+        return code if isinstance(code, int) else ExitStatus.HELD
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except ChaosError as exc:
-        err.print(f"chaoscli: {exc}", highlight=False, markup=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print("chaoscli: interrupted; the stack was rolled back", highlight=False)
-        sys.exit(EXIT_INTERRUPTED)
+        return _failed(env, exc)
+    except (KeyboardInterrupt, typer.Abort):  # Ctrl-C outside a command, or end of input
+        return _failed(env, Interrupted())
     except Exception as exc:  # usage errors from typer's own copy of click, and the like
-        if type(exc).__name__ == "Abort":
-            err.print("chaoscli: interrupted; the stack was rolled back")
-            sys.exit(EXIT_INTERRUPTED)
         show = getattr(exc, "show", None)
         if callable(show) and hasattr(exc, "exit_code"):
-            show()
-            sys.exit(EXIT_INVALID)
-        if os.environ.get("CHAOSCLI_DEBUG"):
+            show(file=env.err)
+            return ExitStatus.BAD_INPUT
+        if env.environ.get("CHAOSCLI_DEBUG"):
             raise
-        err.print(
+        env.stderr.print(
             f"chaoscli: internal error: {type(exc).__name__}: {exc} "
             "(set CHAOSCLI_DEBUG=1 for a traceback)",
             highlight=False,
             markup=False,
             soft_wrap=True,
         )
-        sys.exit(EXIT_ABORTED)
+        return ExitStatus.ABORTED
+
+
+def _failed(env: Environment, exc: ChaosError) -> ExitStatus:
+    """Say what went wrong in one line; the status its class maps to."""
+    env.stderr.print(f"chaoscli: {exc}", highlight=False, markup=False, soft_wrap=True)
+    return next(status for kind, status in _STATUS_OF_ERROR if isinstance(exc, kind))

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 import typer
 
-from chaoscli.aws.guard import Access
+from chaoscli.aws.real_aws_guard import Access
 from chaoscli.cli import reports
 from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt, SetOpt, VarOpt, execute
-from chaoscli.cli.app import EXIT_DEVIATED, EXIT_HELD, app, console
+from chaoscli.cli.app import ExitStatus, app
+from chaoscli.cli.environment import env_of
 from chaoscli.errors import SpecError
 from chaoscli.experiment import journal as journal_mod
 from chaoscli.experiment.loader import available, load
@@ -20,6 +21,7 @@ from chaoscli.report.terminal import print_summary
 
 @app.command()
 def run(
+    ctx: typer.Context,
     experiment: Annotated[
         str | None, typer.Argument(help="Experiment name (see `list`) or YAML file.")
     ] = None,
@@ -51,6 +53,7 @@ def run(
     ] = None,
 ) -> None:
     """Run an experiment: provision, break, simulate, judge, roll back."""
+    env = env_of(ctx)
     reports.check_paths(report or [], journal)
     if all_ and experiment is not None:
         raise SpecError("run", "--all", f"runs every shipped experiment; drop {experiment!r}")
@@ -63,34 +66,34 @@ def run(
             done = execute(
                 load(name, set_ or [], var or []),
                 Access(endpoint_url, allow_real_aws, account),
+                env,
                 seed=seed,
                 rollback_log=rollback_log,
                 dry_run=dry_run,
             )
             return None if done is None else journal_mod.build(done)
 
-        raise typer.Exit(reports.run_all(one, report or [], journal))
+        raise typer.Exit(reports.run_shipped(one, report or [], journal, env))
     loaded = load(experiment, set_ or [], var or [])
-    out = console()
     access = Access(endpoint_url, allow_real_aws, account)
     outcome = execute(
-        loaded, access, seed=seed, rollback_log=rollback_log, dry_run=dry_run, pace=pace
+        loaded, access, env, seed=seed, rollback_log=rollback_log, dry_run=dry_run, pace=pace
     )
     if outcome is None:  # a dry run: its calls are the output
-        raise typer.Exit(EXIT_HELD)
+        raise typer.Exit(ExitStatus.HELD)
     data = journal_mod.build(outcome)
     if journal is not None:
         journal_mod.write(data, journal)
     reports.write_reports(data, report or [])
-    reports.step_summary(render_markdown(data))
-    print_summary(data, out)
-    raise typer.Exit(EXIT_DEVIATED if outcome.deviated else EXIT_HELD)
+    reports.step_summary(render_markdown(data), env)
+    print_summary(data, env.stdout)
+    raise typer.Exit(ExitStatus.DEVIATED if outcome.deviated else ExitStatus.HELD)
 
 
 @app.command("list")
-def list_() -> None:
+def list_(ctx: typer.Context) -> None:
     """List the shipped experiments."""
-    out = console()
+    out = env_of(ctx).stdout
     for name, path in available().items():
         exp = load(str(path)).experiment
         line = " ".join(exp.description.split(". ")[0].split())
@@ -100,7 +103,9 @@ def list_() -> None:
 
 
 @app.command()
-def validate(experiment: Annotated[str, typer.Argument(help="Experiment name or file.")]) -> None:
+def validate(
+    ctx: typer.Context, experiment: Annotated[str, typer.Argument(help="Experiment name or file.")]
+) -> None:
     """Check an experiment file without touching anything."""
     loaded = load(experiment)
-    console().print(f"{loaded.source}: valid ({len(loaded.experiment.method)} step(s))")
+    env_of(ctx).stdout.print(f"{loaded.source}: valid ({len(loaded.experiment.method)} step(s))")

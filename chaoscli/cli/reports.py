@@ -4,16 +4,15 @@ GitHub's job summary."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from chaoscli import report as report_mod
-from chaoscli.cli.app import EXIT_DEVIATED, EXIT_HELD, app, console
+from chaoscli.cli.app import ExitStatus, app
+from chaoscli.cli.environment import Environment
 from chaoscli.errors import ChaosError, SpecError
 from chaoscli.experiment import journal as journal_mod
 from chaoscli.experiment.loader import available, load
@@ -62,9 +61,9 @@ def write_reports(data: dict[str, Any], paths: list[Path]) -> None:
         report_mod.write(data, path)
 
 
-def step_summary(text: str) -> None:
+def step_summary(text: str, env: Environment) -> None:
     """Append Markdown to GitHub's job summary when the run is inside GitHub Actions."""
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    target = env.environ.get("GITHUB_STEP_SUMMARY")
     if target:
         with open(target, "a", encoding="utf-8") as fh:
             fh.write(text + "\n")
@@ -88,17 +87,17 @@ def _named(path: Path, name: str) -> Path:
     return path.with_name(f"{path.stem}-{name}{path.suffix}")
 
 
-def run_all(
+def run_shipped(
     run_one: Callable[[str], dict[str, Any] | None],
     reports: list[Path],
     journal: Path | None,
-    out: Console | None = None,
+    env: Environment,
     folder: dict[str, Path] | None = None,
-) -> int:
+) -> ExitStatus:
     """Run every shipped experiment; the exit code is non-zero if any verdict differs from the
     one its file declares in ``expect``."""
     check_paths(reports)
-    out = out or console()
+    out = env.stdout
     cases: list[junit.Case] = []
     mismatches = 0
     for name, path in (folder or available()).items():
@@ -122,9 +121,9 @@ def run_all(
             if report_mod.format_for(target) != "junit" and "timeline" in data:
                 report_mod.write(data, _named(target, name))
         if "timeline" in data:
-            step_summary(markdown.render(data, heading=3))
+            step_summary(markdown.render(data, heading=3), env)
     for target in reports:
         if report_mod.format_for(target) == "junit":
             target.write_text(junit.render_many(cases), encoding="utf-8")
     out.print(f"{len(cases) - mismatches} of {len(cases)} experiment(s) as expected")
-    return EXIT_DEVIATED if mismatches else EXIT_HELD
+    return ExitStatus.DEVIATED if mismatches else ExitStatus.HELD

@@ -11,18 +11,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from chaoscli.aws.changes.log import RollbackError, RollbackLog, rollback
 from chaoscli.aws.discover import discover
-from chaoscli.aws.guard import Access, open_guarded
 from chaoscli.aws.lease import topology_from_json
 from chaoscli.aws.network import find_stack_vpc
 from chaoscli.aws.provision import provision
+from chaoscli.aws.real_aws_guard import Access, open_guarded
 from chaoscli.aws.sandbox import running_sandbox
 from chaoscli.aws.teardown import teardown
 from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt, SetOpt, VarOpt
-from chaoscli.cli.app import EXIT_ABORTED, app, console
+from chaoscli.cli.app import ExitStatus, app
+from chaoscli.cli.environment import env_of
 from chaoscli.errors import SpecError
 from chaoscli.experiment.loader import load
 from chaoscli.experiment.runner import compare, plan_for
@@ -47,10 +49,11 @@ def _persistent(access: Access, command: str) -> None:
 
 @app.command()
 def sandbox(
+    ctx: typer.Context,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 5000,
 ) -> None:
     """Run a moto server on 127.0.0.1 until Ctrl-C, for `up`, `run` and the aws CLI."""
-    out = console()
+    out = env_of(ctx).stdout
     with running_sandbox(port) as box:
         out.print(
             f"moto server listening on {box.url}; Ctrl-C stops it and forgets everything",
@@ -72,6 +75,7 @@ def sandbox(
 
 @app.command()
 def up(
+    ctx: typer.Context,
     experiment: Annotated[
         str, typer.Argument(help="Experiment whose topology to provision.")
     ] = "az-outage",
@@ -85,18 +89,19 @@ def up(
     access = Access(endpoint_url, allow_real_aws, account)
     _persistent(access, "up")
     exp = load(experiment, set_ or [], var or []).experiment
-    out = console()
+    out = env_of(ctx).stdout
     with open_guarded(exp.topology.region, access) as session:
         if find_stack_vpc(session, exp.topology.stack) is not None:
             out.print(f"stack {exp.topology.stack} already exists at {session.where}")
         else:
             provision(session, plan_for(exp))
             out.print(f"provisioned stack {exp.topology.stack} at {session.where}")
-        _show(discover(session, exp.topology.stack))
+        _show(discover(session, exp.topology.stack), out)
 
 
 @app.command()
 def status(
+    ctx: typer.Context,
     stack: StackOpt = _DEFAULT.stack,
     region: RegionOpt = _DEFAULT.region,
     endpoint_url: EndpointOpt = None,
@@ -107,11 +112,12 @@ def status(
     access = Access(endpoint_url, allow_real_aws, account)
     _persistent(access, "status")
     with open_guarded(region, access, read_only=True) as session:
-        _show(discover(session, stack))
+        _show(discover(session, stack), env_of(ctx).stdout)
 
 
 @app.command()
 def down(
+    ctx: typer.Context,
     stack: StackOpt = _DEFAULT.stack,
     region: RegionOpt = _DEFAULT.region,
     endpoint_url: EndpointOpt = None,
@@ -121,16 +127,18 @@ def down(
     """Delete everything tagged with the stack's name."""
     access = Access(endpoint_url, allow_real_aws, account)
     _persistent(access, "down")
+    out = env_of(ctx).stdout
     with open_guarded(region, access) as session:
         if find_stack_vpc(session, stack) is None:
-            console().print(f"no stack {stack} at {session.where}: nothing to delete")
+            out.print(f"no stack {stack} at {session.where}: nothing to delete")
             return
         teardown(session, stack)
-        console().print(f"deleted stack {stack} at {session.where}")
+        out.print(f"deleted stack {stack} at {session.where}")
 
 
 @app.command("rollback")
 def rollback_cmd(
+    ctx: typer.Context,
     log_path: Annotated[Path, typer.Argument(metavar="LOG", help="A run's rollback log.")],
     endpoint_url: EndpointOpt = None,
     allow_real_aws: AllowRealOpt = False,
@@ -143,7 +151,7 @@ def rollback_cmd(
     log = RollbackLog.load(log_path)
     notes = log.notes()
     access = Access(endpoint_url or notes.get("endpoint"), allow_real_aws, account)
-    out = console()
+    out = env_of(ctx).stdout
     if access.endpoint() is None and not allow_real_aws:
         if notes.get("in_process"):
             out.print(
@@ -162,7 +170,7 @@ def rollback_cmd(
                 out.print(f"undone: {line}", markup=False, highlight=False)
             for line in exc.failed:
                 out.print(f"FAILED: {line}", markup=False, highlight=False)
-            raise typer.Exit(EXIT_ABORTED) from None
+            raise typer.Exit(ExitStatus.ABORTED) from None
         for line in lines:
             out.print(f"undone: {line}", markup=False, highlight=False)
         if not pending:
@@ -192,9 +200,8 @@ def _before(notes: dict[str, object]) -> Topology | None:
         return None
 
 
-def _show(topo: Topology) -> None:
+def _show(topo: Topology, out: Console) -> None:
     """A table per zone: instances by state, targets in rotation, subnets reachable."""
-    out = console()
     table = Table(title=f"stack {topo.stack} in {topo.region} ({topo.vpc_id})")
     for column in ("zone", "instances", "in service", "subnets reachable", "database"):
         table.add_column(column, no_wrap=column == "zone")

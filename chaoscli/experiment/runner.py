@@ -22,7 +22,7 @@ from chaoscli.aws.discover import discover
 from chaoscli.aws.lease import acquire, release, remember
 from chaoscli.aws.network import pick_azs
 from chaoscli.aws.session import AwsSession, open_session
-from chaoscli.errors import ChaosError, SpecError
+from chaoscli.errors import ChaosError, SpecError, Terminated
 from chaoscli.experiment import alarms as alarm_setup
 from chaoscli.experiment.build import plan_for, scenario_for
 from chaoscli.experiment.compare import compare
@@ -39,12 +39,6 @@ from chaoscli.sim.world import Event
 from chaoscli.topology import Topology
 
 Phase = Callable[[str], None]
-
-
-class Terminated(ChaosError):
-    """SIGTERM arrived; the run was rolled back."""
-
-    exit_code = 143
 
 
 @dataclass
