@@ -119,10 +119,9 @@ def test_multi_az_failover_makes_writes_unavailable_within_range():
     assert not w.db_writable[int(110 / w.tick_s)] and w.db_writable[int(250 / w.tick_s)]
 
 
-def test_same_seed_same_result_and_other_seed_differs():
-    """Determinism: the seed alone decides the outcome."""
+def test_another_seed_gives_another_outcome():
+    """The seed is used: another seed draws other latencies (that the same seed gives the same
+    journal is test_journal_schema's claim)."""
     a, _ = crash_run(attempts=2, seed=7)
-    b, _ = crash_run(attempts=2, seed=7)
     c, _ = crash_run(attempts=2, seed=8)
-    assert np.array_equal(a.ok, b.ok) and np.array_equal(a.latency_s, b.latency_s)
     assert not np.array_equal(a.latency_s, c.latency_s)
