@@ -57,17 +57,18 @@ def _start(url: str, exp: str, log: Path) -> subprocess.Popen[str]:
     )
 
 
-def _wait_for_faults(proc: subprocess.Popen[str], log: Path, changes: int = 3) -> None:
-    """Wait until the log holds the fault's changes and the topology after them is noted."""
-    deadline = time.monotonic() + 60
+def _wait_for_faults(proc: subprocess.Popen[str], log: Path, url: str, changes: int = 3) -> None:
+    """Wait until the log holds the fault's changes and the control plane shows them (a busy
+    machine may be slow to get there), then a little longer, into the paced simulation."""
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
         if log.exists():
             lines = [json.loads(x) for x in log.read_text().splitlines() if x.strip()]
-            if sum(x["op"] == "change" for x in lines) >= changes:
-                time.sleep(1.0)  # into the paced simulation
+            if sum(x["op"] == "change" for x in lines) >= changes and _stopped_or_isolated(url):
+                time.sleep(1.0)
                 return
-        time.sleep(0.05)
+        time.sleep(0.1)
     raise AssertionError("the run never injected its fault")
 
 
@@ -102,7 +103,7 @@ def test_sigint_rolls_back_an_existing_stack(
     assert cli("up", exp, "--endpoint-url", url).code == 0
     before = _discover(url)
     child.append(proc := _start(url, exp, log))
-    _wait_for_faults(proc, log)
+    _wait_for_faults(proc, log, url)
     assert _stopped_or_isolated(url)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
@@ -117,7 +118,7 @@ def test_sigterm_rolls_back_and_removes_what_it_provisioned(
     """SIGTERM: exit 143, and the stack the run provisioned is gone again."""
     exp, log = _experiment(tmp_path), tmp_path / "term.rollback"
     child.append(proc := _start(url, exp, log))
-    _wait_for_faults(proc, log)
+    _wait_for_faults(proc, log, url)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err
@@ -133,7 +134,7 @@ def test_kill_9_then_rollback_command_restores_the_stack(
     assert cli("up", exp, "--endpoint-url", url).code == 0
     before = _discover(url)
     child.append(proc := _start(url, exp, log))
-    _wait_for_faults(proc, log)
+    _wait_for_faults(proc, log, url)
     proc.kill()
     proc.wait()
     assert _stopped_or_isolated(url)  # nothing ran after SIGKILL
@@ -151,7 +152,7 @@ def test_kill_9_of_a_run_that_provisioned_then_rollback_leaves_nothing(
     """After kill -9 of a run that built the stack, `rollback` also tears the stack down."""
     exp, log = _experiment(tmp_path), tmp_path / "kill2.rollback"
     child.append(proc := _start(url, exp, log))
-    _wait_for_faults(proc, log)
+    _wait_for_faults(proc, log, url)
     proc.kill()
     proc.wait()
     assert len(stack_vpcs(url)) == 1
