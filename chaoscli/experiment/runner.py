@@ -34,6 +34,7 @@ from chaoscli.experiment.method import ControlPlane, LiveReplay, drive, method_s
 from chaoscli.experiment.spec import Experiment
 from chaoscli.experiment.stops import first_trip
 from chaoscli.sim.engine import Engine, RunResult, SecondStats
+from chaoscli.sim.measures import RunMeasures, measure
 from chaoscli.sim.metrics import WindowMetrics, window
 from chaoscli.sim.world import Event
 from chaoscli.topology import Topology
@@ -53,6 +54,7 @@ class Outcome:
     events: list[Event] = field(default_factory=list)
     result: RunResult | None = None
     windows: dict[str, WindowMetrics] = field(default_factory=dict)
+    measures: RunMeasures | None = None  # every figure the record carries, from the simulation
     probes: list[ProbeResult] = field(default_factory=list)
     rollback: list[str] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)
@@ -207,6 +209,7 @@ def run(
                 name: window(result, a, b) for name, (a, b) in fault_windows(exp, cut_at).items()
             }
             out.probes = check(exp.hypothesis, out.windows)
+            out.measures = measure(result, out.windows)
             out.status = "completed"
         except KeyboardInterrupt:
             out.status = "interrupted"
