@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint fmt typecheck layers unit bench clean
+.PHONY: install run test lint fmt typecheck layers unit bench schema clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,9 @@ layers: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest -n auto
+
+schema: $(STAMP)
+	$(BIN)/python -m chaoscli.record.schema > chaoscli/schemas/journal.schema.json
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -16,6 +16,7 @@ from chaoscli.cli.environment import Environment
 from chaoscli.errors import ChaosError, SpecError
 from chaoscli.experiment import journal as journal_mod
 from chaoscli.experiment.loader import available, load
+from chaoscli.record import from_json
 from chaoscli.report import junit, markdown
 
 
@@ -50,9 +51,7 @@ def read_journal(path: Path) -> dict[str, Any]:
         raise SpecError(str(path), "", "no such file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SpecError(str(path), "", f"not a JSON journal ({exc})") from None
-    if not isinstance(data, dict) or "hypothesis" not in data:
-        raise SpecError(str(path), "", "not a chaoscli journal")
-    return data
+    return from_json(data, str(path)).dump()
 
 
 def write_reports(data: dict[str, Any], paths: list[Path]) -> None:

@@ -6,16 +6,11 @@ import math
 from dataclasses import dataclass
 
 from chaoscli.experiment.spec import HypothesisSpec, Tolerance
+from chaoscli.record.probes import PROBES, is_ratio
 from chaoscli.sim.metrics import WindowMetrics
 
-PROBES = (
-    "availability",
-    "worst_second_success_ratio",
-    "p99_latency_ms",
-    "order_success_ratio",
-    "lost_orders",
-)
-RATIOS = ("availability", "worst_second_success_ratio", "order_success_ratio")
+# the window metric holding a probe's 95% interval, for the probes that have one
+CI_FIELD = {"availability": "availability_ci", "p99_latency_ms": "p99_latency_ci_ms"}
 
 
 @dataclass(frozen=True)
@@ -32,7 +27,7 @@ class ProbeResult:
     @property
     def bound(self) -> str:
         """The tolerance as a person reads it, e.g. ">= 99.9%" or "<= 5000"."""
-        ratio = self.probe in RATIOS
+        ratio = is_ratio(self.probe)
 
         def show(v: float) -> str:
             return f"{v * 100:g}%" if ratio else f"{v:g}"
@@ -71,12 +66,9 @@ def check(spec: HypothesisSpec, windows: dict[str, WindowMetrics]) -> list[Probe
         if metrics is None:
             continue
         for probe in PROBES:
-            tol: Tolerance = getattr(spec, probe)
+            tol = spec.tolerance(probe)
             value = float(getattr(metrics, probe))
-            ci = None
-            if probe == "availability":
-                ci = metrics.availability_ci
-            elif probe == "p99_latency_ms":
-                ci = metrics.p99_latency_ci_ms
+            ci_field = CI_FIELD.get(probe)
+            ci = getattr(metrics, ci_field) if ci_field else None
             out.append(ProbeResult(probe, name, value, tol, within(value, tol), ci))
     return out

@@ -6,11 +6,20 @@ A method step's settings are those its fault module declares (``chaoscli.experim
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from chaoscli.experiment.faults.step import WAIT, FaultStep
+from chaoscli.record.probes import CATALOGUE
 
 Scalar = str | int | float | bool | None
 # Chaos Toolkit's names for when the steady-state hypothesis is checked
@@ -148,17 +157,18 @@ class Tolerance(Strict):
     max: float | None = None
 
 
-class HypothesisSpec(Strict):
-    """The steady-state hypothesis, checked before, during and after the fault."""
+class HypothesisBase(Strict):
+    """The steady-state hypothesis, checked before, during and after the fault: a title, a
+    bound per probe of the catalogue (chaoscli.record.probes), and when to judge."""
 
     title: str = "no visible downtime"
-    availability: Tolerance = Tolerance(min=0.999)
-    worst_second_success_ratio: Tolerance = Tolerance(min=0.99)
-    p99_latency_ms: Tolerance = Tolerance(max=5000)
-    order_success_ratio: Tolerance = Tolerance(min=0.999)
-    lost_orders: Tolerance = Tolerance(max=0)
     strategy: Strategy = "default"
     windows: list[Literal["before", "during", "after"]] | None = None
+
+    def tolerance(self, probe: str) -> Tolerance:
+        """The bound the experiment sets for one probe of the catalogue."""
+        bound: Tolerance = getattr(self, probe)
+        return bound
 
     @property
     def checked_windows(self) -> list[str]:
@@ -168,6 +178,17 @@ class HypothesisSpec(Strict):
             if self.windows is not None
             else list(STRATEGY_WINDOWS[self.strategy])
         )
+
+
+if TYPE_CHECKING:
+    HypothesisSpec = HypothesisBase
+else:
+    HypothesisSpec = create_model(
+        "HypothesisSpec",
+        __base__=HypothesisBase,
+        __module__=__name__,
+        **{p.name: (Tolerance, Tolerance(min=p.default_min, max=p.default_max)) for p in CATALOGUE},
+    )
 
 
 class StopCondition(Strict):

@@ -1,0 +1,324 @@
+"""The run record: one typed journal of a run, from which every report is made.
+
+Its core fields keep Chaos Toolkit's names (status, deviated, steady_states, run, rollbacks,
+start, end, duration) so that tooling written for it can read ours; times are virtual.
+chaoscli's own fields (metrics, windows, timeline, events, topology) sit beside them. The
+record carries figures measured by the simulation; it measures nothing itself.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+from pydantic import ConfigDict, Field
+
+from chaoscli.record.base import Part
+from chaoscli.record.figures import (
+    Count,
+    MaybeCount,
+    MaybeFigure,
+    MaybeRatio,
+    Ratio,
+    Stamp,
+)
+from chaoscli.record.probes import is_ratio, label
+from chaoscli.record.setup import ExperimentAsRun, StepAsRun
+from chaoscli.record.topology import Topologies
+
+SCHEMA_VERSION: Final = 2
+SCHEMA_ID = f"https://chaoscli.dev/schemas/journal-{SCHEMA_VERSION}.json"
+WindowName = Literal["before", "during", "after"]
+Status = Literal["running", "completed", "failed", "aborted", "interrupted"]
+
+
+class Tolerance(Part):
+    """A probe's bound: the measured value must be >= min and/or <= max."""
+
+    min: MaybeFigure = None
+    max: MaybeFigure = None
+
+
+class ProbeActivity(Part):
+    """Chaos Toolkit's description of a probe, with the window it judged."""
+
+    type: Literal["probe"] = "probe"
+    name: str
+    window: WindowName
+    tolerance: Tolerance
+
+
+class ProbeRun(Part):
+    """One probe as Chaos Toolkit's activity result."""
+
+    activity: ProbeActivity
+    output: MaybeFigure
+    status: Literal["succeeded", "failed"]
+    tolerance_met: bool
+    start: Stamp
+    end: Stamp
+    duration: Count
+
+
+class SteadyState(Part):
+    """Did the steady state hold in one window."""
+
+    steady_state_met: bool
+    probes: list[ProbeRun]
+
+
+class SteadyStates(Part):
+    """Before, during and after the method (null for a window the run did not have)."""
+
+    before: SteadyState | None
+    during: SteadyState | None
+    after: SteadyState | None
+
+
+class Provider(Part):
+    """Which chaoscli fault an action ran, and in which zone."""
+
+    type: Literal["chaoscli"] = "chaoscli"
+    fault: str
+    az: str | None
+
+
+class ActionActivity(Part):
+    """Chaos Toolkit's description of an action of the method."""
+
+    type: Literal["action"] = "action"
+    name: str
+    provider: Provider
+
+
+class ActionRun(Part):
+    """One fault of the method as Chaos Toolkit's action result, in virtual time."""
+
+    activity: ActionActivity
+    output: list[str]
+    status: Literal["succeeded", "failed"]
+    start: Stamp
+    end: Stamp
+    duration: Count
+
+
+class RollbackActivity(Part):
+    """Chaos Toolkit's description of a rollback action."""
+
+    type: Literal["action"] = "action"
+    name: Literal["rollback"] = "rollback"
+
+
+class RollbackRun(Part):
+    """One change undone, at the virtual time it was undone."""
+
+    activity: RollbackActivity = RollbackActivity()
+    output: str
+    status: Literal["succeeded", "failed"] = "succeeded"
+    t: Count
+
+
+class ProbeVerdict(Part):
+    """One probe in one window: the measured value against its tolerance."""
+
+    probe: str
+    window: WindowName
+    value: MaybeFigure
+    tolerance: Tolerance
+    bound: str  # the tolerance as a person reads it, e.g. ">= 99.9%"
+    margin: MaybeFigure  # signed distance to the bound, negative when violated
+    ok: bool
+    ci95: list[MaybeFigure] | None = Field(default=None, min_length=2, max_length=2)
+
+    @property
+    def key(self) -> str:
+        """``window/probe``, how findings name the probes they explain."""
+        return f"{self.window}/{self.probe}"
+
+    @property
+    def label(self) -> str:
+        """The probe's name as a person reads it."""
+        return label(self.probe)
+
+    @property
+    def ratio(self) -> bool:
+        """Measured as a fraction, shown as a percentage."""
+        return is_ratio(self.probe)
+
+
+class Hypothesis(Part):
+    """The steady-state hypothesis's verdict, probe by probe."""
+
+    title: str
+    held: bool
+    probes: list[ProbeVerdict]
+
+    def failed(
+        self, probe: str | None = None, windows: tuple[str, ...] | None = None
+    ) -> list[ProbeVerdict]:
+        """The probes that did not hold, of one kind and in some windows if given."""
+        return [
+            p
+            for p in self.probes
+            if not p.ok
+            and (probe is None or p.probe == probe)
+            and (windows is None or p.window in windows)
+        ]
+
+    def tolerance(self, probe: str) -> Tolerance | None:
+        """The bound one probe was judged against (None when it was not judged)."""
+        return next((p.tolerance for p in self.probes if p.probe == probe), None)
+
+
+class Stop(Part):
+    """A stop condition that ended the method: when, which, and why."""
+
+    t: Count
+    condition: int
+    reason: str
+
+
+class OrderQueue(Part):
+    """How the durable order queue fared over the run."""
+
+    enabled: bool
+    max_depth: Count
+    longest_commit_delay_s: Count
+    pending_at_end: Count
+
+
+class Window(Part):
+    """What customers saw between ``start_s`` and ``end_s``, and what explains it."""
+
+    start_s: Count
+    end_s: Count
+    requests: Count
+    visible_errors: Count
+    availability: Ratio
+    availability_ci: list[MaybeRatio] = Field(min_length=2, max_length=2)
+    worst_second_success_ratio: Ratio
+    worst_second_at_s: Count
+    p99_latency_ms: MaybeCount
+    p99_latency_ci_ms: list[MaybeCount] = Field(min_length=2, max_length=2)
+    retried_hidden: Count
+    retry_amplification: Count
+    orders: Count
+    orders_acked: Count
+    order_success_ratio: Ratio
+    lost_orders: Count
+    visible_error_causes: dict[str, Count]
+    slow_tail_retried_share: MaybeRatio
+    peak_offered_rps: Count
+    peak_utilisation: MaybeCount
+
+    @property
+    def dominant_cause(self) -> str | None:
+        """The cause of most visible errors (None when there were none)."""
+        causes = {k: v for k, v in self.visible_error_causes.items() if v}
+        return max(causes, key=lambda k: causes[k]) if causes else None
+
+
+class RunMetrics(Part):
+    """Whole-run figures."""
+
+    requests: Count
+    visible_errors: Count
+    availability: Ratio
+    availability_ci95: list[MaybeRatio] = Field(min_length=2, max_length=2)
+    worst_second_success_ratio: Ratio
+    worst_second_at_s: Count
+    p99_latency_ms: MaybeCount
+    p99_latency_ci95_ms: list[MaybeCount] = Field(min_length=2, max_length=2)
+    hidden_errors: Count
+    retry_amplification: Count
+    reroute_s: MaybeCount
+    db_write_unavailable_s: Count
+    db_primary_az: dict[str, str]
+    peak_utilisation: MaybeCount
+    peak_offered_rps: Count
+    visible_error_causes: dict[str, Count]
+    orders: Count
+    orders_acked: Count
+    order_success_ratio: Ratio
+    lost_orders: Count
+    order_queue: OrderQueue
+
+
+class Event(Part):
+    """Something that happened at a virtual time: a fault, a rollback, the model's doing."""
+
+    t: Count
+    kind: str
+    message: str
+
+
+class Second(Part):
+    """One virtual second: load, outcomes, zones, latency and the database."""
+
+    t: int = Field(ge=0)
+    requests: Count
+    visible_errors: Count
+    success_ratio: MaybeRatio
+    attempts: Count
+    served: dict[str, Count]
+    utilisation: dict[str, Count]
+    p99_latency_ms: MaybeCount
+    db_writable: bool
+    queue_depth: Count
+    lb_errors: Count
+
+
+class Record(Part):
+    """One run of a chaoscli experiment."""
+
+    model_config = ConfigDict(
+        populate_by_name=True,
+        title="chaoscli journal",
+        json_schema_serialization_defaults_required=True,
+    )
+
+    schema_id: str = Field(default=SCHEMA_ID, alias="$schema")
+    schema_version: Literal[2] = SCHEMA_VERSION
+    chaoscli_version: str
+    clock: Literal["virtual"] = "virtual"
+    title: str
+    source: str
+    experiment: ExperimentAsRun
+    seed: int = Field(ge=0)
+    status: Status
+    deviated: bool
+    error: str | None
+    stopped: Stop | None
+    start: Stamp
+    end: Stamp
+    duration: Count
+    steady_states: SteadyStates
+    run: list[ActionRun]
+    rollbacks: list[RollbackRun]
+    topology: Topologies
+    hypothesis: Hypothesis
+    metrics: RunMetrics | None
+    windows: dict[WindowName, Window]
+    events: list[Event]
+    rollback_check: list[str]  # differences left after rollback; empty when restored
+    timeline: list[Second]
+
+    @property
+    def first_step(self) -> StepAsRun | None:
+        """The method's first step, when it has one."""
+        return self.experiment.method[0] if self.experiment.method else None
+
+    @property
+    def expected_deviation(self) -> bool:
+        """A deviation the experiment declares it expects (``expect: deviated``)."""
+        return self.deviated and self.experiment.expect == "deviated"
+
+    @property
+    def verdict(self) -> str:
+        """held, deviated, or the status of a run that gave no verdict."""
+        if self.status != "completed":
+            return self.status
+        return "deviated" if self.deviated else "held"
+
+    def dump(self) -> dict[str, object]:
+        """Plain JSON values, under the journal's own field names."""
+        return self.model_dump(mode="json", by_alias=True)
