@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from chaoscli.experiment.faults import with_spikes
+from chaoscli.experiment.faults import shaped_traffic
 from chaoscli.experiment.faults.targets import how_many, pick
 from chaoscli.experiment.spec import FaultStep
 from chaoscli.sim.scenario import TrafficProfile
@@ -58,7 +58,7 @@ def test_a_spike_ramps_up_holds_and_comes_back_to_the_base_rate() -> None:
     """200k -> 1M over 100 s, held, back to 200k; outside the spike the base rate is kept."""
     base = TrafficProfile.constant(200_000, 1000)
     step = FaultStep(fault="traffic-spike", at_s=100, duration_s=600, rps=1_000_000, ramp_s=100)
-    rate = with_spikes(base, [step]).rate_per_second()
+    rate = shaped_traffic(base, [step]).rate_per_second()
     assert rate[50] == pytest.approx(200_000)
     assert rate[150] == pytest.approx(600_000, rel=0.01)
     assert rate[400] == pytest.approx(1_000_000)
@@ -70,10 +70,10 @@ def test_a_spike_cut_by_a_stop_condition_drops_to_the_base_rate_at_once() -> Non
     """Stopping the method stops the load generator: the rate falls back at the cut."""
     base = TrafficProfile.constant(200_000, 1000)
     step = FaultStep(fault="traffic-spike", at_s=100, duration_s=600, rps=1_000_000, ramp_s=100)
-    rate = with_spikes(base, [step], cut_at=300).rate_per_second()
+    rate = shaped_traffic(base, [step], cut_at=300).rate_per_second()
     assert rate[299] == pytest.approx(1_000_000)
     assert rate[301] == pytest.approx(200_000)
-    assert with_spikes(base, [step], cut_at=50).points == base.points
+    assert shaped_traffic(base, [step], cut_at=50).points == base.points
 
 
 def test_a_spike_that_does_not_fit_its_ramps_is_rejected() -> None:

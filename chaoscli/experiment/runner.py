@@ -26,7 +26,7 @@ from chaoscli.errors import ChaosError, SpecError, Terminated
 from chaoscli.experiment import alarms as alarm_setup
 from chaoscli.experiment.build import plan_for, scenario_for
 from chaoscli.experiment.compare import compare
-from chaoscli.experiment.faults import FAULTS, StackShape, with_spikes
+from chaoscli.experiment.faults import FAULTS, StackShape, shaped_traffic
 from chaoscli.experiment.hypothesis import ProbeResult, check
 from chaoscli.experiment.lbmetrics import lb_metrics, minutes
 from chaoscli.experiment.loader import Loaded
@@ -113,7 +113,7 @@ def _simulate(
 ) -> RunResult:
     """One simulated pass over the control plane's snapshots and the method's traffic."""
     sc = scenario_for(exp, cp.snapshots, cp.actions, seed)
-    sc = replace(sc, traffic=with_spikes(sc.traffic, exp.method, cut_at))
+    sc = replace(sc, traffic=shaped_traffic(sc.traffic, exp.method, cut_at))
     return Engine(sc).run(on_second)
 
 

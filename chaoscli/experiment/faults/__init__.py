@@ -16,9 +16,14 @@ from chaoscli.experiment.faults.base import (
     StackShape,
     resolve_az,
 )
-from chaoscli.experiment.faults.registry import FAULTS, FaultKind, cause_words, register
+from chaoscli.experiment.faults.registry import (
+    FAULTS,
+    FaultKind,
+    cause_words,
+    register,
+    shaped_traffic,
+)
 from chaoscli.experiment.faults.step import WAIT, FaultStep, StepSettings, fault_names
-from chaoscli.experiment.faults.traffic_spike import with_spikes
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
@@ -37,5 +42,5 @@ __all__ = [
     "fault_names",
     "register",
     "resolve_az",
-    "with_spikes",
+    "shaped_traffic",
 ]

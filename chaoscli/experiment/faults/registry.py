@@ -7,11 +7,12 @@ and the findings all read it from here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chaoscli.experiment.faults.base import Fault, StackShape
-from chaoscli.experiment.faults.step import StepSettings, accept
+from chaoscli.experiment.faults.step import FaultStep, StepSettings, accept
+from chaoscli.sim.scenario import TrafficProfile
 
 Words = tuple[str, str]  # what happened, in a clause; the change that would fix it
 
@@ -25,7 +26,9 @@ class FaultKind:
     ``needs`` says, before anything is created, why the stack cannot take the fault (or
     None). ``cause_words`` explain the failure causes only this fault brings about;
     ``words`` explain a failed probe of the fault's window that no failure cause explains.
-    ``control_plane`` is False for a fault that changes only the model (no re-discovery).
+    ``traffic`` reshapes what customers offer (a model effect no API call shows), given
+    the step and where a stop condition cut the method. ``control_plane`` is False for a
+    fault that changes only the model (no re-discovery).
     """
 
     name: str
@@ -35,6 +38,7 @@ class FaultKind:
     needs: Callable[[StackShape], str | None] = lambda _: None
     cause_words: Mapping[str, Words] = field(default_factory=dict)
     words: Words | None = None
+    traffic: Callable[[TrafficProfile, FaultStep, float | None], TrafficProfile] | None = None
     control_plane: bool = True
 
 
@@ -46,6 +50,18 @@ def register(kind: FaultKind) -> FaultKind:
     accept(kind.name, kind.settings)
     FAULTS[kind.name] = kind
     return kind
+
+
+def shaped_traffic(
+    base: TrafficProfile, steps: Sequence[FaultStep], cut_at: float | None = None
+) -> TrafficProfile:
+    """The traffic customers offer once every step that reshapes it has, in method order."""
+    profile = base
+    for step in steps:
+        kind = FAULTS.get(step.fault)
+        if kind is not None and kind.traffic is not None:
+            profile = kind.traffic(profile, step, cut_at)
+    return profile
 
 
 def cause_words() -> dict[str, Words]:

@@ -29,21 +29,15 @@ def _rate(points: Sequence[tuple[float, float]], t: float) -> float:
     return float(np.interp(t, ts, rs))
 
 
-def with_spikes(
-    base: TrafficProfile, steps: Sequence[FaultStep], cut_at: float | None = None
-) -> TrafficProfile:
-    """The profile with each spike's ramp up, plateau and ramp down laid over it.
+def with_spike(base: TrafficProfile, step: FaultStep, cut_at: float | None) -> TrafficProfile:
+    """The profile with the spike's ramp up, plateau and ramp down laid over it.
 
     A spike ramps from the rate at its start to ``rps`` in ``ramp_s``, holds, and ramps back
     to the rate at its end; a method stopped at ``cut_at`` stops the load at once.
     """
     points = list(base.points)
-    for step in steps:
-        if step.fault != NAME or step.rps is None:
-            continue
-        a, b = step.start_s, step.end_s
-        if cut_at is not None and a >= cut_at:
-            continue
+    a, b = step.start_s, step.end_s
+    if step.rps is not None and (cut_at is None or a < cut_at):
         shape = [(a, _rate(points, a)), (a + step.ramp_s, step.rps)]
         shape += [(b - step.ramp_s, step.rps), (b, _rate(points, b))]
         if cut_at is not None and cut_at < b:
@@ -71,6 +65,7 @@ register(
         "customer traffic ramps to a campaign's rate, holds, and ramps back",
         StepSettings(frozenset({"rps", "ramp_s"}), check=_fits),
         traffic_spike,
+        traffic=with_spike,
         control_plane=False,
     )
 )
