@@ -1,11 +1,13 @@
 """Read a stack back from the control plane into plain ``Topology`` objects.
 
 The model is built from this, never from the experiment file, so any change made through the
-API (by a fault or by hand) shows. Describe/list calls only, about a dozen per discovery.
+API (by a fault or by hand) shows. Describe/list calls only: 17 for a whole stack, 7 for
+``rediscover``, which re-reads only what a fault can change.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -58,14 +60,58 @@ def discover(session: AwsSession, stack: str) -> Topology:
         )
 
 
+def rediscover(session: AwsSession, previous: Topology) -> Topology:
+    """``previous`` with what a fault can change read again: instance states and fault tags,
+    target health, subnets' network ACLs, the database and the Auto Scaling group.
+
+    What no fault changes (the VPC, subnets and their routes, the load balancer and target
+    group, the bucket, the queue) is kept from ``previous``: the same topology as a full
+    ``discover`` in 7 calls instead of 17.
+    """
+    stack = previous.stack
+    with aws_errors(f"discover stack {stack}"):
+        ec2 = session.client("ec2")
+        subnets = _with_nacls(ec2, previous.vpc_id, previous.subnets)
+        health = _target_health(session.client("elbv2"), previous.load_balancer)
+        return dataclasses.replace(
+            previous,
+            subnets=subnets,
+            instances=_known_instances(session, ec2, [s.id for s in subnets], stack, health),
+            database=_database(session.client("rds"), stack),
+            autoscaling=describe_group(session, stack, {s.id: s.az for s in subnets}),
+        )
+
+
+def _with_nacls(ec2: Any, vpc_id: str, subnets: tuple[Subnet, ...]) -> tuple[Subnet, ...]:
+    """The same subnets with the NACL each is associated with now, and its verdict."""
+    acl_of = _nacls_by_subnet(ec2, vpc_id)
+    return tuple(
+        dataclasses.replace(
+            s,
+            nacl_id=acl["NetworkAclId"] if acl else "",
+            reachable=acl is not None and nacl_allows(acl.get("Entries", [])),
+        )
+        for s in subnets
+        for acl in [acl_of.get(s.id)]
+    )
+
+
+def _nacls_by_subnet(ec2: Any, vpc_id: str) -> dict[str, dict[str, Any]]:
+    """Each subnet of the VPC with the network ACL it is associated with."""
+    acl_of: dict[str, dict[str, Any]] = {}
+    for acl in ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])[
+        "NetworkAcls"
+    ]:
+        for assoc in acl.get("Associations", []):
+            acl_of[assoc["SubnetId"]] = acl
+    return acl_of
+
+
 def _subnets(ec2: Any, vpc_id: str, stack: str) -> tuple[Subnet, ...]:
     """The stack's subnets with their NACL verdict and whether they route to the internet."""
     in_vpc = {"Name": "vpc-id", "Values": [vpc_id]}
     raw = ec2.describe_subnets(Filters=[stack_filter(stack), in_vpc])["Subnets"]
-    acl_of: dict[str, dict[str, Any]] = {}
-    for acl in ec2.describe_network_acls(Filters=[in_vpc])["NetworkAcls"]:
-        for assoc in acl.get("Associations", []):
-            acl_of[assoc["SubnetId"]] = acl
+    acl_of = _nacls_by_subnet(ec2, vpc_id)
     public = _public_subnets(ec2.describe_route_tables(Filters=[in_vpc])["RouteTables"])
     subnets = []
     for s in raw:
@@ -231,10 +277,6 @@ def _load_balancer(elb: Any, vpc_id: str, stack: str) -> tuple[LoadBalancer | No
         a["Key"]: a["Value"]
         for a in elb.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]
     }
-    health = {
-        d["Target"]["Id"]: d["TargetHealth"]["State"]
-        for d in elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
-    }
     check = HealthCheck(
         interval_s=float(tg["HealthCheckIntervalSeconds"]),
         timeout_s=float(tg["HealthCheckTimeoutSeconds"]),
@@ -254,7 +296,19 @@ def _load_balancer(elb: Any, vpc_id: str, stack: str) -> tuple[LoadBalancer | No
         algorithm=str(attrs.get("load_balancing.algorithm.type", "round_robin")),
         deregistration_delay_s=float(attrs.get("deregistration_delay.timeout_seconds", 300)),
     )
-    return balancer, health
+    return balancer, _target_health(elb, balancer)
+
+
+def _target_health(elb: Any, lb: LoadBalancer | None) -> dict[str, str]:
+    """The health state of each target registered with the load balancer's target group."""
+    if lb is None:
+        return {}
+    return {
+        d["Target"]["Id"]: d["TargetHealth"]["State"]
+        for d in elb.describe_target_health(TargetGroupArn=lb.target_group_arn)[
+            "TargetHealthDescriptions"
+        ]
+    }
 
 
 def _tagged(elb: Any, arns: list[str], stack: str) -> set[str]:

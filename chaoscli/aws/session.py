@@ -7,6 +7,7 @@ Every other module of the adapter asks an ``AwsSession`` for clients and wraps i
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -28,6 +29,9 @@ _FAKE_ENV = {
 }
 # Removed for the same span so that no profile or endpoint redirects the mocked clients.
 _CLEARED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL")
+# moto's own settings for the same span: no catalogue of thousands of public AMIs built for
+# every EC2 backend (the stack launches one fixed AMI id), which would cost seconds.
+_MOTO_ENV = {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5)
 # Operation-name prefixes that only read; everything else may change something.
@@ -63,6 +67,18 @@ class AwsSession:
         self._hooks: list[Hook] = []
         self._account_id: str | None = None
         self._closed = False
+        # Every API call made through this session, by "service Operation" (botocore's
+        # before-call event: once per call, retries not counted again).
+        self.calls: Counter[str] = Counter()
+        self._hooks.append(("before-call.*.*", self._count_call))
+
+    def _count_call(self, model: Any, **_: Any) -> None:
+        self.calls[f"{model.service_model.service_name} {model.name}"] += 1
+
+    @property
+    def call_count(self) -> int:
+        """How many API calls this session has made so far."""
+        return sum(self.calls.values())
 
     @property
     def where(self) -> str:
@@ -188,10 +204,11 @@ def in_process_session(region: str, persistent: bool = False) -> Iterator[AwsSes
     """A session on moto started in this process, whatever the environment points at."""
     from moto import mock_aws  # imported lazily: only the in-process mode needs it
 
-    saved = {key: os.environ.get(key) for key in (*_FAKE_ENV, *_CLEARED_ENV)}
+    saved = {key: os.environ.get(key) for key in (*_FAKE_ENV, *_MOTO_ENV, *_CLEARED_ENV)}
     for key in _CLEARED_ENV:
         os.environ.pop(key, None)
     os.environ.update(_FAKE_ENV)
+    os.environ.update(_MOTO_ENV)
     session = AwsSession(region, mocked=True, persistent=persistent)
     mock = mock_aws()
     try:

@@ -2,7 +2,8 @@
 
 Every step's changes are logged under the step's key, so the end of one step undoes only its
 own changes while overlapping steps stay in place. The stack is re-discovered after each
-change; the snapshots are all the model ever sees of the control plane.
+change (what a fault can change); the snapshots are all the model ever sees of the control
+plane.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chaoscli.aws.changes.log import RollbackLog, rollback
-from chaoscli.aws.discover import discover
+from chaoscli.aws.discover import discover, rediscover
 from chaoscli.aws.session import AwsSession
 from chaoscli.experiment.faults import FAULTS, WAIT, FaultContext, FaultStep, Injected
 from chaoscli.experiment.spec import Experiment
@@ -73,7 +74,6 @@ def drive(
 ) -> ControlPlane:
     """Inject and end every step at its time through the AWS API; discover after each."""
     cp = ControlPlane([Snapshot(0.0, before)])
-    stack = exp.topology.stack
     for t, kind, n, step in schedule(exp, cut_at):
         key = step_key(n)
         if kind == "inject":
@@ -90,7 +90,7 @@ def drive(
                 ]
             cp.events += [Event(t, "rollback", m) for m in lines]
         if FAULTS[step.fault].control_plane:
-            cp.snapshots.append(Snapshot(t, discover(session, stack)))
+            cp.snapshots.append(Snapshot(t, rediscover(session, cp.snapshots[-1].topology)))
     return cp
 
 
