@@ -116,7 +116,7 @@ def test_an_unreadable_journal_is_refused_in_one_line(j: dict) -> None:
     old["$schema"] = "https://chaoscli.dev/schemas/journal-1.json"
     with pytest.raises(SpecError, match=r"older journal .*timeline") as exc:
         from_json(old, "old.json")
-    assert "\n" not in str(exc.value) and exc.value.exit_code == 2
+    assert "\n" not in str(exc.value)
     with pytest.raises(SpecError, match="not a chaoscli journal"):
         from_json([1, 2], "list.json")
 
