@@ -57,10 +57,10 @@ def test_error_or_interrupt_during_the_method_still_rolls_back(
 ) -> None:
     """An error or Ctrl-C while the zone is dark: rollback runs and restores everything."""
 
-    def explode(self, on_second=None):  # type: ignore[no-untyped-def]
+    def explode(self, until_s, on_second=None):  # type: ignore[no-untyped-def]
         raise exc
 
-    monkeypatch.setattr(runner.Engine, "run", explode)
+    monkeypatch.setattr(runner.Engine, "advance", explode)
     with pytest.raises(type(exc)):
         runner.run(load("az-outage", [*FAST, "method.0.duration_s=1000"]), seed=1)
     before, after, diffs = comparisons[-1]

@@ -17,13 +17,25 @@ from chaoscli.aws.changes.log import RollbackLog
 from chaoscli.aws.cloudwatch import NAMESPACE, Alarm, Datapoint
 from chaoscli.aws.session import AwsSession
 from chaoscli.errors import SpecError
-from chaoscli.experiment.guards import alarm_states
-from chaoscli.experiment.lbmetrics import PERIOD_S, MinuteMetric
 from chaoscli.experiment.loader import Loaded
+from chaoscli.sim.cloudwatch_series import PERIOD_S, MinuteMetric
 from chaoscli.sim.world import Event
 from chaoscli.topology import LoadBalancer
 
 Dims = tuple[tuple[str, str], ...]
+
+_COMPARE = {
+    "GreaterThanThreshold": lambda v, x: v > x,
+    "GreaterThanOrEqualToThreshold": lambda v, x: v >= x,
+    "LessThanThreshold": lambda v, x: v < x,
+    "LessThanOrEqualToThreshold": lambda v, x: v <= x,
+}
+_SYMBOL = {
+    "GreaterThanThreshold": ">",
+    "GreaterThanOrEqualToThreshold": ">=",
+    "LessThanThreshold": "<",
+    "LessThanOrEqualToThreshold": "<=",
+}
 
 
 def guarded_names(loaded: Loaded) -> list[str]:
@@ -175,3 +187,53 @@ def record(
             }
         )
     return events, summary
+
+
+def _statistic(values: list[float], statistic: str) -> float:
+    """One CloudWatch statistic over the datapoints of a period."""
+    if statistic == "Sum":
+        return float(sum(values))
+    if statistic == "Average":
+        return float(sum(values) / len(values))
+    if statistic == "Minimum":
+        return float(min(values))
+    if statistic == "Maximum":
+        return float(max(values))
+    return float(len(values))
+
+
+def alarm_states(
+    alarm: Alarm, points: Sequence[MinuteMetric], run_s: float
+) -> list[tuple[float, str, str]]:
+    """(time, new state, reason) each time the alarm changes state, starting from OK.
+
+    Evaluated as CloudWatch does at each period's end: the last ``evaluation_periods``
+    periods, ALARM when at least ``datapoints_to_alarm`` breach; missing data does not breach.
+    """
+    per = max(1, alarm.period_s // PERIOD_S)
+    by_minute: dict[int, list[float]] = {}
+    for p in points:
+        by_minute.setdefault(p.minute, []).append(p.value)
+    last_minute = max(by_minute, default=-1)
+    periods = last_minute // per + 1
+    values: list[float | None] = []
+    for k in range(periods):
+        data = [v for m in range(k * per, (k + 1) * per) for v in by_minute.get(m, [])]
+        values.append(_statistic(data, alarm.statistic) if data else None)
+    compare = _COMPARE[alarm.comparison]
+    state, out = "OK", []
+    for k in range(periods):
+        recent = values[max(0, k + 1 - alarm.evaluation_periods) : k + 1]
+        breaching = sum(1 for v in recent if v is not None and compare(v, alarm.threshold))
+        new = "ALARM" if breaching >= alarm.datapoints_to_alarm else "OK"
+        if new != state:
+            value = values[k]
+            shown = "no data" if value is None else f"{value:,.6g}"
+            reason = (
+                f"{alarm.metric} {alarm.statistic} {shown} {_SYMBOL[alarm.comparison]} "
+                f"{alarm.threshold:,.6g}: {breaching} of {len(recent)} period(s) of "
+                f"{alarm.period_s} s breaching"
+            )
+            out.append((min(float((k + 1) * alarm.period_s), run_s), new, reason))
+            state = new
+    return out

@@ -28,14 +28,15 @@ from chaoscli.experiment.build import plan_for, scenario_for
 from chaoscli.experiment.compare import compare
 from chaoscli.experiment.faults import FAULTS, StackShape, shaped_traffic
 from chaoscli.experiment.hypothesis import ProbeResult, check
-from chaoscli.experiment.lbmetrics import lb_metrics, minutes
 from chaoscli.experiment.loader import Loaded
 from chaoscli.experiment.method import ControlPlane, LiveReplay, drive, method_span, step_key
 from chaoscli.experiment.spec import Experiment
-from chaoscli.experiment.stops import first_trip
+from chaoscli.experiment.stop_conditions import StopWatch, Trip
+from chaoscli.sim.cloudwatch_series import CloudWatchSeries
 from chaoscli.sim.engine import Engine, RunResult, SecondStats
 from chaoscli.sim.measures import RunMeasures, measure
 from chaoscli.sim.metrics import WindowMetrics, window
+from chaoscli.sim.scenario import Scenario
 from chaoscli.sim.world import Event
 from chaoscli.topology import Topology
 
@@ -104,17 +105,22 @@ def fault_windows(exp: Experiment, cut_at: float | None = None) -> dict[str, tup
     return {k: v for k, v in out.items() if v[1] > v[0]}
 
 
-def _simulate(
-    exp: Experiment,
-    cp: ControlPlane,
-    seed: int,
-    cut_at: float | None,
-    on_second: Callable[[SecondStats], None] | None,
-) -> RunResult:
-    """One simulated pass over the control plane's snapshots and the method's traffic."""
+def _scenario(exp: Experiment, cp: ControlPlane, seed: int, cut_at: float | None) -> Scenario:
+    """What the engine simulates: the control plane's snapshots and the method's traffic."""
     sc = scenario_for(exp, cp.snapshots, cp.actions, seed)
-    sc = replace(sc, traffic=shaped_traffic(sc.traffic, exp.method, cut_at))
-    return Engine(sc).run(on_second)
+    return replace(sc, traffic=shaped_traffic(sc.traffic, exp.method, cut_at))
+
+
+def _until_trip(
+    engine: Engine, watch: StopWatch, view: Callable[[SecondStats], None] | None
+) -> Trip | None:
+    """Simulate second by second while the method runs; stop at the first trip, if any."""
+    for second in range(watch.seconds):
+        engine.advance(second + 1, view)
+        trip = watch.check(engine.so_far(), second)
+        if trip is not None:
+            return trip
+    return None
 
 
 def _paced(
@@ -174,21 +180,23 @@ def run(
             remember(log, before)
             alarms, lines = alarm_setup.prepare(session, log, loaded, before.load_balancer)
             out.events += [Event(0.0, "alarm", m) for m in lines]
-            guarded = bool(exp.stop_conditions)
             cp = drive(session, log, exp, before, seed, phase)
             phase("simulating customer traffic")
-            watch = None if guarded else _paced(session, log, exp, seed, None, on_second)
-            result = _simulate(exp, cp, seed, None, watch)
-            trip = first_trip(exp, result, alarms, before.load_balancer)
+            engine = Engine(_scenario(exp, cp, seed, None))
+            view = _paced(session, log, exp, seed, None, on_second)
+            series = CloudWatchSeries()
+            watch = StopWatch(exp, alarms, before.load_balancer, series)
+            trip = _until_trip(engine, watch, view)
             cut_at = trip.t if trip else None
-            if trip is not None or (guarded and on_second is not None):
-                if trip is not None:
-                    phase(f"stop condition tripped at t={trip.t:g} s: ending the method there")
-                    for n in range(len(exp.method)):
-                        rollback(session, log, step=step_key(n))
-                    cp = drive(session, log, exp, before, seed, phase, cut_at)
-                watch = _paced(session, log, exp, seed, cut_at, on_second)
-                result = _simulate(exp, cp, seed, cut_at, watch)
+            if trip is not None:
+                phase(f"stop condition tripped at t={trip.t:g} s: ending the method there")
+                for n in range(len(exp.method)):
+                    rollback(session, log, step=step_key(n))
+                cp = drive(session, log, exp, before, seed, phase, cut_at)
+                engine.resume(_scenario(exp, cp, seed, cut_at))
+                view = on_second  # the control plane is in its final state already
+            engine.advance(exp.traffic.duration_s, view)
+            result = engine.result()
             if trip is not None:
                 out.stopped = trip.as_dict()
                 out.events.append(
@@ -199,8 +207,11 @@ def run(
             out.events += result.world.events
             lb = before.load_balancer
             if lb is not None and alarms:
-                points = lb_metrics(result)
-                out.published_datapoints = alarm_setup.publish(session, points, lb, minutes(result))
+                series.update(engine.so_far(), result.seconds)
+                points = series.points
+                out.published_datapoints = alarm_setup.publish(
+                    session, points, lb, series.minutes_done
+                )
                 events, out.alarms = alarm_setup.record(
                     session, log, alarms, points, lb, float(result.seconds)
                 )

@@ -27,7 +27,7 @@ from chaoscli.sim.engine_state import (
 )
 from chaoscli.sim.orders import ledger as order_ledger
 from chaoscli.sim.queueing import erlang_c
-from chaoscli.sim.results import F_NONE, F_SLOW, RunResult, SecondStats
+from chaoscli.sim.results import F_NONE, F_SLOW, RunResult, RunSoFar, SecondStats
 from chaoscli.sim.scenario import Scenario
 from chaoscli.sim.streams import Streams
 from chaoscli.sim.world import Event, build_world
@@ -68,12 +68,7 @@ class Engine:
             model.workers_per_instance, RHO_GRID * model.workers_per_instance
         )
         self.members = _mask_members(zones)
-        per_tick = round(1 / self.world.tick_s)
-        self.serving = (
-            self.world.serving[: self.seconds * per_tick]
-            .reshape(self.seconds, per_tick, zones)
-            .mean(axis=1)
-        )
+        self.serving = self._serving_per_second()
         self.scaler = self._scaler()
         self.added = np.zeros(zones)  # instances Auto Scaling added, per zone
         s = self.per_second
@@ -131,6 +126,51 @@ class Engine:
             queue_depth=ledger.queue_depth,
             lb_errors=series.lb_errors,
         )
+
+    def so_far(self) -> RunSoFar:
+        """The figures up to now, without copies: what a stop condition reads as the run goes."""
+        cust, series = self.customers, self.series
+        return RunSoFar(
+            world=self.world,
+            samples_per_s=self.per_second,
+            seconds_done=self.now,
+            rate=self.rate,
+            attempts=series.attempts,
+            served=series.served,
+            lb_errors=series.lb_errors,
+            answered=series.answered,
+            response_s=series.response_s,
+            arrival=cust.arrival,
+            ok=cust.ok,
+            latency_s=cust.latency,
+            settled=cust.settled,
+            patience_s=self.scenario.clients.customer_timeout_s,
+        )
+
+    def resume(self, scenario: Scenario) -> None:
+        """Go on from now under a changed scenario (a method cut short at this second).
+
+        The world and the traffic change from now on; the customers already sampled, the
+        retries scheduled, the backlogs, Auto Scaling and the retry budget carry over.
+        """
+        rate = scenario.traffic.rate_per_second()
+        if len(rate) != self.seconds:
+            raise ValueError("a resumed scenario must keep the run's length")
+        self.scenario = scenario
+        self.world = build_world(scenario)
+        self.rate = np.concatenate([self.rate[: self.now], rate[self.now :]])
+        s = self.per_second
+        self.customers.weight[self.now * s :] = np.repeat(rate[self.now :] / s, s)
+        self.serving = self._serving_per_second()
+        if self.scaler is not None:
+            self.scaler.snaps = sorted(scenario.snapshots, key=lambda snap: snap.t)
+
+    def _serving_per_second(self) -> np.ndarray:
+        """(seconds, zones) up targets taking traffic, each second's mean over its ticks."""
+        w = self.world
+        per_tick = round(1 / w.tick_s)
+        serving = w.serving[: self.seconds * per_tick]
+        return serving.reshape(self.seconds, per_tick, len(w.azs)).mean(axis=1)
 
     def _second(self, sec: int) -> None:
         """One virtual second: scale, route, queue, then every attempt made in it."""
@@ -306,6 +346,9 @@ class Engine:
         won = result.good & in_time
         fin_sec = np.minimum(finish.astype(np.int64), self.seconds - 1)
         np.add.at(series.served, (target.zone[won], fin_sec[won]), weight[won])
+        good = result.good
+        np.add.at(series.answered, fin_sec[good], weight[good])
+        np.add.at(series.response_s, fin_sec[good], weight[good] * result.latency_s[good])
         cust.ok[who[won]] = True
         order = won & cust.is_order[who]
         cust.ack_t[who[order]] = finish[order]
@@ -344,6 +387,7 @@ class Engine:
             self.budget.credit(cust.weight[who][won])
         if clients.dns_fallback:
             cust.dns_shift[who[~route.node_ok]] += 1
+        cust.settled[who[~retry]] = True
         again = who[retry]
         cust.next_at[again] = next_at[retry]
         cust.next_attempt[again] += 1

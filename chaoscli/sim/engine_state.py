@@ -53,6 +53,7 @@ class Customers:
     latency: np.ndarray  # time to success, or to giving up so far
     cause: np.ndarray  # why the last attempt failed
     ack_t: np.ndarray  # when an order was acknowledged (NaN if never)
+    settled: np.ndarray  # the outcome is known: served, or no retry to come
 
     @classmethod
     def sample(
@@ -88,6 +89,7 @@ class Customers:
             latency=np.zeros(n),
             cause=np.zeros(n, dtype=np.int8),
             ack_t=np.full(n, np.nan),
+            settled=np.zeros(n, dtype=bool),
         )
 
 
@@ -101,6 +103,8 @@ class SecondSeries:
     lb_errors: np.ndarray  # (seconds,) failed attempts the load balancer answered (5xx)
     load: np.ndarray  # (zones, seconds) requests/s reaching up targets
     utilisation: np.ndarray  # (zones, seconds) offered load / capacity per instance
+    answered: np.ndarray  # (seconds,) attempts a target answered well, by finishing second
+    response_s: np.ndarray  # (seconds,) the time those took at the target, summed
 
     @classmethod
     def zeros(cls, zones: int, seconds: int) -> SecondSeries:
@@ -112,6 +116,8 @@ class SecondSeries:
             lb_errors=np.zeros(seconds),
             load=np.zeros((zones, seconds)),
             utilisation=np.zeros((zones, seconds)),
+            answered=np.zeros(seconds),
+            response_s=np.zeros(seconds),
         )
 
 

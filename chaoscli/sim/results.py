@@ -72,6 +72,32 @@ class RunResult:
 
 
 @dataclass(frozen=True)
+class RunSoFar:
+    """The figures of a run up to now, each final for the seconds done; what CloudWatch's
+    series and the stop conditions read while the run goes on."""
+
+    world: World
+    samples_per_s: int
+    seconds_done: int
+    rate: np.ndarray  # (seconds,) offered requests/s
+    attempts: np.ndarray  # (seconds,) attempts sent
+    served: np.ndarray  # (zones, seconds) successes per target zone, by finishing second
+    lb_errors: np.ndarray  # (seconds,) failed attempts the load balancer answered (5xx)
+    answered: np.ndarray  # (seconds,) attempts a target answered well, by finishing second
+    response_s: np.ndarray  # (seconds,) the time those took at the target, summed
+    arrival: np.ndarray  # (samples,) when each customer sent its first attempt
+    ok: np.ndarray  # (samples,) customer saw success
+    latency_s: np.ndarray  # (samples,) time to success, or to giving up (so far)
+    settled: np.ndarray  # (samples,) the customer's outcome is known
+    patience_s: float  # the customer's timeout: every outcome is known this long after arrival
+
+    @property
+    def seconds(self) -> int:
+        """Length of the run in whole seconds."""
+        return len(self.rate)
+
+
+@dataclass(frozen=True)
 class SecondStats:
     """One virtual second as it ends, for a live view (attempts, not final outcomes)."""
 

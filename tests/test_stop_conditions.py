@@ -1,4 +1,4 @@
-"""Stop conditions: a guard or a CloudWatch alarm ends the method early and rolls it back."""
+"""Stop conditions: a measured bound or a CloudWatch alarm ends the method where it trips."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import yaml
 
 from chaoscli.aws.cloudwatch import Alarm
 from chaoscli.errors import SpecError
-from chaoscli.experiment.guards import alarm_states
-from chaoscli.experiment.lbmetrics import MinuteMetric
+from chaoscli.experiment import runner
+from chaoscli.experiment.alarms import alarm_states
 from chaoscli.experiment.loader import load, resolve
 from chaoscli.experiment.runner import Outcome, run
+from chaoscli.sim.cloudwatch_series import MinuteMetric
+from chaoscli.sim.engine import Engine
 
 
 def _variant(tmp_path: Path, name: str, **changes: Any) -> str:
@@ -33,11 +35,38 @@ def _events(out: Outcome, kind: str) -> list[tuple[float, str]]:
 GUARD = [{"metric": "visible_error_ratio", "above": 0.005, "over_s": 10}]
 
 
+class _CountedEngine(Engine):
+    """The engine, counting how many runs are built and how many seconds they simulate."""
+
+    built = 0
+    simulated = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _CountedEngine.built += 1
+
+    def _second(self, sec: int) -> None:
+        _CountedEngine.simulated += 1
+        super()._second(sec)
+
+
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
-    """Router failure with a guard at 0.5% visible errors over 10 s."""
+    """Router failure with a guard at 0.5% visible errors over 10 s, its engine counted."""
     path = _variant(tmp_path_factory.mktemp("g"), "router-failure", stop_conditions=GUARD)
-    return run(load(path), seed=3)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runner, "Engine", _CountedEngine)
+        _CountedEngine.built = _CountedEngine.simulated = 0
+        return run(load(path), seed=3)
+
+
+def test_a_trip_cuts_the_run_where_it_trips_and_simulates_nothing_twice(
+    guarded: Outcome,
+) -> None:
+    """One engine, each second once: the run goes on from the trip under the cut method."""
+    assert guarded.result is not None
+    assert _CountedEngine.built == 1
+    assert _CountedEngine.simulated == guarded.result.seconds
 
 
 def test_a_tripped_guard_ends_the_method_early_and_rolls_back_then(guarded: Outcome) -> None:
@@ -63,10 +92,13 @@ def test_the_stopped_run_is_better_for_customers_than_the_full_one(
     assert guarded.result is not None and full.result is not None
     errors = lambda o: float((o.result.rate * (1 - o.result.per_second(o.result.ok))).sum())  # noqa: E731
     assert errors(guarded) < errors(full)
+    cut = int(guarded.result.seconds if guarded.stopped is None else guarded.stopped["t"])
+    assert (guarded.result.attempts[:cut] == full.result.attempts[:cut]).all()  # the same run
+    assert (guarded.result.attempts[cut + 30 :] < full.result.attempts[cut + 30 :]).any()
 
 
 def test_the_same_seed_stops_at_the_same_time(guarded: Outcome, tmp_path: Path) -> None:
-    """Two passes per run, both deterministic: the trip time and the events repeat."""
+    """Deterministic: the trip time and the events repeat."""
     again = run(load(_variant(tmp_path, "router-failure", stop_conditions=GUARD)), seed=3)
     assert again.stopped == guarded.stopped
     assert _events(again, "rollback")[0][0] == _events(guarded, "rollback")[0][0]
@@ -148,3 +180,15 @@ def test_alarms_need_m_of_n_breaching_periods() -> None:
         "OK",
         "ALARM",
     ]
+
+
+def test_a_live_view_of_a_guarded_run_sees_each_second_once(
+    guarded: Outcome, tmp_path: Path
+) -> None:
+    """The view follows the one pass: every second once, and the trip where it is unwatched."""
+    seen: list[int] = []
+    path = _variant(tmp_path, "router-failure", stop_conditions=GUARD)
+    out = run(load(path), seed=3, on_second=lambda stats: seen.append(stats.t))
+    assert out.result is not None and seen == list(range(out.result.seconds))
+    assert out.stopped == guarded.stopped
+    assert out.restored == []

@@ -1,0 +1,112 @@
+"""The series CloudWatch and stop conditions read, computed from a run as its seconds end.
+
+The load balancer's standard metrics per minute (namespace AWS/ApplicationELB), and the
+per-second figures a stop condition watches. Every value counts only what is known by the end
+of its second or minute (an attempt when it finishes, a customer's outcome when the customer
+has it), so a run stopped at a time sees the values a whole run would show up to then, and
+each minute is computed once.
+
+RequestCount and HTTPCode_ELB_5XX_Count count attempts (retries included) as an ALB sees them
+(a connect timeout to a dead node never reaches it, so it is no 5xx); TargetResponseTime is
+the mean time a target took to answer successfully, from the node to the response;
+HealthyHostCount is the mean number of targets taking traffic, per zone and in all.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from chaoscli.sim.results import RunSoFar
+
+PERIOD_S = 60
+STOP_METRICS = ("visible_error_ratio", "attempt_error_ratio", "p99_latency_ms")
+
+
+@dataclass(frozen=True)
+class MinuteMetric:
+    """One metric's value in one minute of the run; ``az`` is set for per-zone host counts."""
+
+    metric: str
+    minute: int
+    value: float
+    az: str | None = None
+    unit: str = "Count"
+
+
+def minutes(result: RunSoFar) -> int:
+    """Whole or partial minutes the run covers."""
+    return int(np.ceil(result.seconds / PERIOD_S))
+
+
+def minute_metrics(result: RunSoFar, minute: int) -> list[MinuteMetric]:
+    """Every metric of one minute, in a fixed order; final once the minute's seconds are done."""
+    a, b = minute * PERIOD_S, min((minute + 1) * PERIOD_S, result.seconds)
+    answered = float(result.answered[a:b].sum())
+    response = float(result.response_s[a:b].sum() / answered) if answered > 0 else 0.0
+    w = result.world
+    per_tick = round(1 / w.tick_s)
+    hosts = w.serving[a * per_tick : b * per_tick].reshape(b - a, per_tick, len(w.azs))
+    hosts = hosts.mean(axis=1)
+    out = [
+        MinuteMetric("RequestCount", minute, float(result.attempts[a:b].sum())),
+        MinuteMetric("HTTPCode_ELB_5XX_Count", minute, float(result.lb_errors[a:b].sum())),
+        MinuteMetric("TargetResponseTime", minute, response, unit="Seconds"),
+        MinuteMetric("HealthyHostCount", minute, float(hosts.sum(axis=1).mean())),
+    ]
+    for z, az in enumerate(w.azs):
+        out.append(MinuteMetric("HealthyHostCount", minute, float(hosts[:, z].mean()), az=az))
+    return out
+
+
+def lb_metrics(result: RunSoFar) -> list[MinuteMetric]:
+    """Every metric for every minute of a whole run."""
+    return [p for m in range(minutes(result)) for p in minute_metrics(result, m)]
+
+
+@dataclass
+class CloudWatchSeries:
+    """The load balancer's metrics of a run, each minute computed once, when it is done."""
+
+    points: list[MinuteMetric] = field(default_factory=list)
+    minutes_done: int = 0
+
+    def update(self, result: RunSoFar, done_s: int) -> bool:
+        """Add the minutes done by ``done_s`` seconds (every minute once the run is done).
+
+        Returns whether any minute was added.
+        """
+        last = minutes(result) if done_s >= result.seconds else done_s // PERIOD_S
+        added = self.minutes_done < last
+        while self.minutes_done < last:
+            self.points += minute_metrics(result, self.minutes_done)
+            self.minutes_done += 1
+        return added
+
+
+def stop_metric(metric: str, over_s: float, result: RunSoFar, second: int) -> float:
+    """A stop condition's value at the end of ``second``, over the last ``over_s`` seconds.
+
+    visible_error_ratio: customers who saw an error then, per request offered;
+    attempt_error_ratio: failed attempts per attempt; p99_latency_ms: the p99 latency of
+    customers served then (0 when none was).
+    """
+    first = max(0, second + 1 - max(1, math.ceil(over_s)))
+    if metric == "attempt_error_ratio":
+        attempts = result.attempts[first : second + 1]
+        failed = np.maximum(attempts - result.served[:, first : second + 1].sum(axis=0), 0.0)
+        return float(failed.sum() / max(float(attempts.sum()), 1e-12))
+    s = result.samples_per_s
+    since = max(0, first - math.ceil(result.patience_s) - 1)  # no outcome comes later
+    lo, hi = since * s, (second + 1) * s
+    known = np.floor(result.arrival[lo:hi] + result.latency_s[lo:hi])
+    inside = result.settled[lo:hi] & (known >= first) & (known <= second)
+    ok = result.ok[lo:hi]
+    if metric == "visible_error_ratio":
+        weight = np.repeat(result.rate[since : second + 1] / s, s)
+        errors = float(weight[inside & ~ok].sum())
+        return errors / max(float(result.rate[first : second + 1].sum()), 1e-12)
+    latency_ms = result.latency_s[lo:hi][inside & ok] * 1000
+    return float(np.percentile(latency_ms, 99)) if latency_ms.size else 0.0
