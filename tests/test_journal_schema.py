@@ -31,7 +31,7 @@ SHORT["black-friday"] = ["traffic.duration_s=420", "engine.samples_per_s=100"]
 @cache
 def short_journal(name: str) -> dict[str, Any]:
     """A short, low-resolution run of a shipped experiment, as the JSON it writes."""
-    return journal.build(run(load(name, SHORT[name]), seed=0))
+    return journal.build(run(load(name, SHORT[name]), seed=0)).dump()
 
 
 @pytest.fixture(scope="module")

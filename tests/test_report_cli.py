@@ -76,6 +76,27 @@ def test_report_command_formats(ran: dict, monkeypatch: pytest.MonkeyPatch) -> N
     assert chaoscli(monkeypatch, "report", str(d / "bad.json")) == 2
 
 
+def test_report_reads_an_older_journal_and_refuses_a_newer_one(
+    ran: dict, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A schema-1 journal (no schema_version, no peaks) gives the same report as the run's
+    own; one of a newer schema is refused in one line with exit code 2."""
+    d, j = ran["dir"], ran["journal"]
+    old = {k: v for k, v in j.items() if k != "schema_version"}
+    old["$schema"] = "https://chaoscli.dev/schemas/journal-1.json"
+    del old["metrics"]["peak_offered_rps"]
+    for w in old["windows"].values():
+        del w["peak_offered_rps"], w["peak_utilisation"]
+    (d / "old.json").write_text(json.dumps(old))
+    capsys.readouterr()
+    assert chaoscli(monkeypatch, "report", str(d / "old.json"), "-f", "md") == 0
+    assert capsys.readouterr().out == (d / "r.md").read_text()
+    (d / "new.json").write_text(json.dumps({**j, "schema_version": j["schema_version"] + 1}))
+    assert chaoscli(monkeypatch, "report", str(d / "new.json")) == 2
+    err = capsys.readouterr().err
+    assert "newer than this chaoscli reads" in err and err.count("\n") == 1
+
+
 def _experiment(folder: Path, name: str, expect: str, **topology: Any) -> Path:
     """A copy of az-outage with an expected verdict and topology changes."""
     doc = yaml.safe_load(available()["az-outage"].read_text())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import json
 import math
 import re
 from typing import Any
@@ -14,74 +14,76 @@ from chaoscli import report
 from chaoscli.experiment import journal
 from chaoscli.experiment.loader import load
 from chaoscli.experiment.runner import run
+from chaoscli.record import Record, from_json
+from chaoscli.record.model import ProbeVerdict, Stop
 from chaoscli.report import findings, html, junit, markdown
-from chaoscli.report.words import label
+from chaoscli.report.words import fmt as fmt_value
 
 SHORT = ["traffic.duration_s=300", "engine.samples_per_s=500"]
 
 
-def short_journal(*sets: str) -> dict[str, Any]:
-    """A five-minute az-outage run at low resolution, with extra overrides, as a journal."""
+def short_record(*sets: str) -> Record:
+    """A five-minute az-outage run at low resolution, with extra overrides, as a record."""
     return journal.build(run(load("az-outage", [*SHORT, *sets]), seed=0))
 
 
 @pytest.fixture(scope="module")
-def held() -> dict[str, Any]:
+def held() -> Record:
     """The shipped topology: three zones with headroom."""
-    return short_journal()
+    return short_record()
 
 
 @pytest.fixture(scope="module")
-def single() -> dict[str, Any]:
+def single() -> Record:
     """The counter-example: everything in one zone."""
-    return short_journal("topology.azs=1", "topology.instances_per_az=75")
+    return short_record("topology.azs=1", "topology.instances_per_az=75")
 
 
 @pytest.fixture(scope="module")
-def overloaded() -> dict[str, Any]:
+def overloaded() -> Record:
     """Three zones without headroom: two zones cannot carry the load alone."""
-    return short_journal("topology.instances_per_az=16")
+    return short_record("topology.instances_per_az=16")
 
 
-def _failed(j: dict[str, Any]) -> list[dict[str, Any]]:
+def _failed(r: Record) -> list[ProbeVerdict]:
     """The probes that did not hold."""
-    return [p for p in j["hypothesis"]["probes"] if not p["ok"]]
+    return r.hypothesis.failed()
 
 
-def test_markdown_lists_every_probe_and_the_verdict(single: dict) -> None:
+def test_markdown_lists_every_probe_and_the_verdict(single: Record) -> None:
     """Each probe has a table row; the heading carries the verdict; failures say by how much."""
     text = markdown.render(single)
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
-    assert len(rows) == 1 + len(single["hypothesis"]["probes"])
-    word = "DEVIATED" if single["deviated"] else "HELD"
-    assert text.splitlines()[0].endswith(word)
-    assert text.count("**FAIL**") == len(_failed(single))
+    assert len(rows) == 1 + len(single.hypothesis.probes)
+    assert single.deviated
+    assert text.splitlines()[0].endswith("DEVIATED")
+    assert text.count("**FAIL**") == len(_failed(single)) > 0
 
 
-def test_junit_has_one_case_per_probe_with_the_shortfall(single: dict, tmp_path: Any) -> None:
+def test_junit_has_one_case_per_probe_with_the_shortfall(single: Record, tmp_path: Any) -> None:
     """A JUnit parser reads it; each failed probe's message names the tolerance and the gap."""
     path = tmp_path / "j.xml"
     path.write_text(junit.render(single))
     xml = JUnitXml.fromfile(str(path))
     cases = [case for suite in xml for case in suite]
-    assert len(cases) == len(single["hypothesis"]["probes"]) + 1  # and "no stop condition"
+    assert len(cases) == len(single.hypothesis.probes) + 1  # and "no stop condition"
     failed = {c.name: c for c in cases if any(isinstance(r, Failure) for r in c.result)}
     assert len(failed) == len(_failed(single)) > 0
     for p in _failed(single):
-        case = failed[f"{p['window']}: {label(p['probe'])} {p['bound']}"]
+        case = failed[f"{p.window}: {p.label} {p.bound}"]
         message = case.result[0].message
-        tol = p["tolerance"]
-        if p["value"] is None:
+        low = p.tolerance.min
+        if p.value is None:
             assert "no value was measured" in message
-        elif tol.get("min") is not None and p["value"] < tol["min"]:
+        elif low is not None and p.value < low:
             gap = re.search(r"([\d.,]+) points below the minimum", message)
             assert gap is not None
-            assert math.isclose(float(gap.group(1)), (tol["min"] - p["value"]) * 100, abs_tol=1e-3)
+            assert math.isclose(float(gap.group(1)), (low - p.value) * 100, abs_tol=1e-3)
         else:
             assert "above the maximum" in message
 
 
-def test_junit_all_adds_a_verdict_case_per_experiment(held: dict, single: dict) -> None:
+def test_junit_all_adds_a_verdict_case_per_experiment(held: Record, single: Record) -> None:
     """With --all each experiment also gets a case that fails when its verdict surprises."""
     text = junit.render_many(
         [junit.Case("good", held, "held"), junit.Case("surprise", single, "held")]
@@ -95,79 +97,92 @@ def test_junit_all_adds_a_verdict_case_per_experiment(held: dict, single: dict) 
     assert "expected held, got deviated" in verdicts["chaoscli.surprise"].result[0].message
 
 
-def test_findings_explain_every_failed_probe(single: dict, overloaded: dict) -> None:
-    """Every failed probe is covered by at least one finding of severity 'cause'."""
-    for j in (single, overloaded):
-        found = findings.findings(j)
+def test_findings_explain_every_failed_probe(single: Record, overloaded: Record) -> None:
+    """Both counter-examples fail probes, and every failed probe is covered by at least one
+    finding of severity 'cause'."""
+    for r in (single, overloaded):
+        failed = {p.key for p in _failed(r)}
+        assert failed, r.title
+        found = findings.findings(r)
         explained = {k for f in found if f.severity == "cause" for k in f.probes}
-        assert {f"{p['window']}/{p['probe']}" for p in _failed(j)} <= explained
+        assert failed <= explained
 
 
-def test_single_zone_finding_names_the_zone(single: dict) -> None:
+def test_single_zone_finding_names_the_zone(single: Record) -> None:
     """The single-zone counter-example is called out with its zone and a three-zone fix."""
     (f,) = findings.single_zone(single)
-    assert single["topology"]["before"]["azs"][0] in f.detail
+    assert single.topology.before is not None
+    assert single.topology.before.azs[0] in f.detail
     assert "azs: 3" in f.fix
 
 
-def test_overload_finding_gives_enough_instances(overloaded: dict) -> None:
+def test_overload_finding_gives_enough_instances(overloaded: Record) -> None:
     """The overload finding's instance count keeps two surviving zones below 80% busy at the
     offered peak (retries fade once capacity suffices, so they are not sized for)."""
     (f,) = findings.overload(overloaded)
     need = int(re.search(r"instances_per_az: (\d+)", f.fix).group(1))  # type: ignore[union-attr]
-    exp = overloaded["experiment"]
-    load = max(s["requests"] for s in overloaded["timeline"])
-    cap = exp["topology"]["instance_capacity_rps"]
+    topo = overloaded.experiment.topology
+    load = max(s.requests for s in overloaded.timeline)
+    cap = topo.instance_capacity_rps
     assert need * 2 * cap * 0.8 >= load > (need - 1) * 2 * cap * 0.8
-    assert need > exp["topology"]["instances_per_az"]
+    assert need > topo.instances_per_az
 
 
-def test_detection_finding_multiplies_interval_by_threshold(held: dict) -> None:
+def test_detection_finding_multiplies_interval_by_threshold(held: Record) -> None:
     """Slow health-check detection is explained as interval x threshold, with a faster fix."""
-    j = copy.deepcopy(held)
-    j["metrics"]["reroute_s"] = 62.0
-    j["topology"]["before"]["load_balancer"]["health_check"].update(
-        interval_s=30.0, unhealthy_threshold=2
-    )
-    (f,) = findings.detection(j)
+    r = held.model_copy(deep=True)
+    assert r.metrics is not None and r.topology.before and r.topology.before.load_balancer
+    r.metrics.reroute_s = 62.0
+    hc = r.topology.before.load_balancer.health_check
+    hc.interval_s, hc.unhealthy_threshold = 30.0, 2
+    (f,) = findings.detection(r)
     assert f.title == "Detection took 62 s"
     assert "30 s x unhealthy threshold 2 = 60 s" in f.detail
     assert "about 10-12 s" in f.fix and "timeout_s 2" in f.fix
     assert findings.detection(held) == []  # the shipped stack reroutes within a second
 
 
-def test_html_is_self_contained(overloaded: dict) -> None:
+def test_html_is_self_contained(overloaded: Record) -> None:
     """No scripts, no external links or images; CSS for print; one SVG per chart."""
     page = html.render(overloaded)
     assert "<script" not in page and "<link" not in page
     assert not re.search(r'(src|href)="(https?:)?//', page)
     assert "@page" in page and "@media print" in page
     assert page.count("<svg") == 5
-    for az in overloaded["topology"]["before"]["azs"]:
+    assert overloaded.topology.before is not None
+    for az in overloaded.topology.before.azs:
         assert az in page
     for f in findings.findings(overloaded):
         assert html._e(f.title) in page
 
 
-def test_reports_tolerate_older_and_newer_journals(held: dict) -> None:
-    """Absent metrics render as what is present; new fields show up without code changes."""
-    old = copy.deepcopy(held)
-    for key in ("peak_utilisation", "visible_error_causes", "reroute_s", "db_primary_az"):
-        old["metrics"].pop(key, None)
-    for second in old["timeline"]:
-        for key in ("utilisation", "served", "p99_latency_ms", "db_writable"):
-            second.pop(key, None)
+def test_every_format_carries_the_run(single: Record) -> None:
+    """Each format says what the run found: the JSON is the journal itself, the others name
+    the experiment, the verdict and each failed probe's measured value."""
+    assert json.loads(report.render(single, "json")) == single.dump()
+    failed = _failed(single)
+    assert failed
+    for fmt in ("md", "html"):
+        text = report.render(single, fmt)
+        assert single.title in text and "DEVIATED" in text, fmt
+        for p in failed:
+            assert fmt_value(p.value, p.probe) in text, (fmt, p.key)
+    cases = [c for s in JUnitXml.fromstring(report.render(single, "junit")) for c in s]
+    assert sum(any(isinstance(x, Failure) for x in c.result) for c in cases) == len(failed)
+
+
+def test_reports_of_an_older_journal_match_the_new(single: Record) -> None:
+    """A journal an older chaoscli wrote (schema 1: no schema_version, no peaks) is upgraded
+    and gives the same report in every format as the record it came from."""
+    old: dict[str, Any] = single.dump()
+    del old["schema_version"]
+    old["$schema"] = "https://chaoscli.dev/schemas/journal-1.json"
+    del old["metrics"]["peak_offered_rps"]
     for w in old["windows"].values():
-        w.pop("slow_tail_retried_share", None)
+        del w["peak_offered_rps"], w["peak_utilisation"]
+    upgraded = from_json(old)
     for fmt in report.FORMATS:
-        assert report.render(old, fmt)
-    new = copy.deepcopy(held)
-    new["metrics"]["lost_orders"] = 7
-    for n, second in enumerate(new["timeline"]):
-        second["order_queue_depth"] = float(n)
-    page = html.render(new)
-    assert "lost orders" in page and "order-queue depth" in page
-    assert "7 lost" in markdown.render(new)
+        assert report.render(upgraded, fmt) == report.render(single, fmt), fmt
 
 
 def test_format_from_extension() -> None:
@@ -186,10 +201,10 @@ def test_format_from_extension() -> None:
         report.format_for(Path("x.pdf"))
 
 
-def test_a_tripped_stop_condition_fails_its_own_junit_case(single: dict, tmp_path: Any) -> None:
+def test_a_tripped_stop_condition_fails_its_own_junit_case(single: Record, tmp_path: Any) -> None:
     """A method ended by a stop condition shows as a failed case naming the condition."""
-    stopped = copy.deepcopy(single)
-    stopped["stopped"] = {"t": 139.0, "condition": 0, "reason": "visible errors 6% over 10 s"}
+    stopped = single.model_copy(deep=True)
+    stopped.stopped = Stop(t=139.0, condition=0, reason="visible errors 6% over 10 s")
     path = tmp_path / "j.xml"
     path.write_text(junit.render(stopped))
     cases = [case for suite in JUnitXml.fromfile(str(path)) for case in suite]

@@ -75,7 +75,7 @@ def test_pdf_text_has_verdict_findings_and_every_probe(printed: dict) -> None:
         ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
     j = printed["journal"]
-    assert ("DEVIATED" if j["deviated"] else "HELD") in text
+    assert ("DEVIATED" if j.deviated else "HELD") in text
     squashed = " ".join(text.split())
     from chaoscli.report.findings import findings
 

@@ -13,35 +13,36 @@ from rich.console import Console
 from chaoscli.experiment import journal
 from chaoscli.experiment.loader import load
 from chaoscli.experiment.runner import run
+from chaoscli.record import Record
 from chaoscli.report.terminal import BARS, print_summary, sparkline
 
 
 @pytest.fixture(scope="module")
-def j() -> dict[str, Any]:
-    """A short az-outage journal."""
+def j() -> Record:
+    """A short az-outage run record."""
     loaded = load("az-outage", ["traffic.duration_s=300", "engine.samples_per_s=500"])
     return journal.build(run(loaded, seed=0))
 
 
-def _print(j: dict[str, Any], **kw: Any) -> str:
+def _print(j: Record, **kw: Any) -> str:
     """The summary as printed to an in-memory console."""
     buf = io.StringIO()
     print_summary(j, Console(file=buf, **kw))
     return buf.getvalue()
 
 
-def test_fits_80_columns_even_on_a_wide_terminal(j: dict) -> None:
+def test_fits_80_columns_even_on_a_wide_terminal(j: Record) -> None:
     """No line is wider than 80 characters, whatever the terminal width."""
     text = _print(j, width=200, force_terminal=True, color_system=None)
     assert max(len(line) for line in text.splitlines()) <= 80
 
 
-def test_no_control_codes_when_piped(j: dict) -> None:
+def test_no_control_codes_when_piped(j: Record) -> None:
     """Output to a non-terminal carries no escape sequences."""
     assert "\x1b" not in _print(j, width=80)
 
 
-def test_no_color_drops_colours(j: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_color_drops_colours(j: Record, monkeypatch: pytest.MonkeyPatch) -> None:
     """Under NO_COLOR a terminal still gets no colour codes (bold is allowed)."""
     monkeypatch.setenv("NO_COLOR", "1")
     text = _print(j, width=80, force_terminal=True, color_system="truecolor")
@@ -51,10 +52,10 @@ def test_no_color_drops_colours(j: dict, monkeypatch: pytest.MonkeyPatch) -> Non
     assert "\x1b[" in coloured
 
 
-def test_summary_names_the_verdict_and_marks_the_fault(j: dict) -> None:
+def test_summary_names_the_verdict_and_marks_the_fault(j: Record) -> None:
     """The last line is the verdict; the sparkline has a ruler marking the fault window."""
     lines = _print(j, width=80).rstrip().splitlines()
-    assert lines[-1].startswith("HELD" if not j["deviated"] else "DEVIATED")
+    assert lines[-1].startswith("HELD" if not j.deviated else "DEVIATED")
     spark = next(i for i, line in enumerate(lines) if line.startswith("success/s "))
     assert "^" in lines[spark + 1] and lines[spark + 1].endswith("fault")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -15,6 +15,7 @@ from chaoscli.cli.environment import env_of
 from chaoscli.errors import SpecError
 from chaoscli.experiment import journal as journal_mod
 from chaoscli.experiment.loader import available, load
+from chaoscli.record import Record
 from chaoscli.report.markdown import render as render_markdown
 from chaoscli.report.terminal import print_summary
 
@@ -61,7 +62,7 @@ def run(
         if not all_:
             raise SpecError("run", "", "name an experiment, or pass --all")
 
-        def one(name: str) -> dict[str, Any] | None:
+        def one(name: str) -> Record | None:
             """Run one shipped experiment with this command's options; its journal."""
             done = execute(
                 load(name, set_ or [], var or []),

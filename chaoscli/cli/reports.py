@@ -3,10 +3,9 @@ GitHub's job summary."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -16,7 +15,7 @@ from chaoscli.cli.environment import Environment
 from chaoscli.errors import ChaosError, SpecError
 from chaoscli.experiment import journal as journal_mod
 from chaoscli.experiment.loader import available, load
-from chaoscli.record import from_json
+from chaoscli.record import Record, read
 from chaoscli.report import junit, markdown
 
 
@@ -32,32 +31,27 @@ def report(
     ] = None,
 ) -> None:
     """Turn a journal into a Markdown, HTML, JSON or JUnit XML report."""
-    data = read_journal(journal)
+    record = read_journal(journal)
     fmt = format_ or (report_mod.format_for(output) if output else "md")
     if fmt not in report_mod.FORMATS:
         raise SpecError(fmt, "", f"unknown format (use one of {', '.join(report_mod.FORMATS)})")
-    text = report_mod.render(data, fmt)
+    text = report_mod.render(record, fmt)
     if output is None:
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
 
 
-def read_journal(path: Path) -> dict[str, Any]:
-    """A journal from disk, or a one-line error naming the file."""
-    try:
-        data = journal_mod.load(path)
-    except FileNotFoundError:
-        raise SpecError(str(path), "", "no such file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SpecError(str(path), "", f"not a JSON journal ({exc})") from None
-    return from_json(data, str(path)).dump()
+def read_journal(path: Path) -> Record:
+    """A journal from disk as a record (upgraded when older), or a one-line error naming the
+    file."""
+    return read(path)
 
 
-def write_reports(data: dict[str, Any], paths: list[Path]) -> None:
+def write_reports(record: Record, paths: list[Path]) -> None:
     """Write each ``--report`` file in the format its extension names."""
     for path in paths:
-        report_mod.write(data, path)
+        report_mod.write(record, path)
 
 
 def step_summary(text: str, env: Environment) -> None:
@@ -87,7 +81,7 @@ def _named(path: Path, name: str) -> Path:
 
 
 def run_shipped(
-    run_one: Callable[[str], dict[str, Any] | None],
+    run_one: Callable[[str], Record | None],
     reports: list[Path],
     journal: Path | None,
     env: Environment,
@@ -102,25 +96,27 @@ def run_shipped(
     for name, path in (folder or available()).items():
         expect: str = load(str(path)).experiment.expect
         try:
-            data = run_one(str(path))
+            record = run_one(str(path))
+            case = None if record is None else junit.Case(name, record, record.experiment.expect)
         except ChaosError as exc:
-            data = {"status": "aborted", "error": str(exc), "title": name, "hypothesis": {}}
-        if data is None:  # a dry run
+            case = junit.Case(name, None, expect, error=str(exc))
+        if case is None:  # a dry run
             continue
-        expect = (data.get("experiment") or {}).get("expect", expect)  # as run, after --set
-        got = junit.verdict_of(data)
+        expect = case.expect or expect  # as run, after --set
+        got = case.verdict
         ok = got == expect
         mismatches += not ok
         mark = "[green]ok[/green]" if ok else "[bold red]UNEXPECTED[/bold red]"
         out.print(f"{name:<24} {got:<9} (expects {expect}) {mark}", highlight=False)
-        cases.append(junit.Case(name, data, expect))
-        if journal is not None and "timeline" in data:
-            journal_mod.write(data, _named(journal, name))
+        cases.append(case)
+        if case.record is None:
+            continue
+        if journal is not None:
+            journal_mod.write(case.record, _named(journal, name))
         for target in reports:
-            if report_mod.format_for(target) != "junit" and "timeline" in data:
-                report_mod.write(data, _named(target, name))
-        if "timeline" in data:
-            step_summary(markdown.render(data, heading=3), env)
+            if report_mod.format_for(target) != "junit":
+                report_mod.write(case.record, _named(target, name))
+        step_summary(markdown.render(case.record, heading=3), env)
     for target in reports:
         if report_mod.format_for(target) == "junit":
             target.write_text(junit.render_many(cases), encoding="utf-8")

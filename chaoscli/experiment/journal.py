@@ -23,6 +23,7 @@ from chaoscli.record.model import (
     Event,
     Hypothesis,
     OrderQueue,
+    PrimaryZone,
     ProbeActivity,
     ProbeRun,
     ProbeVerdict,
@@ -118,7 +119,7 @@ def _metrics(m: RunMeasures) -> RunMetrics:
         retry_amplification=whole.retry_amplification,
         reroute_s=m.reroute_s,
         db_write_unavailable_s=m.db_write_unavailable_s,
-        db_primary_az=m.db_primary_az,
+        db_primary_az=PrimaryZone(**m.db_primary_az),
         peak_utilisation=m.whole.peak_utilisation,
         peak_offered_rps=m.whole.peak_offered_rps,
         visible_error_causes=m.whole.visible_error_causes,
@@ -233,7 +234,7 @@ def _verdict(p: ProbeResult) -> ProbeVerdict:
     )
 
 
-def build_record(out: Outcome) -> Record:
+def build(out: Outcome) -> Record:
     """The typed record of a run."""
     exp = out.loaded.experiment
     m = out.measures
@@ -276,18 +277,11 @@ def build_record(out: Outcome) -> Record:
     )
 
 
-def build(out: Outcome) -> dict[str, Any]:
-    """The journal as plain JSON values."""
-    return build_record(out).dump()
+def text(record: Record) -> str:
+    """The journal as indented JSON."""
+    return json.dumps(record.dump(), indent=1) + "\n"
 
 
-def load(path: Path) -> dict[str, Any]:
-    """Read a journal written by :func:`write`."""
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def write(journal: dict[str, Any] | Record, path: Path) -> None:
+def write(record: Record, path: Path) -> None:
     """Write the journal as indented JSON."""
-    data = journal.dump() if isinstance(journal, Record) else journal
-    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    path.write_text(text(record), encoding="utf-8")

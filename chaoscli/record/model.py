@@ -186,6 +186,13 @@ class OrderQueue(Part):
     pending_at_end: Count
 
 
+class PrimaryZone(Part):
+    """Where the database's primary was when the fault struck and when the run ended."""
+
+    before: str | None = None
+    after: str | None = None
+
+
 class Window(Part):
     """What customers saw between ``start_s`` and ``end_s``, and what explains it."""
 
@@ -232,7 +239,7 @@ class RunMetrics(Part):
     retry_amplification: Count
     reroute_s: MaybeCount
     db_write_unavailable_s: Count
-    db_primary_az: dict[str, str]
+    db_primary_az: PrimaryZone
     peak_utilisation: MaybeCount
     peak_offered_rps: Count
     visible_error_causes: dict[str, Count]

@@ -8,6 +8,8 @@ refused in one line naming the first field that is wrong.
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -79,3 +81,15 @@ def from_json(data: Any, source: str = "journal") -> Record:
             f"{older} this chaoscli cannot read: {_first_problem(exc)}; run the experiment "
             "again to write a new one",
         ) from None
+
+
+def read(path: Path) -> Record:
+    """A journal from disk as a record, upgraded when an older chaoscli wrote it; a one-line
+    SpecError when it is missing, no JSON, or no journal this chaoscli can read."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(str(path), "", "no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SpecError(str(path), "", f"not a JSON journal ({exc})") from None
+    return from_json(data, str(path))

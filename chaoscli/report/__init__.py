@@ -1,12 +1,12 @@
-"""Reports made from a journal: terminal, Markdown, HTML, JUnit XML and the journal's JSON."""
+"""Reports made from a run record: terminal, Markdown, HTML, JUnit XML and the journal's JSON."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from chaoscli.errors import SpecError
+from chaoscli.record.model import Record
 
 FORMATS = ("md", "html", "json", "junit")
 EXTENSIONS = {
@@ -28,27 +28,27 @@ def format_for(path: Path) -> str:
     return fmt
 
 
-def render(journal: dict[str, Any], fmt: str) -> str:
-    """One journal in one format; the heavier renderers load only when asked for."""
+def render(record: Record, fmt: str) -> str:
+    """One record in one format; the heavier renderers load only when asked for."""
     if fmt == "json":
-        return json.dumps(journal, indent=1) + "\n"
+        return json.dumps(record.dump(), indent=1) + "\n"
     if fmt == "md":
         from chaoscli.report import markdown
 
-        return markdown.render(journal)
+        return markdown.render(record)
     if fmt == "html":
         from chaoscli.report import html
 
-        return html.render(journal)
+        return html.render(record)
     if fmt == "junit":
         from chaoscli.report import junit
 
-        return junit.render(journal)
+        return junit.render(record)
     raise SpecError(fmt, "", f"unknown report format (use one of {', '.join(FORMATS)})")
 
 
-def write(journal: dict[str, Any], path: Path, fmt: str | None = None) -> str:
+def write(record: Record, path: Path, fmt: str | None = None) -> str:
     """Write one report; returns the format used."""
     fmt = fmt or format_for(path)
-    path.write_text(render(journal, fmt), encoding="utf-8")
+    path.write_text(render(record, fmt), encoding="utf-8")
     return fmt

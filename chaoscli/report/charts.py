@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+from chaoscli.record.model import Event, Record
 
 WIDTH_IN = 7.0  # fits A4 and Letter portrait inside the page margins
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
@@ -59,7 +60,7 @@ def _bins(n: int) -> int:
     return max(1, -(-n // MAX_POINTS))
 
 
-def _fold(values: list[float | None], step: int, how: str = "mean") -> list[float | None]:
+def _fold(values: Sequence[float | None], step: int, how: str = "mean") -> list[float | None]:
     """Fold per-second values into bins of ``step`` seconds (None where all are missing)."""
     out: list[float | None] = []
     for i in range(0, len(values), step):
@@ -80,24 +81,24 @@ def _nan(values: list[float | None]) -> list[float]:
     return [float("nan") if v is None else v for v in values]
 
 
-def _frame(ax: Axes, j: dict[str, Any], events: bool = True) -> None:
+def _frame(ax: Axes, r: Record, events: bool = True) -> None:
     """Shade the fault window and mark the numbered events on an axis."""
-    for step in (j.get("experiment") or {}).get("method") or []:
-        end = step.get("at_s", 0) + step.get("duration_s", 0)
-        ax.axvspan(step.get("at_s", 0), min(end, j.get("duration") or end), color=FAULT, alpha=0.08)
-        ax.axvline(step.get("at_s", 0), color=FAULT, lw=0.8, ls="--")
-        if end < (j.get("duration") or end):
+    for step in r.experiment.method:
+        end = step.end_s
+        ax.axvspan(step.at_s, min(end, r.duration or end), color=FAULT, alpha=0.08)
+        ax.axvline(step.at_s, color=FAULT, lw=0.8, ls="--")
+        if end < (r.duration or end):
             ax.axvline(end, color=FAULT, lw=0.8, ls="--")
     if events:
-        for t, _ in event_groups(j):
+        for t, _ in event_groups(r):
             ax.axvline(t, color="#555555", lw=0.6, ls=":")
-    ax.set_xlim(0, max(1, j.get("duration") or len(j.get("timeline") or [])))
+    ax.set_xlim(0, max(1, r.duration or len(r.timeline)))
     ax.set_xlabel("virtual time (s)")
 
 
-def _event_labels(ax: Axes, j: dict[str, Any]) -> None:
+def _event_labels(ax: Axes, r: Record) -> None:
     """Number the event groups along the top, keyed to the report's event list."""
-    for n, (t, _) in enumerate(event_groups(j), 1):
+    for n, (t, _) in enumerate(event_groups(r), 1):
         ax.annotate(
             str(n),
             (t, 1.0),
@@ -117,26 +118,26 @@ def _figure(height: float = 2.3) -> tuple[Figure, Axes]:
     return fig, fig.add_subplot()
 
 
-def event_groups(j: dict[str, Any]) -> list[tuple[float, list[dict[str, Any]]]]:
+def event_groups(r: Record) -> list[tuple[float, list[Event]]]:
     """Events grouped when they fall within 1% of the run of each other, so labels don't
     collide; each group is numbered once on the charts."""
-    gap = max(1.0, (j.get("duration") or 0) / 100)
-    groups: list[tuple[float, list[dict[str, Any]]]] = []
-    for e in sorted(j.get("events") or [], key=lambda e: e["t"]):
-        if groups and e["t"] - groups[-1][1][-1]["t"] <= gap:
+    gap = max(1.0, r.duration / 100)
+    groups: list[tuple[float, list[Event]]] = []
+    for e in sorted(r.events, key=lambda e: e.t):
+        if groups and e.t - groups[-1][1][-1].t <= gap:
             groups[-1][1].append(e)
         else:
-            groups.append((e["t"], [e]))
+            groups.append((e.t, [e]))
     return groups
 
 
-def load(j: dict[str, Any]) -> str:
+def load(r: Record) -> str:
     """Offered load, successes and visible failures per second."""
-    tl = j["timeline"]
+    tl = r.timeline
     step = _bins(len(tl))
-    t = [s["t"] for s in tl][::step]
-    offered = _fold([s.get("requests") for s in tl], step)
-    failed = _fold([s.get("visible_errors") for s in tl], step)
+    t = [s.t for s in tl][::step]
+    offered = _fold([s.requests for s in tl], step)
+    failed = _fold([s.visible_errors for s in tl], step)
     ok = [None if o is None or f is None else o - f for o, f in zip(offered, failed, strict=True)]
     with _style("load"):
         fig, ax = _figure(2.6)
@@ -151,28 +152,25 @@ def load(j: dict[str, Any]) -> str:
         ax2.set_ylim(bottom=0, top=max(1.0, max((f or 0 for f in failed), default=0) * 1.2))
         ax2.grid(False)
         ax2.spines["right"].set_visible(True)
-        _frame(ax, j)
-        _event_labels(ax, j)
+        _frame(ax, r)
+        _event_labels(ax, r)
         ax.plot([], [], color=FAULT, lw=6, alpha=0.4, label="visible failures/s (right)")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=3, fontsize=7)
         return _svg(fig, "load")
 
 
-def zones(j: dict[str, Any]) -> str:
+def zones(r: Record) -> str:
     """Share of successful requests served by each zone over time."""
-    tl = j["timeline"]
-    azs = sorted({az for s in tl for az in (s.get("served") or {})})
+    tl = r.timeline
+    azs = sorted({az for s in tl for az in s.served})
     step = _bins(len(tl))
-    t = [s["t"] for s in tl][::step]
-    totals = [sum((s.get("served") or {}).values()) for s in tl]
+    t = [s.t for s in tl][::step]
+    totals = [sum(s.served.values()) for s in tl]
     shares = [
         [
             v or 0.0
             for v in _fold(
-                [
-                    (s["served"].get(az, 0) / tot) if tot else None
-                    for s, tot in zip(tl, totals, strict=True)
-                ],
+                [(s.served[az] / tot) if tot else None for s, tot in zip(tl, totals, strict=True)],
                 step,
             )
         ]
@@ -184,17 +182,17 @@ def zones(j: dict[str, Any]) -> str:
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.set_ylabel("traffic share")
-        _frame(ax, j, events=False)
+        _frame(ax, r, events=False)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncols=len(azs), fontsize=7)
         return _svg(fig, "zones")
 
 
-def latency(j: dict[str, Any], limit_ms: float | None) -> str:
+def latency(r: Record, limit_ms: float | None) -> str:
     """p99 latency of successful requests per second, against the tolerance."""
-    tl = j["timeline"]
+    tl = r.timeline
     step = _bins(len(tl))
-    t = [s["t"] for s in tl][::step]
-    p99 = _fold([s.get("p99_latency_ms") for s in tl], step, "max")
+    t = [s.t for s in tl][::step]
+    p99 = _fold([s.p99_latency_ms for s in tl], step, "max")
     with _style("latency"):
         fig, ax = _figure(2.0)
         ax.plot(
@@ -208,21 +206,21 @@ def latency(j: dict[str, Any], limit_ms: float | None) -> str:
             ax.axhline(limit_ms, color=FAULT, lw=0.8, ls="--", label=f"tolerance {limit_ms:g} ms")
         ax.set_yscale("log")
         ax.set_ylabel("ms (log scale)")
-        _frame(ax, j)
+        _frame(ax, r)
         ax.legend(loc="upper right", fontsize=7)
         return _svg(fig, "latency")
 
 
-def utilisation(j: dict[str, Any]) -> str:
+def utilisation(r: Record) -> str:
     """How busy each zone's instances were: above 100% the queue grows."""
-    tl = j["timeline"]
-    azs = sorted({az for s in tl for az in (s.get("utilisation") or {})})
+    tl = r.timeline
+    azs = sorted({az for s in tl for az in s.utilisation})
     step = _bins(len(tl))
-    t = [s["t"] for s in tl][::step]
+    t = [s.t for s in tl][::step]
     with _style("utilisation"):
         fig, ax = _figure(2.0)
         for n, az in enumerate(azs):
-            ys = _fold([(s.get("utilisation") or {}).get(az) for s in tl], step, "max")
+            ys = _fold([s.utilisation[az] for s in tl], step, "max")
             ax.plot(
                 t,
                 _nan(ys),
@@ -234,25 +232,22 @@ def utilisation(j: dict[str, Any]) -> str:
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.set_ylim(bottom=0)
         ax.set_ylabel("busy")
-        _frame(ax, j, events=False)
+        _frame(ax, r, events=False)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncols=len(azs) + 1, fontsize=7)
         return _svg(fig, "utilisation")
 
 
-def queue_key(j: dict[str, Any]) -> str | None:
-    """The timeline's order-queue depth field, when the journal has one."""
-    first = (j.get("timeline") or [{}])[0]
-    keys = [k for k in first if "queue" in k and isinstance(first[k], int | float)]
-    return sorted(keys, key=lambda k: "order" not in k)[0] if keys else None
+def with_queue(r: Record) -> bool:
+    """Whether the database chart also shows the order queue's depth."""
+    return r.metrics is not None and r.metrics.order_queue.enabled
 
 
-def database(j: dict[str, Any]) -> str:
+def database(r: Record) -> str:
     """Whether the database took writes each second, and the order queue when there is one."""
-    tl = j["timeline"]
+    tl = r.timeline
     step = _bins(len(tl))
-    t = [s["t"] for s in tl][::step]
-    writable = _fold([1.0 if s.get("db_writable", True) else 0.0 for s in tl], step, "min")
-    key = queue_key(j)
+    t = [s.t for s in tl][::step]
+    writable = _fold([1.0 if s.db_writable else 0.0 for s in tl], step, "min")
     with _style("database"):
         fig, ax = _figure(1.7)
         ax.fill_between(
@@ -267,15 +262,15 @@ def database(j: dict[str, Any]) -> str:
         ax.set_ylim(0, 1.15)
         ax.set_yticks([0, 1], ["down", "up"])
         ax.set_ylabel("DB writes")
-        if key:
+        if with_queue(r):
             ax2 = ax.twinx()
-            depth = _fold([s.get(key) for s in tl], step, "max")
+            depth = _fold([s.queue_depth for s in tl], step, "max")
             ax2.plot(t, _nan(depth), color=COLORS[3], lw=1.1)
-            ax2.set_ylabel(key.replace("_", " "), color=COLORS[3])
+            ax2.set_ylabel("queue depth", color=COLORS[3])
             ax2.set_ylim(bottom=0)
             ax2.grid(False)
             ax2.spines["right"].set_visible(True)
-            ax.plot([], [], color=COLORS[3], label=key.replace("_", " ") + " (right)")
-        _frame(ax, j)
+            ax.plot([], [], color=COLORS[3], label="queue depth (right)")
+        _frame(ax, r)
         ax.legend(loc="lower left", fontsize=7, ncols=2)
         return _svg(fig, "database")

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
+from chaoscli.record.model import Event, Record
 from chaoscli.report import charts
 from chaoscli.report.findings import findings
 from chaoscli.report.style import CSS
-from chaoscli.report.words import expected_deviation, fmt, label, shortfall, verdict_line
+from chaoscli.report.words import fmt, percent, shortfall, verdict_line
 
 
 def _e(value: Any) -> str:
@@ -38,41 +39,36 @@ class Raw(str):
     """Markup already escaped, passed through a table cell as is."""
 
 
-def _verdict(j: dict[str, Any]) -> str:
+def _verdict(r: Record) -> str:
     """The verdict banner."""
-    word, why = verdict_line(j)
+    word, why = verdict_line(r)
     cls = {"HELD": "held", "DEVIATED": "deviated"}.get(word, "other")
-    if expected_deviation(j):
+    if r.expected_deviation:
         cls = "held"  # what the counter-example is for
     return f'<div class="verdict {cls}"><b>{_e(word)}</b>: {_e(why)}</div>'
 
 
-def _probes(j: dict[str, Any]) -> str:
+def _probes(r: Record) -> str:
     """The hypothesis table: every probe in every window."""
-    hyp = j.get("hypothesis") or {}
     rows = []
-    for p in hyp.get("probes") or []:
+    for p in r.hypothesis.probes:
         mark = (
             Raw('<span class="ok">ok</span>')
-            if p["ok"]
+            if p.ok
             else Raw(f'<span class="fail">FAIL</span> {_e(shortfall(p))}')
         )
-        ci = p.get("ci95")
-        ci_text = (
-            "" if not ci or None in ci else f"{fmt(ci[0], p['probe'])} – {fmt(ci[1], p['probe'])}"
-        )
-        rows.append(
-            [p["window"], label(p["probe"]), fmt(p["value"], p["probe"]), ci_text, p["bound"], mark]
-        )
+        ci = p.ci95
+        ci_text = "" if not ci or None in ci else f"{fmt(ci[0], p.probe)} – {fmt(ci[1], p.probe)}"
+        rows.append([p.window, p.label, fmt(p.value, p.probe), ci_text, p.bound, mark])
     if not rows:
         return "<p>No probe was measured.</p>"
     head = ["window", "probe", "measured", "95% interval", "tolerance", "result"]
-    return f"<h3>{_e(hyp.get('title', ''))}</h3>" + _table(head, rows, {2, 3, 4})
+    return f"<h3>{_e(r.hypothesis.title)}</h3>" + _table(head, rows, {2, 3, 4})
 
 
-def _findings(j: dict[str, Any]) -> str:
+def _findings(r: Record) -> str:
     """Each finding as a box: what happened and the fix."""
-    found = findings(j)
+    found = findings(r)
     if not found:
         return "<p>Nothing to report: every probe held and nothing else stood out.</p>"
     out = []
@@ -87,205 +83,178 @@ def _findings(j: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def _numbers(j: dict[str, Any]) -> str:
-    """Whole-run figures that are present, including ones added after this was written."""
-    m = j.get("metrics") or {}
-    known = {
-        "requests": ("customer requests", lambda v: f"{v:,.0f}"),
-        "visible_errors": ("visible errors", lambda v: f"{v:,.0f}"),
-        "hidden_errors": ("errors hidden by retries", lambda v: f"{v:,.0f}"),
-        "availability": ("availability", lambda v: fmt(v, "availability")),
-        "worst_second_success_ratio": ("worst second", lambda v: fmt(v, "ratio")),
-        "worst_second_at_s": ("worst second at", lambda v: f"{v:g} s"),
-        "p99_latency_ms": ("p99 latency", lambda v: f"{v:,.0f} ms"),
-        "retry_amplification": ("load with retries", lambda v: f"x{v:.2f}"),
-        "reroute_s": ("reroute time", lambda v: f"{v:.1f} s"),
-        "db_write_unavailable_s": ("database writes unavailable", lambda v: f"{v:.0f} s"),
-        "peak_utilisation": ("peak utilisation", lambda v: f"{v:.0%}"),
-        "orders": ("checkout orders", lambda v: f"{v:,.0f}"),
-        "orders_acked": ("orders acknowledged", lambda v: f"{v:,.0f}"),
-        "order_success_ratio": ("orders taken", lambda v: fmt(v, "ratio")),
-        "lost_orders": ("lost orders", lambda v: f"{v:,.0f}"),
-    }
-    rows = [[name, show(m[k])] for k, (name, show) in known.items() if m.get(k) is not None]
-    queue = m.get("order_queue") or {}
-    if queue.get("enabled"):
-        rows.append(["order queue: peak depth", f"{queue.get('max_depth', 0):,.0f} orders"])
+def _count(v: float) -> str:
+    """A count for the numbers table."""
+    return f"{v:,.0f}"
+
+
+def _numbers(r: Record) -> str:
+    """Whole-run figures, each under the name a reader knows it by."""
+    m = r.metrics
+    if m is None:
+        return "<p>No traffic was simulated.</p>"
+    shown: list[tuple[str, float | None, Callable[[float], str]]] = [
+        ("customer requests", m.requests, _count),
+        ("visible errors", m.visible_errors, _count),
+        ("errors hidden by retries", m.hidden_errors, _count),
+        ("availability", m.availability, percent),
+        ("worst second", m.worst_second_success_ratio, percent),
+        ("worst second at", m.worst_second_at_s, lambda v: f"{v:g} s"),
+        ("p99 latency", m.p99_latency_ms, lambda v: f"{v:,.0f} ms"),
+        ("load with retries", m.retry_amplification, lambda v: f"x{v:.2f}"),
+        ("reroute time", m.reroute_s, lambda v: f"{v:.1f} s"),
+        ("database writes unavailable", m.db_write_unavailable_s, lambda v: f"{v:.0f} s"),
+        ("peak utilisation", m.peak_utilisation, lambda v: f"{v:.0%}"),
+        ("checkout orders", m.orders, _count),
+        ("orders acknowledged", m.orders_acked, _count),
+        ("orders taken", m.order_success_ratio, percent),
+        ("lost orders", m.lost_orders, _count),
+    ]
+    rows = [[name, show(v)] for name, v, show in shown if v is not None]
+    if m.order_queue.enabled:
+        rows.append(["order queue: peak depth", f"{m.order_queue.max_depth:,.0f} orders"])
         rows.append(
-            ["order queue: longest commit delay", f"{queue.get('longest_commit_delay_s', 0):.0f} s"]
+            ["order queue: longest commit delay", f"{m.order_queue.longest_commit_delay_s:.0f} s"]
         )
-    for k, v in m.items():
-        if k not in known and isinstance(v, int | float) and not isinstance(v, bool):
-            rows.append([k.replace("_", " "), f"{v:,.6g}"])
-    causes = m.get("visible_error_causes") or {}
-    rows += [[f"visible errors: {c}", f"{n:,.0f}"] for c, n in causes.items() if n]
-    return (
-        _table(["measure", "whole run"], rows, {1}) if rows else "<p>No traffic was simulated.</p>"
-    )
+    rows += [[f"visible errors: {c}", _count(n)] for c, n in m.visible_error_causes.items() if n]
+    return _table(["measure", "whole run"], rows, {1})
 
 
-def _topology(j: dict[str, Any]) -> str:
-    """Zones, load balancer and health checks, database placement before and after."""
-    before = (j.get("topology") or {}).get("before") or {}
-    after = (j.get("topology") or {}).get("after") or {}
-    exp = j.get("experiment") or {}
-    if not before:
-        return "<p>The stack was not discovered.</p>"
-    lost = {s.get("az") for s in exp.get("method") or [] if s.get("az")}
-    lb = before.get("load_balancer") or {}
-    db = before.get("database") or {}
-    moved = (j.get("metrics") or {}).get("db_primary_az") or {}
-    cap = (exp.get("topology") or {}).get("instance_capacity_rps")
-    rows = []
-    for az in before.get("azs", []):
+def _zone_rows(r: Record) -> list[list[Any]]:
+    """One row per zone: instances before, running after, load-balancer node, database."""
+    before, after = r.topology.before, r.topology.after
+    assert before is not None
+    lost = {s.az for s in r.experiment.method if s.az}
+    lb, db = before.load_balancer, before.database
+    rows: list[list[Any]] = []
+    for az in before.azs:
         role = []
-        if db.get("primary_az") == az:
+        if db and db.primary_az == az:
             role.append("primary")
-        if db.get("standby_az") == az:
+        if db and db.standby_az == az:
             role.append("standby")
-        role += ["replica" for r in (db.get("replicas") or {}).values() if r == az]
+        role += ["replica" for zone in (db.replicas.values() if db else []) if zone == az]
         rows.append(
             [
                 az,
-                before.get("instances_per_az", {}).get(az, 0),
-                (after.get("running_per_az") or {}).get(az, "n/a"),
-                "yes" if az in lb.get("azs", []) else "no",
+                before.instances_per_az.get(az, 0),
+                after.running_per_az.get(az, "n/a") if after else "n/a",
+                "yes" if lb and az in lb.azs else "no",
                 ", ".join(role) or "–",
                 "fault" if az in lost else "",
             ]
         )
+    return rows
+
+
+def _capacity(r: Record, zones: int) -> str:
+    """Capacity against the offered peak, with every zone and without one."""
+    before = r.topology.before
+    cap = r.experiment.topology.instance_capacity_rps
+    rps = r.metrics.peak_offered_rps if r.metrics else 0.0
+    n = before.instances if before else 0
+    if not (cap and rps and n):
+        return ""
+    line = (
+        f"<p>{n} web instances x {cap:,.0f} req/s = {n * cap:,.0f} req/s for "
+        f"{rps:,.0f} offered at the peak ({rps / (n * cap):.0%} busy)"
+    )
+    if zones > 1:
+        left = n * cap * (zones - 1) / zones
+        line += f"; without one zone {left:,.0f} req/s ({rps / left:.0%} busy)"
+    return line + ".</p>"
+
+
+def _topology(r: Record) -> str:
+    """Zones, load balancer and health checks, database placement before and after."""
+    before, after = r.topology.before, r.topology.after
+    if before is None:
+        return "<p>The stack was not discovered.</p>"
+    lb, db = before.load_balancer, before.database
+    moved = r.metrics.db_primary_az.after if r.metrics else None
+    rows = _zone_rows(r)
     zones = _table(["zone", "instances", "running after", "LB node", "database", ""], rows, {1, 2})
-    n = sum(before.get("instances_per_az", {}).values())
-    rps = max([s.get("requests", 0) for s in j.get("timeline") or []], default=0) or (
-        (exp.get("traffic") or {}).get("rps")
-    )  # the peak second: a traffic spike raises it above traffic.rps
-    cap_line = ""
-    if cap and rps and n:
-        cap_line = (
-            f"<p>{n} web instances x {cap:,.0f} req/s = {n * cap:,.0f} req/s for "
-            f"{rps:,.0f} offered at the peak ({rps / (n * cap):.0%} busy)"
-        )
-        if len(rows) > 1:
-            left = n * cap * (len(rows) - 1) / len(rows)
-            cap_line += f"; without one zone {left:,.0f} req/s ({rps / left:.0%} busy)"
-        cap_line += ".</p>"
-    hc = lb.get("health_check") or {}
     lb_rows = [
-        ["load balancer", lb.get("name", "none")],
-        ["algorithm", lb.get("algorithm", "n/a")],
-        ["cross-zone", "on" if lb.get("cross_zone") else "off"],
-        ["deregistration delay", f"{lb.get('deregistration_delay_s', 0):g} s"],
+        ["load balancer", lb.name if lb else "none"],
+        ["algorithm", lb.algorithm if lb else "n/a"],
+        ["cross-zone", "on" if lb and lb.cross_zone else "off"],
+        ["deregistration delay", f"{lb.deregistration_delay_s if lb else 0:g} s"],
     ]
-    if hc:
-        out_s = hc["interval_s"] * hc["unhealthy_threshold"]
-        back_s = hc["interval_s"] * hc["healthy_threshold"]
+    if lb:
+        hc = lb.health_check
         lb_rows += [
-            [
-                "health check",
-                f"{hc['path']} every {hc['interval_s']:g} s, timeout {hc['timeout_s']:g} s",
-            ],
-            [
-                "out after",
-                f"{hc['unhealthy_threshold']} failures ≈ {out_s:g} s",
-            ],
-            [
-                "back after",
-                f"{hc['healthy_threshold']} passes ≈ {back_s:g} s",
-            ],
+            ["health check", f"{hc.path} every {hc.interval_s:g} s, timeout {hc.timeout_s:g} s"],
+            ["out after", f"{hc.unhealthy_threshold} failures ≈ {hc.out_after_s:g} s"],
+            ["back after", f"{hc.healthy_threshold} passes ≈ {hc.back_after_s:g} s"],
         ]
+    after_db = after.database if after else None
+    replicas = ", ".join(sorted(db.replicas.values())) if db else ""
     db_rows = [
-        [
-            "engine",
-            f"MariaDB {(exp.get('topology') or {}).get('database', {}).get('engine_version', '')}",
-        ],
-        [
-            "Multi-AZ",
-            "yes, standby in " + str(db.get("standby_az")) if db.get("multi_az") else "no",
-        ],
-        ["primary before", db.get("primary_az", "n/a")],
-        ["primary after the fault (model)", moved.get("after", "n/a")],
-        [
-            "primary after rollback (control plane)",
-            ((after.get("database") or {}).get("primary_az")) or "n/a",
-        ],
-        ["read replicas", ", ".join(sorted((db.get("replicas") or {}).values())) or "none"],
+        ["engine", f"MariaDB {r.experiment.topology.database.engine_version}"],
+        ["Multi-AZ", f"yes, standby in {db.standby_az}" if db and db.multi_az else "no"],
+        ["primary before", db.primary_az if db else "n/a"],
+        ["primary after the fault (model)", moved or "n/a"],
+        ["primary after rollback (control plane)", after_db.primary_az if after_db else "n/a"],
+        ["read replicas", replicas or "none"],
     ]
     return (
-        f'<div class="keep"><p>Stack <code>{_e(before.get("stack"))}</code> in '
-        f"{_e(before.get('region'))}, as discovered through the AWS API.</p>{zones}{cap_line}"
+        f'<div class="keep"><p>Stack <code>{_e(before.stack)}</code> in '
+        f"{_e(before.region)}, as discovered through the AWS API.</p>{zones}"
+        f"{_capacity(r, len(rows))}"
         f'</div><div class="grid">{_table(["load balancer", ""], lb_rows)}'
         f"{_table(['database', ''], db_rows)}</div>"
     )
 
 
-def _span(group: list[dict[str, Any]]) -> str:
+def _span(group: list[Event]) -> str:
     """The time or time range of an event group."""
-    a, b = group[0]["t"], group[-1]["t"]
+    a, b = group[0].t, group[-1].t
     return f"{a:g} s" if a == b else f"{a:g}–{b:g} s"
 
 
-def _charts(j: dict[str, Any]) -> str:
-    """Every chart the journal has data for, with the numbered event list under the first."""
-    if not j.get("timeline"):
+def _charts(r: Record) -> str:
+    """Every chart, with the numbered event list under the first."""
+    if not r.timeline:
         return "<p>No traffic was simulated, so there is nothing to chart.</p>"
     items = "".join(
         f'<li value="{n}"><b>{_span(group)}</b> '
-        + "; ".join(_e(e["message"]) for e in group)
+        + "; ".join(_e(e.message) for e in group)
         + "</li>"
-        for n, (_, group) in enumerate(charts.event_groups(j), 1)
+        for n, (_, group) in enumerate(charts.event_groups(r), 1)
     )
-    limit = (
-        ((j.get("experiment") or {}).get("hypothesis") or {}).get("p99_latency_ms", {}).get("max")
-    )
-    key = charts.queue_key(j)
-    db_title = "Database write availability" + (" and order-queue depth" if key else "")
-    tl = j["timeline"]
-
-    def has(key: str) -> bool:
-        """Whether any second carries this field."""
-        return any(s.get(key) is not None for s in tl)
-
+    bound = r.hypothesis.tolerance("p99_latency_ms")
+    limit = bound.max if bound else None
+    queue = charts.with_queue(r)
     parts: list[tuple[str, Callable[[], str], str] | None] = [
         (
             "Customer requests per second",
-            lambda: charts.load(j),
+            lambda: charts.load(r),
             "Offered load, successful and visibly failed requests; the fault window is shaded and "
             "numbered lines mark the events listed below.",
         ),
         None,
+        (
+            "Traffic share per zone",
+            lambda: charts.zones(r),
+            "Share of successful requests each zone served.",
+        ),
+        (
+            "Latency p99 per second",
+            lambda: charts.latency(r, limit),
+            "99th percentile of successful requests, log scale.",
+        ),
+        (
+            "Utilisation per zone",
+            lambda: charts.utilisation(r),
+            "Offered load over capacity; above 100% queues grow.",
+        ),
+        (
+            "Database write availability" + (" and order-queue depth" if queue else ""),
+            lambda: charts.database(r),
+            "Whether the primary accepted writes each second"
+            + (", and orders waiting in the queue." if queue else "."),
+        ),
     ]
-    if has("served"):
-        parts.append(
-            (
-                "Traffic share per zone",
-                lambda: charts.zones(j),
-                "Share of successful requests each zone served.",
-            )
-        )
-    if has("p99_latency_ms"):
-        parts.append(
-            (
-                "Latency p99 per second",
-                lambda: charts.latency(j, limit),
-                "99th percentile of successful requests, log scale.",
-            )
-        )
-    if has("utilisation"):
-        parts.append(
-            (
-                "Utilisation per zone",
-                lambda: charts.utilisation(j),
-                "Offered load over capacity; above 100% queues grow.",
-            )
-        )
-    if has("db_writable") or key:
-        parts.append(
-            (
-                db_title,
-                lambda: charts.database(j),
-                "Whether the primary accepted writes each second.",
-            )
-        )
     out = []
     for part in parts:
         if part is None:
@@ -298,12 +267,10 @@ def _charts(j: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def render(j: dict[str, Any]) -> str:
+def render(r: Record) -> str:
     """The whole report as one HTML document."""
-    exp = j.get("experiment") or {}
-    title = j.get("title") or exp.get("title") or "chaoscli experiment"
-    rb = j.get("rollbacks") or []
-    check = j.get("rollback_check") or []
+    title = r.title or r.experiment.title or "chaoscli experiment"
+    check = r.rollback_check
     restored = "the stack was re-discovered identical to before" if not check else "; ".join(check)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -311,16 +278,16 @@ def render(j: dict[str, Any]) -> str:
 <title>{_e(title)}</title><style>{CSS}</style></head>
 <body>
 <header><h1>{_e(title)}</h1>
-<div class="meta">seed {_e(j.get("seed"))} · {j.get("duration", 0):g} s of virtual time ·
-chaoscli {_e(j.get("chaoscli_version", ""))} · {_e(j.get("source", ""))}</div>
-<p>{_e(exp.get("description", ""))}</p>
-{_verdict(j)}</header>
-<section><h2>Findings</h2>{_findings(j)}</section>
-<section><h2>Steady-state hypothesis</h2>{_probes(j)}</section>
-<section><h2>Numbers</h2>{_numbers(j)}</section>
-<section><h2>Topology</h2>{_topology(j)}</section>
-<section class="charts"><h2>Timeline</h2>{_charts(j)}</section>
-<section><h2>Rollback</h2><p>{len(rb)} change(s) undone; {_e(restored)}.</p></section>
+<div class="meta">seed {_e(r.seed)} · {r.duration:g} s of virtual time ·
+chaoscli {_e(r.chaoscli_version)} · {_e(r.source)}</div>
+<p>{_e(r.experiment.description)}</p>
+{_verdict(r)}</header>
+<section><h2>Findings</h2>{_findings(r)}</section>
+<section><h2>Steady-state hypothesis</h2>{_probes(r)}</section>
+<section><h2>Numbers</h2>{_numbers(r)}</section>
+<section><h2>Topology</h2>{_topology(r)}</section>
+<section class="charts"><h2>Timeline</h2>{_charts(r)}</section>
+<section><h2>Rollback</h2><p>{len(r.rollbacks)} change(s) undone; {_e(restored)}.</p></section>
 <footer>Times are virtual seconds from the start of simulated traffic. Generated by chaoscli
 from the run's journal; the same seed gives the same report.</footer>
 </body></html>

@@ -5,63 +5,69 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Any
 
-from chaoscli.report.words import fmt, label, shortfall, verdict_line
+from chaoscli.record.model import Record
+from chaoscli.report.words import fmt, shortfall, verdict_line
 
 
 @dataclass(frozen=True)
 class Case:
-    """One experiment's journal, the name it ran under and the verdict it expected."""
+    """One experiment's record (None when it was aborted before it had one), the name it ran
+    under, the verdict it expected, and the error that aborted it."""
 
     name: str
-    journal: dict[str, Any]
+    record: Record | None
     expect: str | None = None
+    error: str | None = None
 
+    @property
+    def verdict(self) -> str:
+        """held, deviated, or the status of a run that gave no verdict."""
+        return self.record.verdict if self.record else "aborted"
 
-def verdict_of(j: dict[str, Any]) -> str:
-    """held, deviated, or the status of a run that gave no verdict."""
-    if j.get("status") != "completed":
-        return str(j.get("status"))
-    return "deviated" if j.get("deviated") else "held"
+    def verdict_line(self) -> tuple[str, str]:
+        """The verdict's word and why, as every format says it."""
+        if self.record is None:
+            return "ABORTED", self.error or "no verdict"
+        return verdict_line(self.record)
 
 
 def _probe_cases(suite: ET.Element, case: Case) -> tuple[int, int]:
     """Add a test case per probe; returns (tests, failures)."""
-    j = case.journal
-    probes = (j.get("hypothesis") or {}).get("probes") or []
+    r = case.record
+    probes = r.hypothesis.probes if r else []
     failures = 0
     for p in probes:
         tc = ET.SubElement(
             suite,
             "testcase",
-            name=f"{p['window']}: {label(p['probe'])} {p['bound']}",
-            classname=f"chaoscli.{case.name}.{p['window']}",
+            name=f"{p.window}: {p.label} {p.bound}",
+            classname=f"chaoscli.{case.name}.{p.window}",
             time="0",
         )
-        measured = f"measured {fmt(p['value'], p['probe'])}"
-        if p["ok"]:
+        measured = f"measured {fmt(p.value, p.probe)}"
+        if p.ok:
             ET.SubElement(tc, "system-out").text = measured
             continue
-        message = f"{label(p['probe'])} {p['window']}: {measured}, {shortfall(p)}"
+        message = f"{p.label} {p.window}: {measured}, {shortfall(p)}"
         if case.expect == "deviated":
             # a counter-example: its probes are meant to fail; the verdict case judges it
             ET.SubElement(tc, "skipped", message=f"expected to deviate: {message}")
             continue
         failures += 1
         fail = ET.SubElement(tc, "failure", message=message, type="ToleranceNotMet")
-        fail.text = f"{message}\ntolerance: {p['bound']}\nseed: {j.get('seed')}"
+        fail.text = f"{message}\ntolerance: {p.bound}\nseed: {r.seed if r else None}"
     return len(probes), failures
 
 
 def _verdict_case(suite: ET.Element, case: Case) -> tuple[int, int]:
     """Add the experiment-level case: did the verdict match what the experiment expects."""
-    got = verdict_of(case.journal)
+    got = case.verdict
     tc = ET.SubElement(
         suite, "testcase", name=f"verdict is {case.expect}", classname=f"chaoscli.{case.name}"
     )
     tc.set("time", "0")
-    word, why = verdict_line(case.journal)
+    word, why = case.verdict_line()
     if got == case.expect:
         ET.SubElement(tc, "system-out").text = f"{word}: {why}"
         return 1, 0
@@ -70,31 +76,38 @@ def _verdict_case(suite: ET.Element, case: Case) -> tuple[int, int]:
     return 1, 1
 
 
+def _stop_case(suite: ET.Element, case: Case) -> int:
+    """Add the case that fails when a stop condition ended the method; returns failures."""
+    stopped = case.record.stopped if case.record else None
+    tc = ET.SubElement(
+        suite, "testcase", name="no stop condition tripped", classname=f"chaoscli.{case.name}"
+    )
+    tc.set("time", "0")
+    if stopped and case.expect != "deviated":
+        message = f"stop condition tripped at {stopped.t:.0f} s: {stopped.reason}"
+        ET.SubElement(tc, "failure", message=message, type="StopCondition").text = message
+        return 1
+    if stopped:
+        ET.SubElement(tc, "skipped", message="expected to deviate: stop condition tripped")
+    return 0
+
+
 def render_many(cases: list[Case]) -> str:
     """A <testsuites> document with one suite per experiment."""
     root = ET.Element("testsuites", name="chaoscli")
     totals = [0, 0, 0]
     for case in cases:
-        j = case.journal
+        r = case.record
         suite = ET.SubElement(root, "testsuite", name=f"chaoscli.{case.name}")
         tests, failures = _probe_cases(suite, case)
         errors = 0
-        stopped = j.get("stopped")
-        tc = ET.SubElement(
-            suite, "testcase", name="no stop condition tripped", classname=f"chaoscli.{case.name}"
-        )
-        tc.set("time", "0")
+        failures += _stop_case(suite, case)
         tests += 1
-        if stopped and case.expect != "deviated":
-            message = f"stop condition tripped at {stopped['t']:.0f} s: {stopped['reason']}"
-            ET.SubElement(tc, "failure", message=message, type="StopCondition").text = message
-            failures += 1
-        elif stopped:
-            ET.SubElement(tc, "skipped", message="expected to deviate: stop condition tripped")
-        if j.get("status") != "completed":
+        if r is None or r.status != "completed":
             tc = ET.SubElement(suite, "testcase", name="run", classname=f"chaoscli.{case.name}")
             tc.set("time", "0")
-            ET.SubElement(tc, "error", message=j.get("error") or str(j.get("status")))
+            why = (r.error or r.status) if r else (case.error or "aborted")
+            ET.SubElement(tc, "error", message=why)
             tests, errors = tests + 1, 1
         if case.expect is not None:
             t, f = _verdict_case(suite, case)
@@ -108,8 +121,13 @@ def render_many(cases: list[Case]) -> str:
         )
         suite.set("time", "0")
         props = ET.SubElement(suite, "properties")
-        for key in ("seed", "title", "source"):
-            ET.SubElement(props, "property", name=key, value=str(j.get(key)))
+        values = {
+            "seed": r.seed if r else None,
+            "title": r.title if r else case.name,
+            "source": r.source if r else None,
+        }
+        for key, value in values.items():
+            ET.SubElement(props, "property", name=key, value=str(value))
         suite.insert(0, suite[-1])
         del suite[-1]
         totals = [totals[0] + tests, totals[1] + failures, totals[2] + errors]
@@ -120,9 +138,9 @@ def render_many(cases: list[Case]) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 
 
-def render(j: dict[str, Any]) -> str:
-    """JUnit XML for one journal."""
-    name = (j.get("source") or "experiment").rsplit("/", 1)[-1].removesuffix(".yaml")
+def render(r: Record) -> str:
+    """JUnit XML for one run."""
+    name = (r.source or "experiment").rsplit("/", 1)[-1].removesuffix(".yaml")
     # a counter-example is judged by its verdict case; its failing probes are expected
-    expect = "deviated" if (j.get("experiment") or {}).get("expect") == "deviated" else None
-    return render_many([Case(name, j, expect)])
+    expect = "deviated" if r.experiment.expect == "deviated" else None
+    return render_many([Case(name, r, expect)])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from chaoscli.record.model import Record
 from chaoscli.report.findings import findings
-from chaoscli.report.words import expected_deviation, fmt, label, shortfall, verdict_line
+from chaoscli.report.words import fmt, percent, shortfall, verdict_line
 
 ICON = {"HELD": "✅", "DEVIATED": "❌"}
 
@@ -15,67 +16,61 @@ def _cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _facts(j: dict[str, Any]) -> list[str]:
-    """The numbers a reviewer asks for first, as bullet points (only those present)."""
-    m = j.get("metrics") or {}
-    out = []
-    if "requests" in m:
+def _facts(r: Record) -> list[str]:
+    """The numbers a reviewer asks for first, as bullet points."""
+    m = r.metrics
+    if m is None:
+        return []
+    out = [
+        f"- {m.requests:,.0f} requests, {m.visible_errors:,.0f} visible errors"
+        f", {m.hidden_errors:,.0f} hidden by retries"
+    ]
+    if m.reroute_s is not None:
+        out.append(f"- reroute time {m.reroute_s:.1f} s")
+    out.append(f"- database writes unavailable {m.db_write_unavailable_s:.0f} s")
+    if m.orders:
         out.append(
-            f"- {m['requests']:,.0f} requests, {m.get('visible_errors', 0):,.0f} visible errors"
-            f", {m.get('hidden_errors', 0):,.0f} hidden by retries"
+            f"- orders: {m.orders_acked:,.0f} of {m.orders:,.0f} taken "
+            f"({percent(m.order_success_ratio)}), {m.lost_orders:,.0f} lost"
         )
-    if m.get("reroute_s") is not None:
-        out.append(f"- reroute time {m['reroute_s']:.1f} s")
-    if m.get("db_write_unavailable_s") is not None:
-        out.append(f"- database writes unavailable {m['db_write_unavailable_s']:.0f} s")
-    if m.get("orders"):
+    if m.order_queue.enabled:
         out.append(
-            f"- orders: {m.get('orders_acked', 0):,.0f} of {m['orders']:,.0f} taken "
-            f"({fmt(m.get('order_success_ratio', 1.0), 'ratio')}), "
-            f"{m.get('lost_orders', 0):,.0f} lost"
-        )
-    queue = m.get("order_queue") or {}
-    if queue.get("enabled"):
-        out.append(
-            f"- order queue: peak {queue.get('max_depth', 0):,.0f} orders, longest commit "
-            f"delay {queue.get('longest_commit_delay_s', 0):.0f} s"
+            f"- order queue: peak {m.order_queue.max_depth:,.0f} orders, longest commit "
+            f"delay {m.order_queue.longest_commit_delay_s:.0f} s"
         )
     return out
 
 
-def render(j: dict[str, Any], heading: int = 2) -> str:
+def render(r: Record, heading: int = 2) -> str:
     """The summary as Markdown; ``heading`` sets the level of its title."""
-    word, why = verdict_line(j)
+    word, why = verdict_line(r)
     h = "#" * heading
-    icon = ICON.get(word, "⚠️")
-    if expected_deviation(j):
-        icon = "✅"
+    icon = "✅" if r.expected_deviation else ICON.get(word, "⚠️")
     lines = [
-        f"{h} {icon} {j.get('title', 'experiment')}: {word}",
+        f"{h} {icon} {r.title}: {word}",
         "",
         f"**{word}**: {why}  ",
-        f"seed {j.get('seed')}, {j.get('duration', 0):g} s of virtual time",
+        f"seed {r.seed}, {r.duration:g} s of virtual time",
         "",
     ]
-    probes = (j.get("hypothesis") or {}).get("probes") or []
-    if probes:
+    if r.hypothesis.probes:
         lines += [
-            f"{h}# Hypothesis: {_cell(j['hypothesis'].get('title', ''))}",
+            f"{h}# Hypothesis: {_cell(r.hypothesis.title)}",
             "",
             "| window | probe | measured | tolerance | result |",
             "|---|---|--:|--:|---|",
         ]
-        for p in probes:
-            result = "ok" if p["ok"] else f"**FAIL** ({shortfall(p)})"
+        for p in r.hypothesis.probes:
+            result = "ok" if p.ok else f"**FAIL** ({shortfall(p)})"
             lines.append(
-                f"| {p['window']} | {label(p['probe'])} | {fmt(p['value'], p['probe'])} "
-                f"| {_cell(p['bound'])} | {result} |"
+                f"| {p.window} | {p.label} | {fmt(p.value, p.probe)} "
+                f"| {_cell(p.bound)} | {result} |"
             )
         lines.append("")
-    facts = _facts(j)
+    facts = _facts(r)
     if facts:
         lines += [*facts, ""]
-    found = findings(j)
+    found = findings(r)
     if found:
         lines += [f"{h}# Findings", ""]
         for n, f in enumerate(found, 1):

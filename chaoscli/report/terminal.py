@@ -11,8 +11,9 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from chaoscli.record.model import Record
 from chaoscli.report.findings import findings
-from chaoscli.report.words import fmt, label, verdict_line
+from chaoscli.report.words import fmt, percent, verdict_line
 
 BARS = "▁▂▃▄▅▆▇█"
 WIDTH = 80
@@ -43,55 +44,51 @@ def _wrap(text: str, indent: str = "  ") -> str:
     return textwrap.fill(text, WIDTH - 1, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
-def _topology(j: dict[str, Any]) -> Text:
+def _topology(r: Record) -> Text:
     """Zones, capacity, load balancer and database in a few lines."""
-    topo = (j.get("topology") or {}).get("before") or {}
-    exp = j.get("experiment") or {}
-    n = sum(topo.get("instances_per_az", {}).values())
-    cap = n * ((exp.get("topology") or {}).get("instance_capacity_rps") or 0)
-    rps = max([s.get("requests", 0) for s in j.get("timeline") or []], default=0) or (
-        (exp.get("traffic") or {}).get("rps") or 0
-    )  # the peak second: a traffic spike raises it above traffic.rps
+    topo = r.topology.before
+    if topo is None:
+        return Text("the stack was not discovered")
+    cap = topo.instances * r.experiment.topology.instance_capacity_rps
+    rps = r.metrics.peak_offered_rps if r.metrics else 0.0
     lines = [
-        f"stack {topo.get('stack')} in {topo.get('region')}: "
-        f"{len(topo.get('azs', []))} zone(s), {n} web instances",
+        f"stack {topo.stack} in {topo.region}: "
+        f"{len(topo.azs)} zone(s), {topo.instances} web instances",
         f"  capacity {cap:,.0f} req/s for {rps:,.0f} offered at the peak ({rps / cap:.0%} busy)"
         if cap
         else "  no capacity",
     ]
-    lb = topo.get("load_balancer")
+    lb = topo.load_balancer
     if lb:
-        hc = lb["health_check"]
+        hc = lb.health_check
         lines.append(
-            f"  ALB {lb['algorithm']}, cross-zone {'on' if lb['cross_zone'] else 'off'}, "
-            f"checks every {hc['interval_s']:g} s, out after {hc['unhealthy_threshold']}"
+            f"  ALB {lb.algorithm}, cross-zone {'on' if lb.cross_zone else 'off'}, "
+            f"checks every {hc.interval_s:g} s, out after {hc.unhealthy_threshold}"
         )
-    db = topo.get("database")
+    db = topo.database
     if db:
-        standby = f", standby {db['standby_az']}" if db["multi_az"] else " (single-AZ)"
+        standby = f", standby {db.standby_az}" if db.multi_az else " (single-AZ)"
         lines.append(
-            _wrap(
-                f"MariaDB primary {db['primary_az']}{standby}; {len(db['replicas'])} replica(s)",
-            )
+            _wrap(f"MariaDB primary {db.primary_az}{standby}; {len(db.replicas)} replica(s)")
         )
     return Text("\n".join(lines))
 
 
-def _events(j: dict[str, Any]) -> Text:
+def _events(r: Record) -> Text:
     """One wrapped line per event, time first."""
     lines = []
-    for e in j.get("events") or []:
-        head = f"{e['t']:7.1f} s  "
-        body = textwrap.wrap(e["message"], WIDTH - 1 - len(head)) or [""]
+    for e in r.events:
+        head = f"{e.t:7.1f} s  "
+        body = textwrap.wrap(e.message, WIDTH - 1 - len(head)) or [""]
         lines.append(head + body[0])
         lines += [" " * len(head) + rest for rest in body[1:]]
     return Text("\n".join(lines))
 
 
-def _probes(j: dict[str, Any]) -> Table:
+def _probes(r: Record) -> Table:
     """The hypothesis table."""
     table = Table(
-        title=f"hypothesis: {j['hypothesis']['title']}",
+        title=f"hypothesis: {r.hypothesis.title}",
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -101,20 +98,19 @@ def _probes(j: dict[str, Any]) -> Table:
     table.add_column("measured", justify="right")
     table.add_column("tolerance", justify="right")
     table.add_column("", justify="center")
-    for p in j["hypothesis"]["probes"]:
-        mark = Text("ok", style="green") if p["ok"] else Text("FAIL", style="bold red")
-        table.add_row(p["window"], label(p["probe"]), fmt(p["value"], p["probe"]), p["bound"], mark)
+    for p in r.hypothesis.probes:
+        mark = Text("ok", style="green") if p.ok else Text("FAIL", style="bold red")
+        table.add_row(p.window, p.label, fmt(p.value, p.probe), p.bound, mark)
     return table
 
 
-def _spark(j: dict[str, Any]) -> Text:
+def _spark(r: Record) -> Text:
     """Sparkline of visible success per second with the fault window marked under it."""
-    tl = j.get("timeline") or []
-    values = [s["success_ratio"] if s["success_ratio"] is not None else 0.0 for s in tl]
+    values = [s.success_ratio if s.success_ratio is not None else 0.0 for s in r.timeline]
     if not values:
         return Text("")
-    tol = ((j.get("experiment") or {}).get("hypothesis") or {}).get("worst_second_success_ratio")
-    need = (tol or {}).get("min")
+    tol = r.hypothesis.tolerance("worst_second_success_ratio")
+    need = tol.min if tol else None
     floor = max(0.0, 2 * need - 1) if need is not None else None
     bars = sparkline(values, SPARK, floor)
     n = len(values)
@@ -125,11 +121,11 @@ def _spark(j: dict[str, Any]) -> Text:
         bad = need is not None and min(values[lo:hi]) < need
         out.append(ch, style="red" if bad else "green")
     worst = min(values)
-    out.append(f" {fmt(worst, 'ratio')}" if worst < 1 else " 100%")
+    out.append(f" {percent(worst)}" if worst < 1 else " 100%")
     ruler = [" "] * len(bars)
-    for step in (j.get("experiment") or {}).get("method") or []:
-        a = int(step.get("at_s", 0) * len(bars) / n)
-        b = int(min(n, step.get("at_s", 0) + step.get("duration_s", 0)) * len(bars) / n)
+    for step in r.experiment.method:
+        a = int(step.at_s * len(bars) / n)
+        b = int(min(n, step.end_s) * len(bars) / n)
         for i in range(max(0, a), min(len(bars), max(a + 1, b))):
             ruler[i] = "^"
     if "^" in ruler:
@@ -139,49 +135,45 @@ def _spark(j: dict[str, Any]) -> Text:
     return out
 
 
-def _traffic(j: dict[str, Any]) -> Text:
+def _traffic(r: Record) -> Text:
     """Requests, errors, reroute and database in two lines."""
-    m = j.get("metrics") or {}
-    if not m:
+    m = r.metrics
+    if m is None:
         return Text("no traffic was simulated")
-    reroute = m.get("reroute_s")
+    reroute = m.reroute_s
     lines = [
         _wrap(
-            f"{m['requests']:,.0f} requests, {m['visible_errors']:,.0f} visible errors, "
-            f"{m.get('hidden_errors', 0):,.0f} hidden by retries "
-            f"(x{m.get('retry_amplification', 1):.2f} load)",
+            f"{m.requests:,.0f} requests, {m.visible_errors:,.0f} visible errors, "
+            f"{m.hidden_errors:,.0f} hidden by retries "
+            f"(x{m.retry_amplification:.2f} load)",
             "",
         ),
         f"reroute {'n/a' if reroute is None else f'{reroute:.1f} s'}, database writes "
-        f"unavailable {m.get('db_write_unavailable_s', 0):.0f} s",
+        f"unavailable {m.db_write_unavailable_s:.0f} s",
     ]
-    ci, p99ci = m.get("availability_ci95"), m.get("p99_latency_ci95_ms")
-    if ci and p99ci and None not in ci and None not in p99ci:
+    (lo, hi), (p99_lo, p99_hi) = m.availability_ci95, m.p99_latency_ci95_ms
+    if lo is not None and hi is not None and p99_lo is not None and p99_hi is not None:
         lines.append(
             _wrap(
-                f"whole run, 95% intervals: availability {ci[0] * 100:.4f}-"
-                f"{ci[1] * 100:.4f}%, p99 {p99ci[0]:,.0f}-{p99ci[1]:,.0f} ms",
+                f"whole run, 95% intervals: availability {lo * 100:.4f}-{hi * 100:.4f}%, "
+                f"p99 {p99_lo:,.0f}-{p99_hi:,.0f} ms",
                 "",
             )
         )
-    if m.get("orders"):
-        queue = m.get("order_queue") or {}
-        text = (
-            f"orders: {m['orders_acked']:,.0f} of {m['orders']:,.0f} taken, "
-            f"{m.get('lost_orders', 0):,.0f} lost"
-        )
-        if queue.get("enabled"):
+    if m.orders:
+        text = f"orders: {m.orders_acked:,.0f} of {m.orders:,.0f} taken, {m.lost_orders:,.0f} lost"
+        if m.order_queue.enabled:
             text += (
-                f"; order queue peaked at {queue['max_depth']:,.0f}, longest commit delay "
-                f"{queue['longest_commit_delay_s']:.0f} s"
+                f"; order queue peaked at {m.order_queue.max_depth:,.0f}, longest commit delay "
+                f"{m.order_queue.longest_commit_delay_s:.0f} s"
             )
         lines.append(_wrap(text, ""))
     return Text("\n".join(lines))
 
 
-def _findings(j: dict[str, Any]) -> Text:
+def _findings(r: Record) -> Text:
     """The findings, each with its fix, wrapped."""
-    found = findings(j)
+    found = findings(r)
     if not found:
         return Text("")
     out = Text("findings\n", style="bold")
@@ -192,41 +184,40 @@ def _findings(j: dict[str, Any]) -> Text:
     return out
 
 
-def verdict(j: dict[str, Any]) -> Text:
+def verdict(r: Record) -> Text:
     """One line: held, deviated (and why), or aborted."""
-    word, why = verdict_line(j)
+    word, why = verdict_line(r)
     style = {"HELD": "bold green", "DEVIATED": "bold red"}.get(word, "bold yellow")
     return Text(textwrap.fill(f"{word}: {why}", WIDTH - 1), style=style)
 
 
-def summary(j: dict[str, Any]) -> Group:
+def summary(r: Record) -> Group:
     """The whole summary as one renderable."""
-    rb = j.get("rollbacks") or []
-    check = j.get("rollback_check") or []
+    rb, check = r.rollbacks, r.rollback_check
     restored = (
         "control plane restored (re-discovered, identical to before)"
         if not check
         else "differences after rollback: " + "; ".join(check)
     )
     parts: list[Any] = [
-        Text(f"{j['title']}  (seed {j['seed']})", style="bold"),
-        _topology(j),
+        Text(f"{r.title}  (seed {r.seed})", style="bold"),
+        _topology(r),
         Text("\ntimeline (virtual time)", style="bold"),
-        _events(j),
+        _events(r),
         Text(""),
     ]
-    if j["hypothesis"]["probes"]:
-        parts.append(_probes(j))
+    if r.hypothesis.probes:
+        parts.append(_probes(r))
     parts += [
-        _traffic(j),
-        _spark(j),
-        _findings(j),
+        _traffic(r),
+        _spark(r),
+        _findings(r),
         Text(_wrap(f"rollback: {len(rb)} change(s) undone; {restored}", "")),
-        verdict(j),
+        verdict(r),
     ]
     return Group(*parts)
 
 
-def print_summary(j: dict[str, Any], console: Console) -> None:
+def print_summary(r: Record, console: Console) -> None:
     """Print the summary, never wider than 80 columns."""
-    console.print(summary(j), width=min(console.width, WIDTH), highlight=False)
+    console.print(summary(r), width=min(console.width, WIDTH), highlight=False)
