@@ -128,6 +128,17 @@ def test_overload_finding_gives_enough_instances(overloaded: Record) -> None:
     assert need > topo.instances_per_az
 
 
+def test_overload_from_retries_does_not_ask_for_the_instances_there_are(held: Record) -> None:
+    """When the instances left would carry the offered load, the overload finding blames the
+    retries instead of asking for as many instances as the stack already has."""
+    r = held.model_copy(deep=True)
+    during = r.windows["during"]
+    during.peak_utilisation, during.retry_amplification = 1.04, 1.12
+    (f,) = findings.overload(r)
+    assert "instances_per_az" not in f.fix and "x1.12" in f.fix
+    assert f"{r.experiment.topology.instances_per_az} instances per zone" in f.fix
+
+
 def test_detection_finding_multiplies_interval_by_threshold(held: Record) -> None:
     """Slow health-check detection is explained as interval x threshold, with a faster fix."""
     r = held.model_copy(deep=True)

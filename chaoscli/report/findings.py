@@ -154,7 +154,12 @@ def overload(r: Record) -> list[Finding]:
             f"average over the fault, {peak:.0%} at its worst second (before Auto Scaling's "
             "new instances came in); queues grew and requests were shed.",
             f"Run {need} instances per zone (topology.instances_per_az: {need}, now "
-            f"{per_zone}) so that after losing one zone the rest stay below 80% busy.",
+            f"{per_zone}) so that after losing one zone the rest stay below 80% busy."
+            if need > per_zone
+            else f"{per_zone} instances per zone carry the offered load at most 80% busy without "
+            f"one zone; the peak came from retries (x{amp:.2f}) piling onto the survivors: "
+            "detect dead targets sooner and keep the retry budget on "
+            "(clients.retry_budget: true).",
             keys,
             _severity(keys),
         )
