@@ -1,7 +1,9 @@
 """Benchmarks: wall time and peak memory of the engine and of whole runs, as medians.
 
-Each scenario runs in its own process (so its peak memory is its own), several times; the
-figures are printed, never asserted: shared machines are noisy.
+First the whole default run as a user starts it (``chaoscli run az-outage`` in a fresh
+process, start-up included) and the number of AWS API calls it makes; then the engine alone
+and larger runs. Each scenario runs in its own process (so its peak memory is its own),
+several times; the figures are printed, never asserted: shared machines are noisy.
 """
 
 from __future__ import annotations
@@ -69,6 +71,46 @@ def one(kind: str, args: list[str]) -> float:
     return time.perf_counter() - t
 
 
+def whole_default_run() -> tuple[float, float]:
+    """Median wall seconds and CPU seconds of ``chaoscli run az-outage``, each in a fresh
+    process from interpreter start to exit."""
+    walls, cpus = [], []
+    for _ in range(REPEAT):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "chaoscli", "run", "az-outage"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        walls.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def api_calls() -> dict[str, int]:
+    """The API calls of the default az-outage run, by operation (in a fresh process)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--calls"], capture_output=True, text=True, check=True
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def count_calls() -> dict[str, int]:
+    """Run the default az-outage as ``chaoscli run`` does, on a session that counts calls."""
+    from chaoscli.aws.session import open_session
+    from chaoscli.experiment.journal import build
+    from chaoscli.experiment.loader import load
+    from chaoscli.experiment.runner import run
+
+    loaded = load("az-outage")
+    with open_session(loaded.experiment.topology.region) as session:
+        build(run(loaded, seed=0, aws=session))
+    return dict(session.calls)
+
+
 def measure(name: str) -> tuple[float, float]:
     """Median wall seconds and the largest peak memory (MiB) over REPEAT fresh processes."""
     walls, peaks = [], []
@@ -88,6 +130,14 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; median of {REPEAT} fresh processes each"
     )
+    wall, cpu = whole_default_run()
+    calls = api_calls()
+    print(
+        f"whole default run (chaoscli run az-outage): {wall:.2f} s wall, {cpu:.2f} s CPU"
+        "  (target <= 4 s)"
+    )
+    top = ", ".join(f"{op} {n}" for op, n in sorted(calls.items(), key=lambda x: -x[1])[:4])
+    print(f"  API calls: {sum(calls.values())} ({top}, ...)")
     r = {name: measure(name) for name in SCENARIOS}
     for name, (wall, peak) in r.items():
         print(f"  {name:<20} {wall:7.2f} s  sim/wall {600 / wall:6.0f}x  peak {peak:5.0f} MiB")
@@ -108,7 +158,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--one":
+    if sys.argv[1:] == ["--calls"]:
+        print(json.dumps(count_calls()))
+    elif len(sys.argv) == 3 and sys.argv[1] == "--one":
         kind, args = SCENARIOS[sys.argv[2]]
         wall = one(kind, args)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
