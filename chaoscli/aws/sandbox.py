@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from chaoscli.aws.session import MOTO_ENV
 from chaoscli.errors import SpecError
 
 LOOPBACK = "127.0.0.1"
@@ -60,12 +62,17 @@ class Sandbox:
 
 @contextmanager
 def running_sandbox(port: int = 0) -> Iterator[Sandbox]:
-    """A moto server on 127.0.0.1 (``port`` 0: any free one), stopped when the block ends."""
+    """A moto server on 127.0.0.1 (``port`` 0: any free one), stopped when the block ends.
+
+    It runs with the same moto settings as in-process moto (no catalogue of public AMIs).
+    """
     from moto.server import ThreadedMotoServer  # lazily: flask is slow to import
 
     port = port or free_port()
     _check_port(port)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    saved = {key: os.environ.get(key) for key in MOTO_ENV}
+    os.environ.update(MOTO_ENV)
     server = ThreadedMotoServer(ip_address=LOOPBACK, port=port, verbose=False)
     server.start()
     sandbox = Sandbox(server, port)
@@ -73,3 +80,8 @@ def running_sandbox(port: int = 0) -> Iterator[Sandbox]:
         yield sandbox
     finally:
         sandbox.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

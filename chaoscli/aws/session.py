@@ -58,7 +58,7 @@ _FAKE_ENV = {
 _CLEARED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL")
 # moto's own settings for the same span: no catalogue of thousands of public AMIs built for
 # every EC2 backend (the stack launches one fixed AMI id), which would cost seconds.
-_MOTO_ENV = {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
+MOTO_ENV = {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5)
 # Operation-name prefixes that only read; everything else may change something.
@@ -231,11 +231,11 @@ def in_process_session(region: str, persistent: bool = False) -> Iterator[AwsSes
     """A session on moto started in this process, whatever the environment points at."""
     from moto import mock_aws  # imported lazily: only the in-process mode needs it
 
-    saved = {key: os.environ.get(key) for key in (*_FAKE_ENV, *_MOTO_ENV, *_CLEARED_ENV)}
+    saved = {key: os.environ.get(key) for key in (*_FAKE_ENV, *MOTO_ENV, *_CLEARED_ENV)}
     for key in _CLEARED_ENV:
         os.environ.pop(key, None)
     os.environ.update(_FAKE_ENV)
-    os.environ.update(_MOTO_ENV)
+    os.environ.update(MOTO_ENV)
     session = AwsSession(region, mocked=True, persistent=persistent)
     mock = mock_aws()
     try:
