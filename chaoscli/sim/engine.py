@@ -28,6 +28,7 @@ from chaoscli.sim.engine_state import (
 from chaoscli.sim.orders import ledger as order_ledger
 from chaoscli.sim.queueing import erlang_c
 from chaoscli.sim.results import F_NONE, F_SLOW, RunResult, RunSoFar, SecondStats
+from chaoscli.sim.routing import Router
 from chaoscli.sim.scenario import Scenario
 from chaoscli.sim.streams import Streams
 from chaoscli.sim.world import Event, build_world
@@ -67,8 +68,8 @@ class Engine:
         self.busy_table = erlang_c(
             model.workers_per_instance, RHO_GRID * model.workers_per_instance
         )
-        self.members = _mask_members(zones)
         self.serving = self._serving_per_second()
+        self.router = self._router()
         self.scaler = self._scaler()
         self.added = np.zeros(zones)  # instances Auto Scaling added, per zone
         s = self.per_second
@@ -158,6 +159,7 @@ class Engine:
             raise ValueError("a resumed scenario must keep the run's length")
         self.scenario = scenario
         self.world = build_world(scenario)
+        self.router = self._router()
         self.rate = np.concatenate([self.rate[: self.now], rate[self.now :]])
         s = self.per_second
         self.customers.weight[self.now * s :] = np.repeat(rate[self.now :] / s, s)
@@ -165,20 +167,25 @@ class Engine:
         if self.scaler is not None:
             self.scaler.snaps = sorted(scenario.snapshots, key=lambda snap: snap.t)
 
+    def _router(self) -> Router:
+        """DNS and the load balancer's nodes over the current world."""
+        lb = self.scenario.snapshots[0].topology.load_balancer
+        return Router(self.world, self.scenario.model.dns_ttl_s, lb)
+
     def _serving_per_second(self) -> np.ndarray:
         """(seconds, zones) up targets taking traffic, each second's mean over its ticks."""
-        w = self.world
-        per_tick = round(1 / w.tick_s)
-        serving = w.serving[: self.seconds * per_tick]
-        return serving.reshape(self.seconds, per_tick, len(w.azs)).mean(axis=1)
+        world = self.world
+        per_tick = round(1 / world.tick_s)
+        serving = world.serving[: self.seconds * per_tick]
+        return serving.reshape(self.seconds, per_tick, len(world.azs)).mean(axis=1)
 
     def _second(self, sec: int) -> None:
         """One virtual second: scale, route, queue, then every attempt made in it."""
         who = np.concatenate(self.pending[sec])
         self.pending[sec] = []
         self._scale(sec)
-        route = self._route(who)
-        expected = self._expected_load(who, route) + self.backlog.intra
+        route = self.router.route(self.customers, who, self.added)
+        expected = self.router.expected_load(self.customers, who, route) + self.backlog.intra
         queue = self._queue_step(sec, expected)
         actual = expected - self.backlog.intra
         while who.size:
@@ -190,8 +197,8 @@ class Engine:
             for target in np.unique(when[when > sec]):
                 self.pending[int(target)].append(later[when == target])
             if now.size:
-                route = self._route(now)
-                actual += self._expected_load(now, route)
+                route = self.router.route(self.customers, now, self.added)
+                actual += self.router.expected_load(self.customers, now, route)
             who = now
         self._settle_backlog(sec, expected, actual)
         self._observe_scaling(sec)
@@ -200,23 +207,24 @@ class Engine:
     # --- Auto Scaling -------------------------------------------------------------------
     def _scaler(self) -> Scaler | None:
         """Auto Scaling, if the stack has a group and the model is asked to act for it."""
-        sc, w = self.scenario, self.world
-        group = sc.snapshots[0].topology.autoscaling
-        if group is None or not sc.model.autoscaling:
+        scenario, world = self.scenario, self.world
+        group = scenario.snapshots[0].topology.autoscaling
+        if group is None or not scenario.model.autoscaling:
             return None
-        lb = sc.snapshots[0].topology.load_balancer
+        lb = scenario.snapshots[0].topology.load_balancer
         checks = lb.health_check.interval_s * lb.health_check.healthy_threshold if lb else 0.0
+        model = scenario.model
         params = ScalingParams(
-            replace_after_s=sc.model.asg_replace_after_s, ready_after_s=sc.model.boot_s + checks
+            replace_after_s=model.asg_replace_after_s, ready_after_s=model.boot_s + checks
         )
-        return Scaler(group, sorted(sc.snapshots, key=lambda s: s.t), w.azs, params)
+        return Scaler(group, sorted(scenario.snapshots, key=lambda s: s.t), world.azs, params)
 
     def _scale(self, sec: int) -> None:
         """The instances Auto Scaling has added by this second."""
         if self.scaler is not None:
-            w = self.world
-            tick = min(w.ticks - 1, int(sec / w.tick_s))
-            self.added = self.scaler.extra(float(sec), w.zone_up[tick])
+            world = self.world
+            tick = min(world.ticks - 1, int(sec / world.tick_s))
+            self.added = self.scaler.extra(float(sec), world.zone_up[tick])
 
     def _observe_scaling(self, sec: int) -> None:
         """Auto Scaling's target tracking sees the second's mean utilisation."""
@@ -225,73 +233,23 @@ class Engine:
             util = self.series.utilisation[:, sec]
             self.scaler.observe(sec, float((util * n_up).sum() / max(n_up.sum(), 1e-9)))
 
-    # --- routing ------------------------------------------------------------------------
-    def _route(self, who: np.ndarray) -> Route:
-        """Where the next attempts of these clients go: time, tick, node and routing shares."""
-        w = self.world
-        tau = self.customers.next_at[who]
-        tick = np.clip((tau / w.tick_s).astype(np.int64), 0, w.ticks - 1)
-        zone = self._pick_node(who, tau)
-        return Route(tau, tick, zone, w.node_up[tick, zone], self._shares(tick, zone))
-
-    def _pick_node(self, who: np.ndarray, tau: np.ndarray) -> np.ndarray:
-        """Which zone's load-balancer node each client connects to, from its cached answer."""
-        w, ttl, cust = self.world, self.scenario.model.dns_ttl_s, self.customers
-        resolved = cust.arrival[who] - cust.dns_age[who]
-        resolved = resolved + np.floor((tau - resolved) / ttl) * ttl
-        rtick = np.clip((resolved / w.tick_s).astype(np.int64), 0, w.ticks - 1)
-        mask = w.dns_mask[rtick]
-        zone = np.zeros(who.size, dtype=np.int64)
-        for value in np.unique(mask):
-            sel = mask == value
-            mem = self.members[int(value)]
-            if mem.size == 0:
-                mem = self.members[-1]
-            pos = np.floor(cust.node_draw[who][sel] * mem.size).astype(np.int64)
-            zone[sel] = mem[(pos + cust.dns_shift[who][sel]) % mem.size]
-        return zone
-
-    def _shares(self, tick: np.ndarray, zone: np.ndarray) -> np.ndarray:
-        """Where each node sends a request, counting instances Auto Scaling added."""
-        w = self.world
-        shares = w.route[tick, zone]
-        if not self.added.any():
-            return shares
-        nz = len(w.azs)
-        lb = self.scenario.snapshots[0].topology.load_balancer
-        if lb is None or lb.cross_zone:
-            add = np.broadcast_to(self.added, (zone.size, nz))
-        else:
-            add = np.eye(nz)[zone] * self.added[zone][:, None]
-        n = w.pool[tick, zone]
-        total = n + add.sum(axis=1)
-        out = shares * (n / total)[:, None]
-        out[:, w.columns.up] += add / total[:, None]
-        return out
-
-    def _expected_load(self, who: np.ndarray, route: Route) -> np.ndarray:
-        """Requests/s these attempts put on up targets of each zone (expected, no sampling)."""
-        cols = self.world.columns
-        shares = route.probs[:, cols.up] + route.probs[:, cols.slow]
-        return (self.customers.weight[who, None] * shares * route.node_ok[:, None]).sum(axis=0)
-
     # --- queueing -----------------------------------------------------------------------
     def _queue_step(self, sec: int, load: np.ndarray) -> QueueState:
         """Advance each zone's backlog by one second: wait, shed share and P(wait)."""
-        m = self.scenario.model
-        cap = m.instance_capacity_rps
+        model = self.scenario.model
+        cap = model.instance_capacity_rps
         n = self.serving[sec] + self.added
         lam = np.where(n > 0, load / np.maximum(n, 1e-9), 0.0)  # per instance
         held = self.backlog.held + lam - cap
-        limit = cap * m.queue_limit_s
+        limit = cap * model.queue_limit_s
         drop = np.where(lam > 0, np.clip((held - limit) / np.maximum(lam, 1e-9), 0, 1), 0.0)
         self.backlog.held = np.clip(held, 0.0, limit)
         wait = np.where(n > 0, self.backlog.held / cap, 0.0)
         rho = lam / cap
         steady = (rho < 1) & (self.backlog.held == 0)
         busy = np.where(steady, np.interp(rho, RHO_GRID, self.busy_table), 0.0)
-        mu = 1.0 / m.service_time_s
-        spare = np.maximum(m.workers_per_instance * mu - lam, 1e-9)
+        mu = 1.0 / model.service_time_s
+        spare = np.maximum(model.workers_per_instance * mu - lam, 1e-9)
         self.series.utilisation[:, sec] = rho
         return QueueState(wait=wait, drop=drop, busy=busy, spare=spare)
 
@@ -320,13 +278,13 @@ class Engine:
 
     def _attempt(self, who: np.ndarray, sec: int, queue: QueueState, route: Route) -> np.ndarray:
         """One attempt for each client in ``who``; returns those who will retry."""
-        sc = self.scenario
+        scenario = self.scenario
         draws = self._draws(who.size)
         self.series.attempts[sec] += self.customers.weight[who].sum()
         target = pick_target(self.world, route, draws.pick)
         is_order = self.customers.is_order[who]
-        served = serve(self.world, sc.model, route, target, queue, is_order, draws)
-        result = outcome(self.world, sc.model, sc.clients, target, served)
+        served = serve(self.world, scenario.model, route, target, queue, is_order, draws)
+        result = outcome(self.world, scenario.model, scenario.clients, target, served)
         finish, in_time, won = self._account(who, route, target, result)
         return self._retry(who, route, result, finish, in_time, won, draws)
 
@@ -397,19 +355,14 @@ class Engine:
 
     def _second_stats(self, sec: int) -> SecondStats:
         """What happened in one second, for a live view."""
-        w, series = self.world, self.series
-        tick = min(w.ticks - 1, int(sec / w.tick_s))
+        world, series = self.world, self.series
+        tick = min(world.ticks - 1, int(sec / world.tick_s))
         return SecondStats(
             t=sec,
             offered=float(self.customers.weight[sec * self.per_second] * self.per_second),
             attempts=float(series.attempts[sec]),
-            served={az: float(series.served[z, sec]) for z, az in enumerate(w.azs)},
-            failed={az: float(series.failed[z, sec]) for z, az in enumerate(w.azs)},
-            utilisation={az: float(series.utilisation[z, sec]) for z, az in enumerate(w.azs)},
-            db_writable=bool(w.db_writable[tick]),
+            served={az: float(series.served[z, sec]) for z, az in enumerate(world.azs)},
+            failed={az: float(series.failed[z, sec]) for z, az in enumerate(world.azs)},
+            utilisation={az: float(series.utilisation[z, sec]) for z, az in enumerate(world.azs)},
+            db_writable=bool(world.db_writable[tick]),
         )
-
-
-def _mask_members(nz: int) -> list[np.ndarray]:
-    """For each DNS bitmask, the zones it hands out, in order; the last entry is every zone."""
-    return [np.array([z for z in range(nz) if v >> z & 1], dtype=np.int64) for v in range(1 << nz)]

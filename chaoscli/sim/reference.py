@@ -60,19 +60,19 @@ def _step(changes: list, t: float) -> object:
 class Reference:
     """Runs a scenario request by request (no retry budget: compare with it switched off)."""
 
-    def __init__(self, sc: Scenario, strict_round_robin: bool = False) -> None:
-        self.sc = sc
+    def __init__(self, scenario: Scenario, strict_round_robin: bool = False) -> None:
+        self.scenario = scenario
         self.strict_round_robin = strict_round_robin
-        self.w: World = build_world(sc)
-        assert self.w.targets is not None
-        self.tg = self.w.targets
-        self.rng = np.random.default_rng([sc.engine.seed, 99])
-        self.rr = [0] * len(self.w.azs)  # round-robin pointer per node
-        m = sc.model
-        self.workers = m.workers_per_instance
-        self.busy = {i: 0 for i in self.tg.ids}
+        self.world: World = build_world(scenario)
+        assert self.world.targets is not None
+        self.targets = self.world.targets
+        self.rng = np.random.default_rng([scenario.engine.seed, 99])
+        self.rr = [0] * len(self.world.azs)  # round-robin pointer per node
+        model = scenario.model
+        self.workers = model.workers_per_instance
+        self.busy = {i: 0 for i in self.targets.ids}
         # per target, the requests waiting for a worker: (sent at, customer, attempt number)
-        self.queue: dict[str, list[tuple[float, int, int]]] = {i: [] for i in self.tg.ids}
+        self.queue: dict[str, list[tuple[float, int, int]]] = {i: [] for i in self.targets.ids}
         self.heap: list[tuple[float, int, str, tuple]] = []
         self.seq = itertools.count()
 
@@ -81,8 +81,8 @@ class Reference:
 
     def run(self) -> ReferenceResult:
         """Simulate every request."""
-        sc, c, m = self.sc, self.sc.clients, self.sc.model
-        rate = sc.traffic.rate_per_second()
+        scenario, clients, model = self.scenario, self.scenario.clients, self.scenario.model
+        rate = scenario.traffic.rate_per_second()
         t0: list[float] = []
         for sec, r in enumerate(rate):
             n = self.rng.poisson(r)
@@ -91,8 +91,8 @@ class Reference:
         n = self.t0.size
         self.ok = np.zeros(n, dtype=bool)
         self.lat = np.full(n, np.nan)
-        self.order = self.rng.random(n) < sc.traffic.checkout_share
-        self.age = self.rng.random(n) * m.dns_ttl_s
+        self.order = self.rng.random(n) < scenario.traffic.checkout_share
+        self.age = self.rng.random(n) * model.dns_ttl_s
         self.pick = self.rng.random(n)
         self.shift = np.zeros(n, dtype=int)
         self.prev = np.zeros(n)
@@ -102,28 +102,28 @@ class Reference:
         while self.heap:
             t, _, kind, payload = heapq.heappop(self.heap)
             getattr(self, f"_on_{kind}")(t, *payload)
-        del c
+        del clients
         return ReferenceResult(self.t0, self.ok, self.lat, self.order, self.sent)
 
     # --- one attempt ---------------------------------------------------------------------
     def _node(self, i: int, t: float) -> int:
-        w, ttl = self.w, self.sc.model.dns_ttl_s
+        world, ttl = self.world, self.scenario.model.dns_ttl_s
         resolved = self.t0[i] - self.age[i]
         resolved += np.floor((t - resolved) / ttl) * ttl
-        mask = int(w.dns_mask[min(w.ticks - 1, max(0, int(resolved / w.tick_s)))])
-        zones = [z for z in range(len(w.azs)) if mask >> z & 1] or list(range(len(w.azs)))
+        mask = int(world.dns_mask[min(world.ticks - 1, max(0, int(resolved / world.tick_s)))])
+        zones = [z for z in range(len(world.azs)) if mask >> z & 1] or list(range(len(world.azs)))
         return zones[(int(self.pick[i] * len(zones)) + self.shift[i]) % len(zones)]
 
     def _target(self, node: int, t: float) -> str | None:
-        tg = self.tg
-        lb = self.sc.snapshots[0].topology.load_balancer
+        targets = self.targets
+        lb = self.scenario.snapshots[0].topology.load_balancer
         cross = lb.cross_zone if lb else True
         scope = [
             tid
-            for k, tid in enumerate(tg.ids)
-            if _step(tg.registered[tid], t) and (cross or tg.zone[k] == node)
+            for k, tid in enumerate(targets.ids)
+            if _step(targets.registered[tid], t) and (cross or targets.zone[k] == node)
         ]
-        in_rot = [tid for tid in scope if _step(tg.rotation[tid], t)]
+        in_rot = [tid for tid in scope if _step(targets.rotation[tid], t)]
         pool = in_rot or scope  # fail open
         if not pool:
             return None
@@ -135,27 +135,29 @@ class Reference:
         return pool[int(self.rng.integers(len(pool)))]
 
     def _on_attempt(self, t: float, i: int, k: int) -> None:
-        c, m, w = self.sc.clients, self.sc.model, self.w
+        clients, model, world = self.scenario.clients, self.scenario.model, self.world
         self.sent += 1
         node = self._node(i, t)
-        tick = min(w.ticks - 1, int(t / w.tick_s))
-        if not w.node_up[tick, node]:
-            if c.dns_fallback:
+        tick = min(world.ticks - 1, int(t / world.tick_s))
+        if not world.node_up[tick, node]:
+            if clients.dns_fallback:
                 self.shift[i] += 1
-            return self._fail(t + c.connect_timeout_s, i, k, timeout=True)
+            return self._fail(t + clients.connect_timeout_s, i, k, timeout=True)
         tid = self._target(node, t)
         if tid is None:
-            return self._fail(t + m.network_s, i, k)
-        state = _step(self.tg.states[tid], t)
+            return self._fail(t + model.network_s, i, k)
+        state = _step(self.targets.states[tid], t)
         if state in (REFUSED, GONE):
-            return self._fail(t + m.network_s, i, k)
+            return self._fail(t + model.network_s, i, k)
         if state == BLACKHOLE:
-            return self._fail(t + min(m.lb_connect_timeout_s, c.request_timeout_s), i, k, True)
+            return self._fail(
+                t + min(model.lb_connect_timeout_s, clients.request_timeout_s), i, k, True
+            )
         if state == HUNG:
-            return self._fail(t + c.request_timeout_s, i, k, timeout=True)
+            return self._fail(t + clients.request_timeout_s, i, k, timeout=True)
         assert state in (UP, SLOW)
-        if len(self.queue[tid]) >= m.queue_limit_s * m.instance_capacity_rps:
-            return self._fail(t + m.network_s, i, k)  # shed at once
+        if len(self.queue[tid]) >= model.queue_limit_s * model.instance_capacity_rps:
+            return self._fail(t + model.network_s, i, k)  # shed at once
         if self.busy[tid] < self.workers:
             self._start(t, tid, i, k, t)
         else:
@@ -163,43 +165,45 @@ class Reference:
 
     def _start(self, now: float, tid: str, i: int, k: int, sent_at: float) -> None:
         self.busy[tid] += 1
-        service = self.rng.exponential(self.sc.model.service_time_s)
+        service = self.rng.exponential(self.scenario.model.service_time_s)
         self._push(now + service, "done", tid, i, k, sent_at)
 
     def _on_done(self, t: float, tid: str, i: int, k: int, sent_at: float) -> None:
-        c, m, w = self.sc.clients, self.sc.model, self.w
+        clients, model, world = self.scenario.clients, self.scenario.model, self.world
         self.busy[tid] -= 1
         if self.queue[tid]:
             sent_at_q, waiting, attempt = self.queue[tid].pop(0)
             self._start(t, tid, waiting, attempt, sent_at_q)
-        slowness: tuple[float, float] = _step(self.tg.slowness[tid], t)  # type: ignore[assignment]
+        slowness: tuple[float, float] = _step(self.targets.slowness[tid], t)  # type: ignore[assignment]
         extra, share = slowness
-        finish = t + m.network_s + (extra if _step(self.tg.states[tid], t) == SLOW else 0.0)
-        if finish - sent_at > c.request_timeout_s:
-            return self._fail(sent_at + c.request_timeout_s, i, k, timeout=True)
-        tick = min(w.ticks - 1, int(finish / w.tick_s))
+        finish = (
+            t + model.network_s + (extra if _step(self.targets.states[tid], t) == SLOW else 0.0)
+        )
+        if finish - sent_at > clients.request_timeout_s:
+            return self._fail(sent_at + clients.request_timeout_s, i, k, timeout=True)
+        tick = min(world.ticks - 1, int(finish / world.tick_s))
         down = (
-            (not w.db_writable[tick] and not w.order_queue)
+            (not world.db_writable[tick] and not world.order_queue)
             if self.order[i]
-            else (not w.db_readable[tick])
+            else (not world.db_readable[tick])
         )
         if down:
-            return self._fail(finish + m.write_timeout_s, i, k)
-        if self.rng.random() < share and _step(self.tg.states[tid], t) == SLOW:
+            return self._fail(finish + model.write_timeout_s, i, k)
+        if self.rng.random() < share and _step(self.targets.states[tid], t) == SLOW:
             return self._fail(finish, i, k)
-        if finish - self.t0[i] <= c.customer_timeout_s:
+        if finish - self.t0[i] <= clients.customer_timeout_s:
             self.ok[i] = True
             self.lat[i] = finish - self.t0[i]
         else:
-            self.lat[i] = c.customer_timeout_s
+            self.lat[i] = clients.customer_timeout_s
 
     def _fail(self, at: float, i: int, k: int, timeout: bool = False) -> None:
-        c = self.sc.clients
-        self.lat[i] = min(at - self.t0[i], c.customer_timeout_s)
-        if k >= c.max_attempts or at - self.t0[i] > c.customer_timeout_s:
+        clients = self.scenario.clients
+        self.lat[i] = min(at - self.t0[i], clients.customer_timeout_s)
+        if k >= clients.max_attempts or at - self.t0[i] > clients.customer_timeout_s:
             return
-        delay = float(c.delays(k, np.array([self.prev[i]]), self.rng.random(1))[0])
-        if at + delay - self.t0[i] >= c.customer_timeout_s:
+        delay = float(clients.delays(k, np.array([self.prev[i]]), self.rng.random(1))[0])
+        if at + delay - self.t0[i] >= clients.customer_timeout_s:
             return
         self.prev[i] = delay
         self._push(at + delay, "attempt", i, k + 1)

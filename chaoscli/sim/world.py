@@ -22,68 +22,12 @@ from chaoscli.sim.healthcheck import (
     phases,
     rotation_timeline,
 )
+from chaoscli.sim.route_columns import RouteColumns
 from chaoscli.sim.scenario import Scenario, Snapshot
 from chaoscli.sim.streams import Streams
 from chaoscli.topology import Topology
 
 SLOW = 5  # a true target state beside healthcheck's: answers, late, with some errors
-
-
-@dataclass(frozen=True)
-class RouteColumns:
-    """The named columns of ``World.route``: where a node sends a request.
-
-    For each target zone, the share that reaches its up targets, then for each zone the share
-    that reaches its slow (gray) ones, then the share that meets a refusing, a blackholed or
-    a hung target, or no target at all.
-    """
-
-    zones: int
-
-    @property
-    def up(self) -> slice:
-        """Up targets, one column per zone."""
-        return slice(0, self.zones)
-
-    @property
-    def slow(self) -> slice:
-        """Slow targets (they answer, late and with some errors), one column per zone."""
-        return slice(self.zones, 2 * self.zones)
-
-    @property
-    def answering(self) -> slice:
-        """Every column where a target takes the request: up, then slow."""
-        return slice(0, 2 * self.zones)
-
-    @property
-    def refused(self) -> int:
-        """A stopped, crashed, booting or terminated target: the connection is refused."""
-        return 2 * self.zones
-
-    @property
-    def blackhole(self) -> int:
-        """A target nothing reaches: the load balancer's connect timeout."""
-        return 2 * self.zones + 1
-
-    @property
-    def hung(self) -> int:
-        """A target that takes the connection and never answers."""
-        return 2 * self.zones + 2
-
-    @property
-    def no_target(self) -> int:
-        """The node has no registered target to send to (503)."""
-        return 2 * self.zones + 3
-
-    @property
-    def dead(self) -> slice:
-        """Refused, blackholed and hung: a target is there and fails the request."""
-        return slice(self.refused, self.hung + 1)
-
-    @property
-    def width(self) -> int:
-        """How many columns there are."""
-        return 2 * self.zones + 4
 
 
 @dataclass(frozen=True)
@@ -181,15 +125,15 @@ def _lookup(changes: list[tuple[float, float]], mids: np.ndarray) -> np.ndarray:
     return values[np.clip(np.searchsorted(times, mids, side="right") - 1, 0, None)]
 
 
-def build_world(sc: Scenario) -> World:
+def build_world(scenario: Scenario) -> World:
     """Derive the per-tick world from the scenario's snapshots and actions."""
-    snaps = sorted(sc.snapshots, key=lambda s: s.t)
+    snaps = sorted(scenario.snapshots, key=lambda s: s.t)
     base = snaps[0].topology
     azs = base.azs
-    zi = {az: i for i, az in enumerate(azs)}
-    dt, end, m = sc.engine.tick_s, sc.traffic.duration_s, sc.model
-    ticks = int(np.ceil(end / dt))
-    streams = Streams.from_seed(sc.engine.seed)
+    zone_index = {az: i for i, az in enumerate(azs)}
+    tick_s, end, model = scenario.engine.tick_s, scenario.traffic.duration_s, scenario.model
+    ticks = int(np.ceil(end / tick_s))
+    streams = Streams.from_seed(scenario.engine.seed)
     lb = base.load_balancer
     hc = lb.health_check if lb else None
     hc_timeout = hc.timeout_s if hc else 5.0
@@ -210,7 +154,7 @@ def build_world(sc: Scenario) -> World:
             serving = state in (UP, BLACKHOLE, SLOW)
             if serving and not prev_running and snap.t > 0:
                 tl.append((snap.t, REFUSED, False))  # booting: the OS is up, the app is not
-                tl.append((snap.t + m.boot_s, state, False))
+                tl.append((snap.t + model.boot_s, state, False))
             else:
                 tl.append((snap.t, state, removed))
             reg.append((snap.t, float(is_reg)))
@@ -221,19 +165,24 @@ def build_world(sc: Scenario) -> World:
         slow_tl[iid] = slow
 
     # --- what the load balancer believes ----------------------------------------------
-    ph = phases(len(ids), hc.interval_s if hc else 30.0, streams.health_checks)
+    check_phases = phases(len(ids), hc.interval_s if hc else 30.0, streams.health_checks)
     hc_states = {
-        iid: [(t, UP if st == SLOW else st, r) for t, st, r in timelines[iid]] for iid in ids
+        iid: [
+            (t, UP if true_state == SLOW else true_state, r) for t, true_state, r in timelines[iid]
+        ]
+        for iid in ids
     }
     rotation = {
-        iid: rotation_timeline(hc_states[iid], hc, float(ph[n]), end, m.control_plane_delay_s)
+        iid: rotation_timeline(
+            hc_states[iid], hc, float(check_phases[n]), end, model.control_plane_delay_s
+        )
         if hc
         else [(0.0, False)]
         for n, iid in enumerate(ids)
     }
 
     # --- change points -> per-segment state matrices (targets x segments) --------------
-    node_changes = node_timeline(snaps, azs, m.dns_removal_s, end)
+    node_changes = node_timeline(snaps, azs, model.dns_removal_s, end)
     cuts = {0.0, end, *(min(t, end) for t, _ in node_changes)}
     for iid in ids:
         cuts.update(t for t, _, _ in timelines[iid] if t < end)
@@ -242,75 +191,81 @@ def build_world(sc: Scenario) -> World:
     times = np.array(sorted(cuts))
     mids = (times[:-1] + times[1:]) / 2
     nseg = len(mids)
-    st = (
+    true_state = (
         np.array([_lookup([(t, v) for t, v, _ in timelines[i]], mids) for i in ids])
         .reshape(len(ids), nseg)
         .astype(int)
     )
-    rot = np.array([_lookup([(t, float(v)) for t, v in rotation[i]], mids) for i in ids])
-    rot = rot.reshape(len(ids), nseg) > 0.5
-    regm = np.array([_lookup(reg_tl[i], mids) for i in ids]).reshape(len(ids), nseg) > 0.5
+    in_rotation = np.array([_lookup([(t, float(v)) for t, v in rotation[i]], mids) for i in ids])
+    in_rotation = in_rotation.reshape(len(ids), nseg) > 0.5
+    registered = np.array([_lookup(reg_tl[i], mids) for i in ids]).reshape(len(ids), nseg) > 0.5
     extra = np.array([_lookup([(t, v[0]) for t, v in slow_tl[i]], mids) for i in ids])
     errs = np.array([_lookup([(t, v[1]) for t, v in slow_tl[i]], mids) for i in ids])
     extra, errs = extra.reshape(len(ids), nseg), errs.reshape(len(ids), nseg)
 
     nz = len(azs)
-    zone_idx = np.array([zi.get(az_of[i], 0) for i in ids], dtype=int)
+    zone_idx = np.array([zone_index.get(az_of[i], 0) for i in ids], dtype=int)
     onehot = (zone_idx[None, :] == np.arange(nz)[:, None]).astype(float)  # zones x targets
     cross = lb.cross_zone if lb else True
-    weight = _lor_weights(st, extra, sc) if lb and lb.algorithm != "round_robin" else None
+    weight = (
+        _lor_weights(true_state, extra, scenario) if lb and lb.algorithm != "round_robin" else None
+    )
     cols = RouteColumns(nz)
     seg_route = np.zeros((nseg, nz, cols.width))
     seg_pool = np.zeros((nseg, nz))
     for z in range(nz):
-        scope = regm & ((zone_idx == z) | cross)[:, None]
-        pick = scope & rot
+        scope = registered & ((zone_idx == z) | cross)[:, None]
+        pick = scope & in_rotation
         open_ = np.asarray(~pick.any(axis=0))
         pick = np.where(open_[None, :], scope, pick)  # fail open: every target unhealthy
         wts = pick * (weight if weight is not None else 1.0)
         total = wts.sum(axis=0)
         seg_pool[:, z] = total
         safe = np.where(total > 0, total, 1.0)
-        seg_route[:, z, cols.up] = (onehot @ (wts * (st == UP))).T / safe[:, None]
-        seg_route[:, z, cols.slow] = (onehot @ (wts * (st == SLOW))).T / safe[:, None]
-        seg_route[:, z, cols.refused] = (wts * ((st == REFUSED) | (st == GONE))).sum(0) / safe
-        seg_route[:, z, cols.blackhole] = (wts * (st == BLACKHOLE)).sum(0) / safe
-        seg_route[:, z, cols.hung] = (wts * (st == HUNG)).sum(0) / safe
+        seg_route[:, z, cols.up] = (onehot @ (wts * (true_state == UP))).T / safe[:, None]
+        seg_route[:, z, cols.slow] = (onehot @ (wts * (true_state == SLOW))).T / safe[:, None]
+        seg_route[:, z, cols.refused] = (
+            wts * ((true_state == REFUSED) | (true_state == GONE))
+        ).sum(0) / safe
+        seg_route[:, z, cols.blackhole] = (wts * (true_state == BLACKHOLE)).sum(0) / safe
+        seg_route[:, z, cols.hung] = (wts * (true_state == HUNG)).sum(0) / safe
         seg_route[:, z, cols.no_target] = np.where(total > 0, 0.0, 1.0)
-    taking = regm & rot & ((st == UP) | (st == SLOW))
-    none_in = np.asarray(~(regm & rot).any(axis=0))
-    taking = np.where(none_in[None, :], regm & ((st == UP) | (st == SLOW)), taking)
+    taking = registered & in_rotation & ((true_state == UP) | (true_state == SLOW))
+    none_in = np.asarray(~(registered & in_rotation).any(axis=0))
+    taking = np.where(
+        none_in[None, :], registered & ((true_state == UP) | (true_state == SLOW)), taking
+    )
     seg_serving = (onehot @ taking).T  # segments x zones
-    is_slow = (st == SLOW) & regm
+    is_slow = (true_state == SLOW) & registered
     n_slow = np.maximum(onehot @ is_slow, 1)
     seg_extra = ((onehot @ (extra * is_slow)) / n_slow).T
     seg_err = ((onehot @ (errs * is_slow)) / n_slow).T
 
     # --- segments -> ticks -----------------------------------------------------------------
-    bounds = np.clip(np.round(times / dt).astype(int), 0, ticks)
+    bounds = np.clip(np.round(times / tick_s).astype(int), 0, ticks)
     seg_of_tick = np.clip(np.searchsorted(bounds, np.arange(ticks), side="right") - 1, 0, nseg - 1)
     route = seg_route[seg_of_tick]
     serving = seg_serving[seg_of_tick]
     node_up = np.ones((ticks, nz), dtype=bool)
     dns_mask = np.zeros(ticks, dtype=np.int64)
     for n, (t, _) in enumerate(node_changes):
-        a = round(t / dt)
-        b = round(node_changes[n + 1][0] / dt) if n + 1 < len(node_changes) else ticks
+        a = round(t / tick_s)
+        b = round(node_changes[n + 1][0] / tick_s) if n + 1 < len(node_changes) else ticks
         up_nodes, in_dns = nodes_at(node_changes, t)
         node_up[a:b] = up_nodes
         dns_mask[a:b] = sum(1 << z for z in range(nz) if in_dns[z])
 
-    events = _rotation_events(times, rot & regm, onehot, azs)
+    events = _rotation_events(times, in_rotation & registered, onehot, azs)
     events += [Event(t, "dns", msg) for t, msg in node_events(node_changes, azs)]
     world = World(
         azs=azs,
-        tick_s=dt,
+        tick_s=tick_s,
         ticks=ticks,
         route=route,
         serving=serving,
         pool=seg_pool[seg_of_tick],
         node_up=node_up,
-        zone_up=_zone_up(snaps, azs, dt, ticks),
+        zone_up=_zone_up(snaps, azs, tick_s, ticks),
         dns_mask=dns_mask,
         db_writable=np.ones(ticks, dtype=bool),
         slow_extra_s=seg_extra[seg_of_tick],
@@ -318,7 +273,7 @@ def build_world(sc: Scenario) -> World:
         events=_merge_lb_events(events, hc.interval_s if hc else 30.0),
     )
     # its own stream: a failover's length must not move when the instance count does
-    db = database_timeline(sc, snaps, ticks, streams.database)
+    db = database_timeline(scenario, snaps, ticks, streams.database)
     world.db_writable, world.db_readable = db.writable, db.readable
     world.db_write_unavailable_s = db.write_unavailable_s
     world.primary_az = db.primary_az
@@ -326,7 +281,7 @@ def build_world(sc: Scenario) -> World:
     world.order_queue = base.order_queue is not None
     world.targets = Targets(tuple(ids), zone_idx, timelines, rotation, reg_tl, slow_tl)
     world.events += [Event(t, "db", msg) for t, msg in db.events]
-    world.reroute_s = _reroute(times, seg_route, st, cols, _first_fault_time(snaps))
+    world.reroute_s = _reroute(times, seg_route, true_state, cols, _first_fault_time(snaps))
     world.events.sort(key=lambda e: e.t)
     return world
 

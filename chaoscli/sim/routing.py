@@ -1,0 +1,79 @@
+"""DNS and the load balancer's nodes: which node each client reaches, and where it sends.
+
+A client connects to a node from its cached DNS answer (refreshed every TTL, moved on after
+connect timeouts when it falls back to the next address); the node sends each request by the
+world's route shares, widened by the instances Auto Scaling added.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chaoscli.sim.engine_state import Customers, Route
+from chaoscli.sim.world import World
+from chaoscli.topology import LoadBalancer
+
+
+class Router:
+    """Routes the attempts of sampled customers over one world."""
+
+    def __init__(self, world: World, dns_ttl_s: float, lb: LoadBalancer | None) -> None:
+        self.world, self.dns_ttl_s = world, dns_ttl_s
+        self.cross_zone = lb is None or lb.cross_zone
+        self.members = _mask_members(len(world.azs))
+
+    def route(self, customers: Customers, who: np.ndarray, added: np.ndarray) -> Route:
+        """Where the next attempts of these clients go: time, tick, node and routing shares."""
+        world = self.world
+        tau = customers.next_at[who]
+        tick = np.clip((tau / world.tick_s).astype(np.int64), 0, world.ticks - 1)
+        zone = self.pick_node(customers, who, tau)
+        shares = self.shares(tick, zone, added)
+        return Route(tau, tick, zone, world.node_up[tick, zone], shares)
+
+    def pick_node(self, customers: Customers, who: np.ndarray, tau: np.ndarray) -> np.ndarray:
+        """Which zone's load-balancer node each client connects to, from its cached answer."""
+        world, ttl = self.world, self.dns_ttl_s
+        resolved = customers.arrival[who] - customers.dns_age[who]
+        resolved = resolved + np.floor((tau - resolved) / ttl) * ttl
+        resolved_tick = np.clip((resolved / world.tick_s).astype(np.int64), 0, world.ticks - 1)
+        mask = world.dns_mask[resolved_tick]
+        zone = np.zeros(who.size, dtype=np.int64)
+        for value in np.unique(mask):
+            sel = mask == value
+            handed_out = self.members[int(value)]
+            if handed_out.size == 0:
+                handed_out = self.members[-1]
+            pos = np.floor(customers.node_draw[who][sel] * handed_out.size).astype(np.int64)
+            zone[sel] = handed_out[(pos + customers.dns_shift[who][sel]) % handed_out.size]
+        return zone
+
+    def shares(self, tick: np.ndarray, zone: np.ndarray, added: np.ndarray) -> np.ndarray:
+        """Where each node sends a request, counting the instances Auto Scaling ``added``."""
+        world = self.world
+        shares = world.route[tick, zone]
+        if not added.any():
+            return shares
+        zones = len(world.azs)
+        if self.cross_zone:
+            add = np.broadcast_to(added, (zone.size, zones))
+        else:
+            add = np.eye(zones)[zone] * added[zone][:, None]
+        n = world.pool[tick, zone]
+        total = n + add.sum(axis=1)
+        out = shares * (n / total)[:, None]
+        out[:, world.columns.up] += add / total[:, None]
+        return out
+
+    def expected_load(self, customers: Customers, who: np.ndarray, route: Route) -> np.ndarray:
+        """Requests/s these attempts put on up targets of each zone (expected, no sampling)."""
+        cols = self.world.columns
+        shares = route.probs[:, cols.up] + route.probs[:, cols.slow]
+        return (customers.weight[who, None] * shares * route.node_ok[:, None]).sum(axis=0)
+
+
+def _mask_members(zones: int) -> list[np.ndarray]:
+    """For each DNS bitmask, the zones it hands out, in order; the last entry is every zone."""
+    return [
+        np.array([z for z in range(zones) if v >> z & 1], dtype=np.int64) for v in range(1 << zones)
+    ]
