@@ -6,7 +6,7 @@ A method step's settings are those its fault module declares (``chaoscli.experim
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -36,9 +36,32 @@ STRATEGY_WINDOWS: dict[str, tuple[str, ...]] = {
 
 
 class Strict(BaseModel):
-    """Base: unknown fields are errors, so a typo never passes silently."""
+    """Base: unknown fields are errors, so a typo never passes silently; numbers are finite."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+def assumed(
+    description: str,
+    unit: str,
+    source: str,
+    *,
+    gt: float | None = None,
+    ge: float | None = None,
+    le: float | None = None,
+) -> Any:
+    """A field the model assumes: its meaning, unit and source, for the README's model table.
+
+    ``source`` names the AWS documentation page a user can look up, a measurement, or says
+    "assumed"; ``gt``, ``ge`` and ``le`` are pydantic's bounds.
+    """
+    return Field(
+        description=description,
+        json_schema_extra={"unit": unit, "source": source},
+        gt=gt,
+        ge=ge,
+        le=le,
+    )
 
 
 class HealthCheckSpec(Strict):
@@ -65,9 +88,47 @@ class LoadBalancerSpec(Strict):
     cross_zone: bool = True
     algorithm: Literal["round_robin", "least_outstanding_requests"] = "round_robin"
     deregistration_delay_s: Annotated[float, Field(ge=0, le=3600)] = 300
-    connect_timeout_s: Annotated[float, Field(gt=0, le=60)] = 10
-    dns_ttl_s: Annotated[float, Field(ge=1, le=3600)] = 60
-    dns_removal_s: Annotated[float, Field(ge=0, le=600)] = 60
+    connect_timeout_s: Annotated[
+        float,
+        assumed(
+            "how long the ALB waits to connect to a target before it answers 504",
+            "s",
+            "AWS ELB docs: Troubleshoot your Application Load Balancers (HTTP 504)",
+            gt=0,
+            le=60,
+        ),
+    ] = 10
+    dns_ttl_s: Annotated[
+        float,
+        assumed(
+            "how long clients keep the load balancer's DNS answer",
+            "s",
+            "AWS ELB docs: How Elastic Load Balancing works (DNS TTL of 60 seconds)",
+            ge=1,
+            le=3600,
+        ),
+    ] = 60
+    dns_removal_s: Annotated[
+        float,
+        assumed(
+            "how long after its zone goes dark a load-balancer node leaves DNS",
+            "s",
+            "assumed: AWS does not document it",
+            ge=0,
+            le=600,
+        ),
+    ] = 60
+    api_stop_notice_s: Annotated[
+        float,
+        assumed(
+            "how long after an API stop ELB takes the stopped instance out of rotation "
+            "(it refuses connections meanwhile)",
+            "s",
+            "assumed: AWS does not document it",
+            ge=0,
+            le=600,
+        ),
+    ] = 1.0
 
 
 class DatabaseSpec(Strict):
@@ -77,10 +138,46 @@ class DatabaseSpec(Strict):
     instance_class: str = "db.r6g.large"
     multi_az: bool = True
     read_replicas: Annotated[int, Field(ge=0, le=15)] = 2
-    failover_s: tuple[float, float] = (60, 120)
-    write_timeout_s: Annotated[float, Field(gt=0, le=60)] = 2.0
-    replica_lag_s: Annotated[float, Field(ge=0, le=3600)] = 1.0
-    promote_replica_after_s: Annotated[float, Field(gt=0, le=86_400)] | None = None
+    failover_s: Annotated[
+        tuple[float, float],
+        assumed(
+            "[low, high]: writes fail for a time drawn from this range in a Multi-AZ failover",
+            "s",
+            "Amazon RDS docs: Failing over a Multi-AZ DB instance for Amazon RDS "
+            "(typically one to two minutes)",
+        ),
+    ] = (60, 120)
+    write_timeout_s: Annotated[
+        float,
+        assumed(
+            "how long the web tier waits for a database write before failing the order",
+            "s",
+            "assumed: the application's setting",
+            gt=0,
+            le=60,
+        ),
+    ] = 2.0
+    replica_lag_s: Annotated[
+        float,
+        assumed(
+            "how far a read replica trails the primary: the orders lost when one is promoted",
+            "s",
+            "assumed: measure it with the ReplicaLag metric (Amazon RDS docs: Working with "
+            "DB instance read replicas)",
+            ge=0,
+            le=3600,
+        ),
+    ] = 1.0
+    promote_replica_after_s: Annotated[
+        float | None,
+        assumed(
+            "without a standby, when an operator promotes a replica (empty: never)",
+            "s",
+            "assumed: the operator's runbook",
+            gt=0,
+            le=86_400,
+        ),
+    ] = None
 
     @model_validator(mode="after")
     def _range(self) -> DatabaseSpec:
@@ -95,17 +192,43 @@ class OrderQueueSpec(Strict):
     queued and committed by workers when the primary takes writes."""
 
     enabled: bool = False
-    drain_rps: Annotated[float, Field(gt=0)] = 10_000
+    drain_rps: Annotated[
+        float,
+        assumed(
+            "how many queued orders the workers commit per second",
+            "orders/s",
+            "assumed: the workers' measured throughput",
+            gt=0,
+            le=10_000_000,
+        ),
+    ] = 10_000
 
 
 class AutoScalingSpec(Strict):
     """The web tier's Auto Scaling group (one group over every zone) and its policy."""
 
-    enabled: bool = True
+    enabled: Annotated[
+        bool,
+        assumed(
+            "whether the web tier's Auto Scaling group replaces and adds instances",
+            "",
+            "the stack's configuration",
+        ),
+    ] = True
     max_per_az: Annotated[int, Field(ge=1, le=1000)] = 100
     target_utilization: Annotated[float, Field(gt=0, le=1)] = 0.6
     warmup_s: Annotated[float, Field(ge=0, le=3600)] = 120
-    replace_after_s: Annotated[float, Field(ge=0, le=3600)] = 60
+    replace_after_s: Annotated[
+        float,
+        assumed(
+            "how long after an instance stops Auto Scaling launches its replacement",
+            "s",
+            "assumed: Amazon EC2 Auto Scaling docs: Health checks for instances in an Auto "
+            "Scaling group (the delay is not documented)",
+            ge=0,
+            le=3600,
+        ),
+    ] = 60
 
 
 class TopologySpec(Strict):
@@ -116,10 +239,57 @@ class TopologySpec(Strict):
     azs: Annotated[int, Field(ge=1, le=6)] = 3
     instances_per_az: Annotated[int, Field(ge=1, le=400)] = 25
     instance_type: str = "c6i.xlarge"
-    instance_capacity_rps: Annotated[float, Field(gt=0)] = 5000
-    service_time_ms: Annotated[float, Field(gt=0, le=60000)] = 20
-    boot_s: Annotated[float, Field(ge=0, le=3600)] = 60
-    queue_limit_s: Annotated[float, Field(gt=0, le=600)] = 1.0
+    instance_capacity_rps: Annotated[
+        float,
+        assumed(
+            "requests per second one instance serves at full load",
+            "requests/s",
+            "assumed: measure it with a load test of the instance type",
+            gt=0,
+            le=10_000_000,
+        ),
+    ] = 5000
+    service_time_ms: Annotated[
+        float,
+        assumed(
+            "mean time an instance spends on one request (exponential)",
+            "ms",
+            "assumed: measure it as TargetResponseTime at low load",
+            gt=0,
+            le=60000,
+        ),
+    ] = 20
+    network_ms: Annotated[
+        float,
+        assumed(
+            "network time of an attempt between client, load balancer and target, "
+            "also the time a refused or shed attempt takes",
+            "ms",
+            "assumed: a round trip within one region",
+            gt=0,
+            le=10_000,
+        ),
+    ] = 5
+    boot_s: Annotated[
+        float,
+        assumed(
+            "how long a new instance takes from launch until it can pass health checks",
+            "s",
+            "assumed: measure the AMI's boot and the application's start",
+            ge=0,
+            le=3600,
+        ),
+    ] = 60
+    queue_limit_s: Annotated[
+        float,
+        assumed(
+            "the most work an instance holds queued; what arrives beyond it is shed (503)",
+            "s",
+            "assumed: the server's accept queue and worker settings",
+            gt=0,
+            le=600,
+        ),
+    ] = 1.0
     load_balancer: LoadBalancerSpec = LoadBalancerSpec()
     health_check: HealthCheckSpec = HealthCheckSpec()
     database: DatabaseSpec = DatabaseSpec()
@@ -138,16 +308,130 @@ class TrafficSpec(Strict):
 class ClientsSpec(Strict):
     """How customers' clients connect, time out and retry."""
 
-    max_attempts: Annotated[int, Field(ge=1, le=10)] = 3
-    backoff: Literal["none", "full", "equal", "decorrelated"] = "full"
-    backoff_base_s: Annotated[float, Field(ge=0, le=60)] = 1.0
-    backoff_cap_s: Annotated[float, Field(ge=0, le=600)] = 20.0
-    connect_timeout_s: Annotated[float, Field(gt=0, le=120)] = 3.0
-    request_timeout_s: Annotated[float, Field(gt=0, le=600)] = 10.0
-    customer_timeout_s: Annotated[float, Field(gt=0, le=600)] = 15.0
-    dns_fallback: bool = True
-    retry_budget: bool = True
-    requests_per_client_s: Annotated[float, Field(gt=0, le=1000)] = 0.2
+    max_attempts: Annotated[
+        int,
+        assumed(
+            "attempts per request, the first included",
+            "attempts",
+            "AWS SDKs and Tools Reference Guide: Retry behavior (standard mode)",
+            ge=1,
+            le=10,
+        ),
+    ] = 3
+    backoff: Annotated[
+        Literal["none", "full", "equal", "decorrelated"],
+        assumed(
+            "the jitter of the backoff between attempts",
+            "",
+            "AWS SDKs and Tools Reference Guide: Retry behavior (standard mode)",
+        ),
+    ] = "full"
+    backoff_base_s: Annotated[
+        float,
+        assumed(
+            "backoff ceiling after the first failure, doubling after each",
+            "s",
+            "AWS SDKs and Tools Reference Guide: Retry behavior (standard mode)",
+            ge=0,
+            le=60,
+        ),
+    ] = 1.0
+    backoff_cap_s: Annotated[
+        float,
+        assumed(
+            "the largest backoff ceiling",
+            "s",
+            "AWS SDKs and Tools Reference Guide: Retry behavior (standard mode)",
+            ge=0,
+            le=600,
+        ),
+    ] = 20.0
+    connect_timeout_s: Annotated[
+        float,
+        assumed(
+            "how long a client waits for a load-balancer node to accept a connection",
+            "s",
+            "assumed: the client's setting",
+            gt=0,
+            le=120,
+        ),
+    ] = 3.0
+    request_timeout_s: Annotated[
+        float,
+        assumed(
+            "how long a client waits for one attempt's answer",
+            "s",
+            "assumed: the client's setting",
+            gt=0,
+            le=600,
+        ),
+    ] = 10.0
+    customer_timeout_s: Annotated[
+        float,
+        assumed(
+            "how long a customer waits, retries included, before giving up (a visible error)",
+            "s",
+            "assumed",
+            gt=0,
+            le=600,
+        ),
+    ] = 15.0
+    dns_fallback: Annotated[
+        bool,
+        assumed(
+            "after a connect timeout a client tries the next address of its DNS answer",
+            "",
+            "assumed: what browsers and most HTTP clients do",
+        ),
+    ] = True
+    retry_budget: Annotated[
+        bool,
+        assumed(
+            "clients keep the SDK's retry token bucket",
+            "",
+            "AWS SDKs and Tools Reference Guide: Retry behavior (standard mode)",
+        ),
+    ] = True
+    requests_per_client_s: Annotated[
+        float,
+        assumed(
+            "requests one client sends per second: how load spreads over token buckets",
+            "requests/s",
+            "assumed",
+            gt=0,
+            le=1000,
+        ),
+    ] = 0.2
+    retry_tokens: Annotated[
+        float,
+        assumed(
+            "size of a client's retry token bucket",
+            "tokens",
+            "AWS SDKs and Tools Reference Guide: Retry behavior (standard mode)",
+            gt=0,
+            le=100_000,
+        ),
+    ] = 500.0
+    retry_cost_tokens: Annotated[
+        float,
+        assumed(
+            "tokens a retry takes from the bucket",
+            "tokens",
+            "AWS SDKs and Tools Reference Guide: Retry behavior (standard mode)",
+            ge=0,
+            le=100_000,
+        ),
+    ] = 5.0
+    timeout_retry_cost_tokens: Annotated[
+        float,
+        assumed(
+            "tokens a retry after a timeout takes from the bucket",
+            "tokens",
+            "AWS SDKs and Tools Reference Guide: Retry behavior (standard mode)",
+            ge=0,
+            le=100_000,
+        ),
+    ] = 10.0
 
 
 class Tolerance(Strict):
