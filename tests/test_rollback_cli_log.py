@@ -65,6 +65,7 @@ def test_rollback_reports_a_difference_it_cannot_undo(broken: RollbackLog, box: 
     r = cli("rollback", str(broken.path), "--endpoint-url", box.url)
     assert r.code == 3
     assert "FAILED" in r.out and victim in r.out
+    assert r.err.startswith("chaoscli: could not undo 1 change(s)") and r.err.count("\n") == 1
     assert any(e.kind == "start_instances" for e in broken.pending())
 
 

@@ -23,7 +23,7 @@ from chaoscli.aws.real_aws_guard import Access, open_guarded
 from chaoscli.aws.sandbox import running_sandbox
 from chaoscli.aws.teardown import teardown
 from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt, SetOpt, VarOpt
-from chaoscli.cli.app import ExitStatus, app
+from chaoscli.cli.app import app
 from chaoscli.cli.environment import env_of
 from chaoscli.errors import SpecError
 from chaoscli.experiment.loader import load
@@ -170,7 +170,7 @@ def rollback_cmd(
                 out.print(f"undone: {line}", markup=False, highlight=False)
             for line in exc.failed:
                 out.print(f"FAILED: {line}", markup=False, highlight=False)
-            raise typer.Exit(ExitStatus.ABORTED) from None
+            raise  # main turns it into its exit status, as every other error
         for line in lines:
             out.print(f"undone: {line}", markup=False, highlight=False)
         if not pending:
