@@ -94,7 +94,7 @@ def test_a_model_field_without_a_spec_path_is_caught() -> None:
 def test_every_assumption_has_a_unit_source_and_meaning() -> None:
     """Numbers carry a unit; every field names its source and says what it means."""
     found = list(assumptions())
-    assert len(found) >= 29
+    assert len(found) >= 32
     for a in found:
         assert a.source and a.info.description, a.path
         if isinstance(a.default, int | float) and not isinstance(a.default, bool):

@@ -73,6 +73,7 @@ def scenario_for(
             budget_tokens=c.retry_tokens,
             retry_cost=c.retry_cost_tokens,
             timeout_retry_cost=c.timeout_retry_cost_tokens,
+            success_refund=c.success_refund_tokens,
         ),
         model=ModelParams(
             instance_capacity_rps=t.instance_capacity_rps,
@@ -82,6 +83,7 @@ def scenario_for(
             queue_limit_s=t.queue_limit_s,
             lb_connect_timeout_s=t.load_balancer.connect_timeout_s,
             control_plane_delay_s=t.load_balancer.api_stop_notice_s,
+            lor_refused_weight_cap=t.load_balancer.lor_refused_weight_cap,
             dns_ttl_s=t.load_balancer.dns_ttl_s,
             dns_removal_s=t.load_balancer.dns_removal_s,
             failover_s=(t.database.failover_s[0], t.database.failover_s[1]),
@@ -91,6 +93,7 @@ def scenario_for(
             order_drain_rps=t.order_queue.drain_rps,
             autoscaling=t.autoscaling.enabled,
             asg_replace_after_s=t.autoscaling.replace_after_s,
+            asg_alarm_periods=t.autoscaling.alarm_periods,
         ),
         engine=EngineParams(
             samples_per_s=exp.engine.samples_per_s, tick_s=exp.engine.tick_s, seed=seed

@@ -129,6 +129,17 @@ class LoadBalancerSpec(Strict):
             le=600,
         ),
     ] = 1.0
+    lor_refused_weight_cap: Annotated[
+        float,
+        assumed(
+            "with least_outstanding_requests, the most traffic a target that refuses at once "
+            "attracts, as a multiple of a healthy target's share",
+            "x",
+            "assumed: AWS does not document how the algorithm weighs failing targets",
+            ge=1,
+            le=1000,
+        ),
+    ] = 20.0
 
 
 class DatabaseSpec(Strict):
@@ -229,6 +240,17 @@ class AutoScalingSpec(Strict):
             le=3600,
         ),
     ] = 60
+    alarm_periods: Annotated[
+        int,
+        assumed(
+            "one-minute averages above the target before target tracking scales out",
+            "minutes",
+            "Amazon EC2 Auto Scaling docs: Target tracking scaling policies for Amazon EC2 "
+            "Auto Scaling (the alarms it creates)",
+            ge=1,
+            le=60,
+        ),
+    ] = 3
 
 
 class TopologySpec(Strict):
@@ -432,6 +454,16 @@ class ClientsSpec(Strict):
             le=100_000,
         ),
     ] = 10.0
+    success_refund_tokens: Annotated[
+        float,
+        assumed(
+            "tokens a successful attempt puts back into the bucket",
+            "tokens",
+            "AWS SDKs and Tools Reference Guide: Retry behavior (standard mode)",
+            ge=0,
+            le=100_000,
+        ),
+    ] = 1.0
 
 
 class Tolerance(Strict):

@@ -215,7 +215,9 @@ class Engine:
         checks = lb.health_check.interval_s * lb.health_check.healthy_threshold if lb else 0.0
         model = scenario.model
         params = ScalingParams(
-            replace_after_s=model.asg_replace_after_s, ready_after_s=model.boot_s + checks
+            replace_after_s=model.asg_replace_after_s,
+            alarm_periods=model.asg_alarm_periods,
+            ready_after_s=model.boot_s + checks,
         )
         return Scaler(group, sorted(scenario.snapshots, key=lambda s: s.t), world.azs, params)
 

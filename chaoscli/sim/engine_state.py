@@ -161,7 +161,7 @@ class RetryBudget:
 
     def credit(self, weight: np.ndarray) -> None:
         """Refund the successes."""
-        self.refund += float(weight.sum())
+        self.refund += self.policy.success_refund * float(weight.sum())
 
     def settle(self, rate: float) -> None:
         """End a second: one client's share of what was spent and refunded at ``rate``."""

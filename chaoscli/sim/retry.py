@@ -34,6 +34,7 @@ class ClientPolicy:
     budget_tokens: float = 500.0
     retry_cost: float = 5.0
     timeout_retry_cost: float = 10.0
+    success_refund: float = 1.0
 
     @property
     def stop(self) -> tenacity.stop.stop_base:

@@ -60,6 +60,7 @@ class ModelParams:
     boot_s: float = 60.0
     queue_limit_s: float = 1.0
     lb_connect_timeout_s: float = 10.0
+    lor_refused_weight_cap: float = 20.0
     control_plane_delay_s: float = 1.0
     dns_ttl_s: float = 60.0
     dns_removal_s: float = 60.0
@@ -70,6 +71,7 @@ class ModelParams:
     order_drain_rps: float = 10_000.0
     autoscaling: bool = True
     asg_replace_after_s: float = 60.0
+    asg_alarm_periods: int = 3
 
     @property
     def workers_per_instance(self) -> int:

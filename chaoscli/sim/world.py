@@ -309,7 +309,7 @@ def _lor_weights(st: np.ndarray, extra: np.ndarray, sc: Scenario) -> np.ndarray:
     s = m.service_time_s + m.network_s
     w = np.ones(st.shape)
     w[st == SLOW] = (s / (s + extra))[st == SLOW]
-    w[(st == REFUSED) | (st == GONE)] = min(20.0, s / m.network_s)
+    w[(st == REFUSED) | (st == GONE)] = min(m.lor_refused_weight_cap, s / m.network_s)
     w[(st == BLACKHOLE) | (st == HUNG)] = s / m.lb_connect_timeout_s
     return w
 
