@@ -8,10 +8,12 @@ import importlib
 import pytest
 from pydantic import ValidationError
 
+from chaoscli.experiment import journal
 from chaoscli.experiment.faults import FAULTS, FaultStep, StepSettings, fault_names, register
 from chaoscli.experiment.faults.step import SETTINGS
 from chaoscli.experiment.loader import load
-from chaoscli.report.findings import CAUSE_WORDS
+from chaoscli.experiment.runner import run
+from chaoscli.report.findings import CAUSE_WORDS, findings
 from tests.endpoint_helpers import cli
 
 
@@ -48,11 +50,17 @@ def test_a_fault_cannot_register_twice_nor_declare_an_unknown_setting() -> None:
 
 
 def test_cause_words_come_from_the_fault_that_causes_them() -> None:
-    """The findings explain a gray failure's 500s with gray-failure's own words."""
-    assert (
-        CAUSE_WORDS["gray failure (500)"]
-        == FAULTS["gray-failure"].cause_words["gray failure (500)"]
-    )
+    """A gray failure's record carries gray-failure's own words, and the findings explain its
+    500s with them; the common table has no words of its own for that cause."""
+    words = FAULTS["gray-failure"].cause_words["gray failure (500)"]
+    assert "gray failure (500)" not in CAUSE_WORDS
+    # one attempt: nothing hides the 500s, so availability during the fault falls short
+    sets = ["traffic.duration_s=300", "engine.samples_per_s=500", "clients.max_attempts=1"]
+    loaded = load("gray-failure", sets)
+    record = journal.build(run(loaded, seed=0))
+    assert record.faults["gray-failure"].causes["gray failure (500)"] == words
+    texts = [f.detail + " " + f.fix for f in findings(record)]
+    assert any(words[0] in t for t in texts), texts
 
 
 def test_the_faults_pre_run_check_refuses_a_stack_without_a_standby() -> None:

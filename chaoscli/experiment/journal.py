@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from chaoscli import __version__
+from chaoscli.experiment.faults import FAULTS
 from chaoscli.experiment.hypothesis import ProbeResult
 from chaoscli.experiment.runner import Outcome
 from chaoscli.record.model import (
     ActionActivity,
     ActionRun,
     Event,
+    FaultWords,
     Hypothesis,
     OrderQueue,
     PrimaryZone,
@@ -234,6 +236,16 @@ def _verdict(p: ProbeResult) -> ProbeVerdict:
     )
 
 
+def _fault_words(out: Outcome) -> dict[str, FaultWords]:
+    """Each method fault's own words for the findings, copied from its module."""
+    kinds = {s.fault: FAULTS.get(s.fault) for s in out.loaded.experiment.method}
+    return {
+        name: FaultWords(words=kind.words, causes=dict(kind.cause_words))
+        for name, kind in kinds.items()
+        if kind is not None
+    }
+
+
 def build(out: Outcome) -> Record:
     """The typed record of a run."""
     exp = out.loaded.experiment
@@ -254,6 +266,7 @@ def build(out: Outcome) -> Record:
         duration=duration,
         steady_states=_steady_states(out),
         run=_run(out),
+        faults=_fault_words(out),
         rollbacks=[
             RollbackRun(output=line, t=t)
             # each fault undone when its step ends, then whatever was left at the end

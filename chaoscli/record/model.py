@@ -274,6 +274,16 @@ class Second(Part):
     lb_errors: Count
 
 
+class FaultWords(Part):
+    """How findings speak of one fault of the method, in its own module's words, so that a
+    report needs nothing but the record: ``words`` explain a failed probe no failure cause
+    explains, ``causes`` the failure causes only this fault brings about (each pair: what
+    happened, and the change that would fix it)."""
+
+    words: tuple[str, str] | None = None
+    causes: dict[str, tuple[str, str]] = Field(default_factory=dict)
+
+
 class Record(Part):
     """One run of a chaoscli experiment."""
 
@@ -300,6 +310,7 @@ class Record(Part):
     duration: Count
     steady_states: SteadyStates
     run: list[ActionRun]
+    faults: dict[str, FaultWords] = Field(default_factory=dict)  # by fault name
     rollbacks: list[RollbackRun]
     topology: Topologies
     hypothesis: Hypothesis

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from chaoscli.experiment.faults import FAULTS, cause_words
 from chaoscli.record.model import ProbeVerdict, Record, RunMetrics, Window, WindowName
 from chaoscli.report.words import fmt, ms
 
@@ -46,7 +45,6 @@ CAUSE_WORDS = {
         "accept orders into a durable queue (topology.order_queue.enabled: true) and commit "
         "them once the new primary answers",
     ),
-    **cause_words(),
 }
 
 
@@ -312,7 +310,7 @@ def causes(r: Record, explained: set[str]) -> list[Finding]:
         window = r.windows.get(name)
         found = window.visible_error_causes if window else {}
         total = sum(found.values())
-        what, fix = CAUSE_WORDS.get(top) or _fault_words(r, name)
+        what, fix = _cause_words(r).get(top) or _fault_words(r, name)
         share = f" {found[top] / total:.0%} of the {total:,.0f} visible errors:" if top else ""
         title = "; ".join(f"{p.label} {fmt(p.value, p.probe)} (needs {p.bound})" for p in probes)
         out.append(
@@ -332,10 +330,15 @@ def _fault_words(r: Record, window: str) -> tuple[str, str]:
     if window == "before":
         return no_words
     for step in r.experiment.method:
-        kind = FAULTS.get(step.fault)
-        if kind is not None and kind.words is not None:
-            return kind.words
+        fault = r.faults.get(step.fault)
+        if fault is not None and fault.words is not None:
+            return fault.words
     return no_words
+
+
+def _cause_words(r: Record) -> dict[str, tuple[str, str]]:
+    """Words for every failure cause: the common ones, and those the run's faults brought."""
+    return CAUSE_WORDS | {c: w for f in r.faults.values() for c, w in f.causes.items()}
 
 
 def rollback(r: Record) -> list[Finding]:
