@@ -53,9 +53,12 @@ def test_no_color_drops_colours(j: Record, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_summary_names_the_verdict_and_marks_the_fault(j: Record) -> None:
-    """The last line is the verdict; the sparkline has a ruler marking the fault window."""
+    """The last paragraph is the verdict; the sparkline has a ruler marking the fault window."""
     lines = _print(j, width=80).rstrip().splitlines()
-    assert lines[-1].startswith("HELD" if not j.deviated else "DEVIATED")
+    rollback = max(i for i, line in enumerate(lines) if line.startswith("rollback: "))
+    verdict = next(i for i in range(rollback + 1, len(lines)) if not lines[i].startswith(" "))
+    assert lines[verdict].startswith("HELD" if not j.deviated else "DEVIATED")
+    assert " ".join(lines[verdict:]).endswith(".")
     spark = next(i for i, line in enumerate(lines) if line.startswith("success/s "))
     assert "^" in lines[spark + 1] and lines[spark + 1].endswith("fault")
 

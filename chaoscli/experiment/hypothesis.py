@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from chaoscli.experiment.spec import HypothesisSpec, Tolerance
 from chaoscli.record.probes import PROBES, is_ratio
 from chaoscli.sim.metrics import WindowMetrics
+from chaoscli.sim.recovery import RecoveryRule
 
 # the window metric holding a probe's 95% interval, for the probes that have one
 CI_FIELD = {"availability": "availability_ci", "p99_latency_ms": "p99_latency_ci_ms"}
@@ -72,3 +73,17 @@ def check(spec: HypothesisSpec, windows: dict[str, WindowMetrics]) -> list[Probe
             ci = getattr(metrics, ci_field) if ci_field else None
             out.append(ProbeResult(probe, name, value, tol, within(value, tol), ci))
     return out
+
+
+def recovery_rule(spec: HypothesisSpec) -> RecoveryRule:
+    """The rule for a normal second: the experiment's, its success floor defaulting to the
+    worst-second probe's minimum (or the rule's own default when that probe has none)."""
+    r = spec.recovery
+    floor = r.success_ratio_min
+    if floor is None:
+        floor = spec.tolerance("worst_second_success_ratio").min
+    return RecoveryRule(
+        success_ratio_min=RecoveryRule.success_ratio_min if floor is None else floor,
+        p99_factor=r.p99_factor,
+        p99_margin_ms=r.p99_margin_ms,
+    )

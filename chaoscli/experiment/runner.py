@@ -27,7 +27,7 @@ from chaoscli.experiment import alarms as alarm_setup
 from chaoscli.experiment.build import plan_for, scenario_for
 from chaoscli.experiment.compare import compare
 from chaoscli.experiment.faults import FAULTS, StackShape, shaped_traffic
-from chaoscli.experiment.hypothesis import ProbeResult, check
+from chaoscli.experiment.hypothesis import ProbeResult, check, recovery_rule
 from chaoscli.experiment.loader import Loaded
 from chaoscli.experiment.method import ControlPlane, LiveReplay, drive, method_span, step_key
 from chaoscli.experiment.spec import Experiment
@@ -220,7 +220,9 @@ def run(
                 name: window(result, a, b) for name, (a, b) in fault_windows(exp, cut_at).items()
             }
             out.probes = check(exp.hypothesis, out.windows)
-            out.measures = measure(result, out.windows)
+            out.measures = measure(
+                result, out.windows, recovery_rule(exp.hypothesis), engine.scenario.model.dns_ttl_s
+            )
             out.status = "completed"
         except KeyboardInterrupt:
             out.status = "interrupted"

@@ -473,6 +473,16 @@ class Tolerance(Strict):
     max: float | None = None
 
 
+class RecoverySpec(Strict):
+    """When a second counts as back to normal, for customers' recovery time: success ratio
+    at least ``success_ratio_min`` (default: the worst-second probe's minimum) and p99 at
+    most max(before p99 x ``p99_factor``, before p99 + ``p99_margin_ms``)."""
+
+    success_ratio_min: Annotated[float, Field(ge=0, le=1)] | None = None
+    p99_factor: Annotated[float, Field(ge=1, le=100)] = 1.5
+    p99_margin_ms: Annotated[float, Field(ge=0, le=60_000)] = 50
+
+
 class HypothesisBase(Strict):
     """The steady-state hypothesis, checked before, during and after the fault: a title, a
     bound per probe of the catalogue (chaoscli.record.probes), and when to judge."""
@@ -480,6 +490,7 @@ class HypothesisBase(Strict):
     title: str = "no visible downtime"
     strategy: Strategy = "default"
     windows: list[Literal["before", "during", "after"]] | None = None
+    recovery: RecoverySpec = RecoverySpec()
 
     def tolerance(self, probe: str) -> Tolerance:
         """The bound the experiment sets for one probe of the catalogue."""

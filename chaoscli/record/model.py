@@ -224,6 +224,30 @@ class Window(Part):
         return max(causes, key=lambda k: causes[k]) if causes else None
 
 
+class Recovery(Part):
+    """Recovery as customers see it, from the fault, with the rule and the parts behind it.
+
+    A second is normal when its success ratio is at least ``success_ratio_min`` and its p99
+    at most ``p99_limit_ms`` (from the before window's p99). ``customer_recovery_s`` runs
+    from the fault to the first second after which every second to the end is normal; it is
+    null unless ``status`` is "recovered". Each part is seconds after the fault, null when
+    it did not happen in this run.
+    """
+
+    status: Literal["recovered", "not_recovered", "no_fault", "no_baseline"]
+    fault_at_s: MaybeCount
+    customer_recovery_s: MaybeCount
+    success_ratio_min: Ratio
+    before_p99_ms: MaybeCount
+    p99_limit_ms: MaybeCount
+    p99_above_limit_s: Count
+    peak_p99_ms: MaybeCount
+    last_target_out_of_rotation_s: MaybeCount
+    dark_node_out_of_dns_s: MaybeCount
+    client_dns_caches_expired_s: MaybeCount
+    database_writable_s: MaybeCount
+
+
 class RunMetrics(Part):
     """Whole-run figures."""
 
@@ -237,6 +261,8 @@ class RunMetrics(Part):
     p99_latency_ci95_ms: list[MaybeCount] = Field(min_length=2, max_length=2)
     hidden_errors: Count
     retry_amplification: Count
+    customer_recovery_s: MaybeCount
+    recovery: Recovery
     reroute_s: MaybeCount
     db_write_unavailable_s: Count
     db_primary_az: PrimaryZone

@@ -8,7 +8,7 @@ from html import escape
 from typing import Any
 
 from chaoscli.record.model import Event, Record
-from chaoscli.report import charts
+from chaoscli.report import charts, recovery
 from chaoscli.report.findings import findings
 from chaoscli.report.style import CSS
 from chaoscli.report.words import fmt, percent, shortfall, verdict_line
@@ -83,6 +83,23 @@ def _findings(r: Record) -> str:
     return "".join(out)
 
 
+def _recovery(r: Record) -> str:
+    """Customers' recovery as the headline, the rule behind it, its parts, then reroute."""
+    m = r.metrics
+    if m is None:
+        return "<p>No traffic was simulated.</p>"
+    rec = m.recovery
+    rule = recovery.rule(rec)
+    out = f'<p class="headline"><b>{_e(recovery.headline(rec))}</b></p>'
+    if rule:
+        out += f"<p>{_e(rule)}; recovery ends at the first second after which every second is.</p>"
+    found = recovery.parts(rec)
+    if found:
+        rows = [[what, recovery.seconds(t)] for what, t in found]
+        out += _table(["part", "after the fault"], rows, {1})
+    return out + f'<p class="muted">{_e(recovery.reroute(m))}</p>'
+
+
 def _count(v: float) -> str:
     """A count for the numbers table."""
     return f"{v:,.0f}"
@@ -102,7 +119,6 @@ def _numbers(r: Record) -> str:
         ("worst second at", m.worst_second_at_s, lambda v: f"{v:g} s"),
         ("p99 latency", m.p99_latency_ms, lambda v: f"{v:,.0f} ms"),
         ("load with retries", m.retry_amplification, lambda v: f"x{v:.2f}"),
-        ("reroute time", m.reroute_s, lambda v: f"{v:.1f} s"),
         ("database writes unavailable", m.db_write_unavailable_s, lambda v: f"{v:.0f} s"),
         ("peak utilisation", m.peak_utilisation, lambda v: f"{v:.0%}"),
         ("checkout orders", m.orders, _count),
@@ -282,6 +298,7 @@ def render(r: Record) -> str:
 chaoscli {_e(r.chaoscli_version)} · {_e(r.source)}</div>
 <p>{_e(r.experiment.description)}</p>
 {_verdict(r)}</header>
+<section><h2>Recovery as customers saw it</h2>{_recovery(r)}</section>
 <section><h2>Findings</h2>{_findings(r)}</section>
 <section><h2>Steady-state hypothesis</h2>{_probes(r)}</section>
 <section><h2>Numbers</h2>{_numbers(r)}</section>

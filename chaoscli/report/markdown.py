@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chaoscli.record.model import Record
+from chaoscli.report import recovery
 from chaoscli.report.findings import findings
 from chaoscli.report.words import fmt, percent, shortfall, verdict_line
 
@@ -25,8 +26,11 @@ def _facts(r: Record) -> list[str]:
         f"- {m.requests:,.0f} requests, {m.visible_errors:,.0f} visible errors"
         f", {m.hidden_errors:,.0f} hidden by retries"
     ]
-    if m.reroute_s is not None:
-        out.append(f"- reroute time {m.reroute_s:.1f} s")
+    rec = m.recovery
+    rule = recovery.rule(rec)
+    out.append(f"- **{recovery.headline(rec)}**" + (f"; {rule}" if rule else ""))
+    out += [f"  - {what}: {recovery.seconds(t)}" for what, t in recovery.parts(rec)]
+    out.append(f"- {recovery.reroute(m)}")
     out.append(f"- database writes unavailable {m.db_write_unavailable_s:.0f} s")
     if m.orders:
         out.append(

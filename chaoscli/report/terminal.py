@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from chaoscli.record.model import Record
+from chaoscli.report import recovery
 from chaoscli.report.findings import findings
 from chaoscli.report.words import fmt, percent, verdict_line
 
@@ -135,12 +136,27 @@ def _spark(r: Record) -> Text:
     return out
 
 
+def _recovery(r: Record) -> list[str]:
+    """Customers' recovery as the headline, the rule, its parts, then the reroute time."""
+    m = r.metrics
+    assert m is not None
+    rec = m.recovery
+    lines = [_wrap(recovery.headline(rec), "")]
+    rule = recovery.rule(rec)
+    if rule:
+        lines.append(_wrap(rule))
+    found = recovery.parts_text(rec)
+    if found:
+        lines.append(_wrap(f"parts: {found}"))
+    lines.append(_wrap(recovery.reroute(m)))
+    return lines
+
+
 def _traffic(r: Record) -> Text:
-    """Requests, errors, reroute and database in two lines."""
+    """Requests and errors, customers' recovery and its parts, reroute and database."""
     m = r.metrics
     if m is None:
         return Text("no traffic was simulated")
-    reroute = m.reroute_s
     lines = [
         _wrap(
             f"{m.requests:,.0f} requests, {m.visible_errors:,.0f} visible errors, "
@@ -148,8 +164,8 @@ def _traffic(r: Record) -> Text:
             f"(x{m.retry_amplification:.2f} load)",
             "",
         ),
-        f"reroute {'n/a' if reroute is None else f'{reroute:.1f} s'}, database writes "
-        f"unavailable {m.db_write_unavailable_s:.0f} s",
+        *_recovery(r),
+        f"database writes unavailable {m.db_write_unavailable_s:.0f} s",
     ]
     (lo, hi), (p99_lo, p99_hi) = m.availability_ci95, m.p99_latency_ci95_ms
     if lo is not None and hi is not None and p99_lo is not None and p99_hi is not None:

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from chaoscli.record.model import ProbeVerdict, Record
 from chaoscli.record.probes import is_ratio, label
+from chaoscli.report.recovery import p99_moved
 
-__all__ = ["fmt", "is_ratio", "label", "ms", "percent", "shortfall", "verdict_line"]
+__all__ = [
+    "checked",
+    "fmt",
+    "is_ratio",
+    "label",
+    "moved",
+    "ms",
+    "percent",
+    "shortfall",
+    "verdict_line",
+]
 
 
 def percent(value: float | None) -> str:
@@ -52,8 +63,49 @@ def _missed(p: ProbeVerdict) -> str:
     return f"{p.label} {p.window} {fmt(p.value, p.probe)}"
 
 
+WINDOW_ORDER = ("before", "during", "after")
+
+
+def checked(r: Record) -> str:
+    """Which probes were judged in which windows, e.g. "availability, worst second and p99
+    latency, before, during and after the fault"."""
+    probes = list(dict.fromkeys(p.label.replace(" (ms)", "") for p in r.hypothesis.probes))
+    windows = [w for w in WINDOW_ORDER if any(p.window == w for p in r.hypothesis.probes)]
+    if not probes:
+        return "no probe was checked"
+
+    def joined(items: list[str]) -> str:
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+    where = joined(windows) + (" the fault" if r.experiment.method else " the run")
+    return f"checked {joined(probes)}, {where}"
+
+
+def moved(r: Record) -> tuple[str, bool]:
+    """(what moved once the fault struck, whether a customer could feel it): failed requests,
+    p99 before vs during and for how long per-second p99 stayed above normal."""
+    m = r.metrics
+    if m is None:
+        return "no traffic was simulated", False
+    fault = [r.windows[w] for w in ("during", "after") if w in r.windows]
+    failed = sum(w.visible_errors for w in fault) if fault else m.visible_errors
+    before, during = r.windows.get("before"), r.windows.get("during")
+    count = round(failed)
+    out = [f"{count:,} request{'s' if count > 1 else ''} failed" if count else "no request failed"]
+    p99 = p99_moved(
+        m.recovery,
+        before.p99_latency_ms if before else None,
+        during.p99_latency_ms if during else None,
+    )
+    if p99:
+        out.append(p99)
+    felt = bool(count) or m.recovery.p99_above_limit_s > 0
+    return "; ".join(out), felt
+
+
 def verdict_line(r: Record) -> tuple[str, str]:
-    """(word, sentence): HELD, DEVIATED or the status, and why in one sentence."""
+    """(word, sentence): HELD, DEVIATED or the status, and why: what was checked, what failed
+    and what moved. "Would not have noticed" only when nothing a customer feels moved."""
     if r.status != "completed":
         return r.status.upper(), r.error or "no verdict"
     stopped = r.stopped
@@ -62,21 +114,28 @@ def verdict_line(r: Record) -> tuple[str, str]:
         if stopped
         else ""
     )
+    change, felt = moved(r)
+    what = f"{checked(r)}; {change}."
     failed = r.hypothesis.failed()
     if stopped and r.deviated:
         also = "; also " + "; ".join(_missed(p) for p in failed[:2]) if failed else ""
-        return "DEVIATED", early.strip() + also
+        return "DEVIATED", early.strip().rstrip(".") + also + ". " + _cap(what)
     if not r.deviated:
         judged = {p.window for p in r.hypothesis.probes}
         if "during" not in judged and r.experiment.method:
-            seen = " and ".join(sorted(judged)) or "no window"
-            return "HELD", f"in {seen} the fault; the fault window itself was not judged." + early
-        return "HELD", "customers would not have noticed." + early
+            return "HELD", f"the fault window itself was not judged; {what}" + early
+        if not felt:
+            return "HELD", f"customers would not have noticed: {what}" + early
+        return "HELD", f"every probe within tolerance: {what}" + early
     why = "; ".join(f"{_missed(p)} (needs {p.bound})" for p in failed[:3])
     more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
-    if r.expected_deviation:
-        return "DEVIATED", "as this counter-example expects: " + why + more + early
-    return "DEVIATED", why + more + early
+    lead = "as this counter-example expects: " if r.expected_deviation else ""
+    return "DEVIATED", f"{lead}{why}{more}. {_cap(what)}{early}"
+
+
+def _cap(text: str) -> str:
+    """A sentence's first letter in capitals."""
+    return text[:1].upper() + text[1:]
 
 
 def ms(value: float | None) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chaoscli.sim.metrics import WindowMetrics, per_second_p99, window
+from chaoscli.sim.recovery import Recovery, RecoveryRule, recovery
 from chaoscli.sim.results import CAUSES, RunResult
 
 
@@ -61,6 +62,7 @@ class RunMeasures:
     whole: WindowMeasures
     windows: dict[str, WindowMeasures]
     reroute_s: float | None
+    recovery: Recovery
     db_write_unavailable_s: float
     db_primary_az: dict[str, str]
     order_queue: OrderQueueMeasures
@@ -128,14 +130,31 @@ def seconds(result: RunResult) -> Seconds:
     )
 
 
-def measure(result: RunResult, windows: dict[str, WindowMetrics]) -> RunMeasures:
-    """Everything the record carries about a simulated run, given its judged windows."""
+def measure(
+    result: RunResult,
+    windows: dict[str, WindowMetrics],
+    rule: RecoveryRule,
+    dns_ttl_s: float,
+) -> RunMeasures:
+    """Everything the record carries about a simulated run, given its judged windows (the
+    fault's is "during"), the rule for a normal second and the clients' DNS TTL."""
     w = result.world
     ledger = result.ledger
+    per_second = seconds(result)
+    during, before = windows.get("during"), windows.get("before")
     return RunMeasures(
         whole=explain(result, window(result, 0, result.seconds)),
         windows={name: explain(result, wm) for name, wm in windows.items()},
         reroute_s=w.reroute_s,
+        recovery=recovery(
+            w,
+            per_second.success_ratio,
+            per_second.p99_latency_ms,
+            (during.start_s, during.end_s) if during else None,
+            before.p99_latency_ms if before else None,
+            rule,
+            dns_ttl_s,
+        ),
         db_write_unavailable_s=w.db_write_unavailable_s,
         db_primary_az=dict(w.primary_az),
         order_queue=OrderQueueMeasures(
@@ -144,5 +163,5 @@ def measure(result: RunResult, windows: dict[str, WindowMetrics]) -> RunMeasures
             longest_commit_delay_s=ledger.longest_commit_delay_s,
             pending_at_end=ledger.pending_at_end,
         ),
-        seconds=seconds(result),
+        seconds=per_second,
     )
