@@ -18,7 +18,7 @@ from chaoscli.aws.cloudwatch import NAMESPACE, Alarm, Datapoint
 from chaoscli.aws.session import AwsSession
 from chaoscli.errors import SpecError
 from chaoscli.experiment.loader import Loaded
-from chaoscli.sim.cloudwatch_series import PERIOD_S, MinuteMetric
+from chaoscli.sim.cloudwatch_series import HOST_COUNTS, LB_METRICS, PERIOD_S, MinuteMetric
 from chaoscli.sim.world import Event
 from chaoscli.topology import LoadBalancer
 
@@ -62,7 +62,7 @@ def check_exist(session: AwsSession, loaded: Loaded) -> None:
 def dims_of(point: MinuteMetric, lb: LoadBalancer) -> Dims:
     """The dimensions an ALB publishes a metric under."""
     dims = [("LoadBalancer", cloudwatch.lb_dimension(lb.arn))]
-    if point.metric == "HealthyHostCount":
+    if point.metric in HOST_COUNTS:
         dims.append(("TargetGroup", cloudwatch.tg_dimension(lb.target_group_arn)))
     if point.az is not None:
         dims.append(("AvailabilityZone", point.az))
@@ -123,9 +123,7 @@ def prepare(
 
 def _shapes(lb: LoadBalancer) -> list[MinuteMetric]:
     """One point of every metric and dimension set chaoscli publishes."""
-    names = ("RequestCount", "HTTPCode_ELB_5XX_Count", "TargetResponseTime", "HealthyHostCount")
-    zones = [MinuteMetric("HealthyHostCount", 0, 0.0, az) for az in lb.azs]
-    return [MinuteMetric(n, 0, 0.0) for n in names] + zones
+    return [MinuteMetric(n, 0, 0.0, az) for az in (None, *lb.azs) for n in LB_METRICS]
 
 
 def points_for(

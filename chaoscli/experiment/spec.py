@@ -547,7 +547,11 @@ class AlarmSpec(Strict):
 
     name: Annotated[str, Field(min_length=1, max_length=255)]
     metric: Literal[
-        "RequestCount", "HTTPCode_ELB_5XX_Count", "TargetResponseTime", "HealthyHostCount"
+        "RequestCount",
+        "HTTPCode_ELB_5XX_Count",
+        "TargetResponseTime",
+        "HealthyHostCount",
+        "UnHealthyHostCount",
     ]
     statistic: Literal["Sum", "Average", "Minimum", "Maximum", "SampleCount"] = "Sum"
     threshold: float
@@ -564,13 +568,11 @@ class AlarmSpec(Strict):
 
     @model_validator(mode="after")
     def _fits(self) -> AlarmSpec:
-        """M of N: datapoints_to_alarm cannot exceed evaluation_periods; zones only for hosts."""
+        """M of N: datapoints_to_alarm cannot exceed evaluation_periods."""
         if self.datapoints_to_alarm is not None and (
             self.datapoints_to_alarm > self.evaluation_periods
         ):
             raise ValueError("datapoints_to_alarm: must not exceed evaluation_periods")
-        if self.az is not None and self.metric != "HealthyHostCount":
-            raise ValueError("az: only HealthyHostCount is published per zone")
         return self
 
 

@@ -1,15 +1,18 @@
 """The series CloudWatch and stop conditions read, computed from a run as its seconds end.
 
-The load balancer's standard metrics per minute (namespace AWS/ApplicationELB), and the
-per-second figures a stop condition watches. Every value counts only what is known by the end
-of its second or minute (an attempt when it finishes, a customer's outcome when the customer
-has it), so a run stopped at a time sees the values a whole run would show up to then, and
-each minute is computed once.
+The load balancer's standard metrics per minute (namespace AWS/ApplicationELB), for the
+load balancer and per zone, and the per-second figures a stop condition watches. Every value
+counts only what is known by the end of its second or minute (an attempt when it finishes, a
+customer's outcome when the customer has it), so a run stopped at a time sees the values a
+whole run would show up to then, and each minute is computed once.
 
-RequestCount and HTTPCode_ELB_5XX_Count count attempts (retries included) as an ALB sees them
-(a connect timeout to a dead node never reaches it, so it is no 5xx); TargetResponseTime is
-the mean time a target took to answer successfully, from the node to the response;
-HealthyHostCount is the mean number of targets taking traffic, per zone and in all.
+Each metric is what ELB itself can see. RequestCount counts attempts (retries included) that
+reached a load-balancer node, by the node's zone; a connect timeout to a dark node never
+reaches it. HTTPCode_ELB_5XX_Count counts the 502/503/504 the ALB itself sent; a request the
+client closed first (460) is no ELB error. TargetResponseTime is the mean time from the node
+until a target answered (its 2xx or its own 5xx). HealthyHostCount and UnHealthyHostCount
+are the targets as the load balancer's health checks see them: a crashed target counts
+healthy until ``unhealthy_threshold`` checks have failed; the zone is the target's.
 """
 
 from __future__ import annotations
@@ -22,6 +25,14 @@ import numpy as np
 from chaoscli.sim.results import RunSoFar
 
 PERIOD_S = 60
+LB_METRICS = (
+    "RequestCount",
+    "HTTPCode_ELB_5XX_Count",
+    "TargetResponseTime",
+    "HealthyHostCount",
+    "UnHealthyHostCount",
+)
+HOST_COUNTS = ("HealthyHostCount", "UnHealthyHostCount")  # published per target group
 STOP_METRICS = ("visible_error_ratio", "attempt_error_ratio", "p99_latency_ms")
 
 
@@ -44,20 +55,38 @@ def minutes(result: RunSoFar) -> int:
 def minute_metrics(result: RunSoFar, minute: int) -> list[MinuteMetric]:
     """Every metric of one minute, in a fixed order; final once the minute's seconds are done."""
     a, b = minute * PERIOD_S, min((minute + 1) * PERIOD_S, result.seconds)
-    answered = float(result.answered[a:b].sum())
-    response = float(result.response_s[a:b].sum() / answered) if answered > 0 else 0.0
     w = result.world
     per_tick = round(1 / w.tick_s)
-    hosts = w.serving[a * per_tick : b * per_tick].reshape(b - a, per_tick, len(w.azs))
-    hosts = hosts.mean(axis=1)
-    out = [
-        MinuteMetric("RequestCount", minute, float(result.attempts[a:b].sum())),
-        MinuteMetric("HTTPCode_ELB_5XX_Count", minute, float(result.lb_errors[a:b].sum())),
-        MinuteMetric("TargetResponseTime", minute, response, unit="Seconds"),
-        MinuteMetric("HealthyHostCount", minute, float(hosts.sum(axis=1).mean())),
-    ]
-    for z, az in enumerate(w.azs):
-        out.append(MinuteMetric("HealthyHostCount", minute, float(hosts[:, z].mean()), az=az))
+
+    def hosts(counts: np.ndarray) -> np.ndarray:
+        """Each zone's mean count over the minute's ticks."""
+        return counts[a * per_tick : b * per_tick].reshape(-1, len(w.azs)).mean(axis=0)
+
+    healthy, unhealthy = hosts(w.healthy), hosts(w.unhealthy)
+    requests = result.requests[:, a:b].sum(axis=1)
+    elb_5xx = result.elb_5xx[:, a:b].sum(axis=1)
+    answered = result.answered[:, a:b].sum(axis=1)
+    response_s = result.response_s[:, a:b].sum(axis=1)
+
+    def mean_response(z: slice | int) -> float:
+        n = float(np.sum(answered[z]))
+        return float(np.sum(response_s[z]) / n) if n > 0 else 0.0
+
+    def point(name: str, values: np.ndarray, z: int | None, response: bool = False) -> MinuteMetric:
+        where: slice | int = slice(None) if z is None else z
+        value = mean_response(where) if response else float(np.sum(values[where]))
+        az = None if z is None else w.azs[z]
+        return MinuteMetric(name, minute, value, az, "Seconds" if response else "Count")
+
+    out = []
+    for z in (None, *range(len(w.azs))):
+        out += [
+            point("RequestCount", requests, z),
+            point("HTTPCode_ELB_5XX_Count", elb_5xx, z),
+            point("TargetResponseTime", response_s, z, response=True),
+            point("HealthyHostCount", healthy, z),
+            point("UnHealthyHostCount", unhealthy, z),
+        ]
     return out
 
 

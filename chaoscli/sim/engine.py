@@ -27,7 +27,20 @@ from chaoscli.sim.engine_state import (
 )
 from chaoscli.sim.orders import ledger as order_ledger
 from chaoscli.sim.queueing import erlang_c
-from chaoscli.sim.results import F_NONE, F_SLOW, RunResult, RunSoFar, SecondStats
+from chaoscli.sim.results import (
+    F_BLACKHOLE,
+    F_DB,
+    F_GRAY,
+    F_HUNG,
+    F_NO_TARGET,
+    F_NONE,
+    F_OVERLOAD,
+    F_REFUSED,
+    F_SLOW,
+    RunResult,
+    RunSoFar,
+    SecondStats,
+)
 from chaoscli.sim.routing import Router
 from chaoscli.sim.scenario import Scenario
 from chaoscli.sim.streams import Streams
@@ -139,6 +152,9 @@ class Engine:
             attempts=series.attempts,
             served=series.served,
             lb_errors=series.lb_errors,
+            requests=series.requests,
+            elb_5xx=series.elb_5xx,
+            client_closed=series.client_closed,
             answered=series.answered,
             response_s=series.response_s,
             arrival=cust.arrival,
@@ -283,6 +299,10 @@ class Engine:
         scenario = self.scenario
         draws = self._draws(who.size)
         self.series.attempts[sec] += self.customers.weight[who].sum()
+        reached = route.node_ok
+        np.add.at(
+            self.series.requests, (route.zone[reached], sec), self.customers.weight[who][reached]
+        )
         target = pick_target(self.world, route, draws.pick)
         is_order = self.customers.is_order[who]
         served = serve(self.world, scenario.model, route, target, queue, is_order, draws)
@@ -306,17 +326,26 @@ class Engine:
         won = result.good & in_time
         fin_sec = np.minimum(finish.astype(np.int64), self.seconds - 1)
         np.add.at(series.served, (target.zone[won], fin_sec[won]), weight[won])
-        good = result.good
-        np.add.at(series.answered, fin_sec[good], weight[good])
-        np.add.at(series.response_s, fin_sec[good], weight[good] * result.latency_s[good])
+        node = route.zone
+        # the target's answer, 2xx or its own 5xx (a database error, a gray error, a full queue)
+        by_target = ~result.too_slow & np.isin(result.cause, (F_NONE, F_DB, F_GRAY, F_OVERLOAD))
+        by_target &= route.node_ok
+        np.add.at(series.answered, (node[by_target], fin_sec[by_target]), weight[by_target])
+        np.add.at(
+            series.response_s,
+            (node[by_target], fin_sec[by_target]),
+            weight[by_target] * result.latency_s[by_target],
+        )
         cust.ok[who[won]] = True
         order = won & cust.is_order[who]
         cust.ack_t[who[order]] = finish[order]
         cust.latency[who] = np.minimum(elapsed, patience.customer_timeout_s)
         failed = ~won
         np.add.at(series.failed, (route.zone[failed], fin_sec[failed]), weight[failed])
-        answered = ~result.good & route.node_ok  # a 5xx from the load balancer, not a timeout
-        np.add.at(series.lb_errors, fin_sec[answered], weight[answered])
+        elb, closed = lb_answers(result, route, self.scenario)
+        np.add.at(series.elb_5xx, (node[elb], fin_sec[elb]), weight[elb])
+        np.add.at(series.client_closed, (node[closed], fin_sec[closed]), weight[closed])
+        np.add.at(series.lb_errors, fin_sec[elb], weight[elb])
         cust.cause[who[failed]] = np.where(result.good[failed], F_SLOW, result.cause[failed])
         return finish, in_time, won
 
@@ -368,3 +397,18 @@ class Engine:
             utilisation={az: float(series.utilisation[z, sec]) for z, az in enumerate(world.azs)},
             db_writable=bool(world.db_writable[tick]),
         )
+
+
+def lb_answers(result: Outcome, route: Route, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Which attempts the load balancer itself answered with a 5xx, and which the client closed.
+
+    A refused target (502), no target (503) and a target the node cannot reach within its
+    connect timeout (504) are the ALB's own errors; a client whose request timeout runs out
+    first, on a hung, blackholed or slow target, closes the request (460), no ELB 5xx; an
+    attempt to a dark node never reached the ALB at all.
+    """
+    node_ok, cause = route.node_ok, result.cause
+    gateway = scenario.model.lb_connect_timeout_s <= scenario.clients.request_timeout_s
+    own = np.isin(cause, (F_REFUSED, F_NO_TARGET)) | ((cause == F_BLACKHOLE) & gateway)
+    given_up = result.too_slow | (cause == F_HUNG) | ((cause == F_BLACKHOLE) & (not gateway))
+    return node_ok & own, node_ok & given_up

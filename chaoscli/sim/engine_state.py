@@ -103,8 +103,11 @@ class SecondSeries:
     lb_errors: np.ndarray  # (seconds,) failed attempts the load balancer answered (5xx)
     load: np.ndarray  # (zones, seconds) requests/s reaching up targets
     utilisation: np.ndarray  # (zones, seconds) offered load / capacity per instance
-    answered: np.ndarray  # (seconds,) attempts a target answered well, by finishing second
-    response_s: np.ndarray  # (seconds,) the time those took at the target, summed
+    requests: np.ndarray  # (zones, seconds) attempts that reached a node, by its zone
+    elb_5xx: np.ndarray  # (zones, seconds) 502/503/504 a node answered, by finishing second
+    client_closed: np.ndarray  # (zones, seconds) given up by the client first (460)
+    answered: np.ndarray  # (zones, seconds) attempts a target answered, by finishing second
+    response_s: np.ndarray  # (zones, seconds) the time those took at the target, summed
 
     @classmethod
     def zeros(cls, zones: int, seconds: int) -> SecondSeries:
@@ -116,8 +119,11 @@ class SecondSeries:
             lb_errors=np.zeros(seconds),
             load=np.zeros((zones, seconds)),
             utilisation=np.zeros((zones, seconds)),
-            answered=np.zeros(seconds),
-            response_s=np.zeros(seconds),
+            requests=np.zeros((zones, seconds)),
+            elb_5xx=np.zeros((zones, seconds)),
+            client_closed=np.zeros((zones, seconds)),
+            answered=np.zeros((zones, seconds)),
+            response_s=np.zeros((zones, seconds)),
         )
 
 

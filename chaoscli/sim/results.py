@@ -59,7 +59,7 @@ class RunResult:
     ack_t: np.ndarray  # (samples,) when an order was acknowledged (NaN if never)
     ledger: Ledger  # commits, losses and the order queue
     queue_depth: np.ndarray  # (seconds,) orders waiting in the order queue
-    lb_errors: np.ndarray  # (seconds,) failed attempts the load balancer answered (5xx)
+    lb_errors: np.ndarray  # (seconds,) 502/503/504 the load balancer itself answered
 
     @property
     def seconds(self) -> int:
@@ -82,9 +82,12 @@ class RunSoFar:
     rate: np.ndarray  # (seconds,) offered requests/s
     attempts: np.ndarray  # (seconds,) attempts sent
     served: np.ndarray  # (zones, seconds) successes per target zone, by finishing second
-    lb_errors: np.ndarray  # (seconds,) failed attempts the load balancer answered (5xx)
-    answered: np.ndarray  # (seconds,) attempts a target answered well, by finishing second
-    response_s: np.ndarray  # (seconds,) the time those took at the target, summed
+    lb_errors: np.ndarray  # (seconds,) 502/503/504 the load balancer itself answered
+    requests: np.ndarray  # (zones, seconds) attempts that reached a node, by its zone
+    elb_5xx: np.ndarray  # (zones, seconds) 502/503/504 a node answered, by finishing second
+    client_closed: np.ndarray  # (zones, seconds) given up by the client first (460)
+    answered: np.ndarray  # (zones, seconds) attempts a target answered, by finishing second
+    response_s: np.ndarray  # (zones, seconds) the time those took at the target, summed
     arrival: np.ndarray  # (samples,) when each customer sent its first attempt
     ok: np.ndarray  # (samples,) customer saw success
     latency_s: np.ndarray  # (samples,) time to success, or to giving up (so far)

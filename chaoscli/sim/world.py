@@ -60,6 +60,8 @@ class World:
     ticks: int
     route: np.ndarray  # (ticks, nodes, columns.width): where a node sends a request
     serving: np.ndarray  # (ticks, zones): up targets taking traffic
+    healthy: np.ndarray  # (ticks, zones): registered targets the load balancer deems healthy
+    unhealthy: np.ndarray  # (ticks, zones): registered targets it deems unhealthy
     pool: np.ndarray  # (ticks, nodes): weight of the targets each node spreads over
     node_up: np.ndarray  # (ticks, zones)
     zone_up: np.ndarray  # (ticks, zones): the zone's private subnets (the web tier) reachable
@@ -199,6 +201,8 @@ def build_world(scenario: Scenario) -> World:
     in_rotation = np.array([_lookup([(t, float(v)) for t, v in rotation[i]], mids) for i in ids])
     in_rotation = in_rotation.reshape(len(ids), nseg) > 0.5
     registered = np.array([_lookup(reg_tl[i], mids) for i in ids]).reshape(len(ids), nseg) > 0.5
+    stopped = np.array([_lookup([(t, float(r)) for t, _, r in timelines[i]], mids) for i in ids])
+    checked = registered & (stopped.reshape(len(ids), nseg) < 0.5) & (true_state != GONE)
     extra = np.array([_lookup([(t, v[0]) for t, v in slow_tl[i]], mids) for i in ids])
     errs = np.array([_lookup([(t, v[1]) for t, v in slow_tl[i]], mids) for i in ids])
     extra, errs = extra.reshape(len(ids), nseg), errs.reshape(len(ids), nseg)
@@ -236,6 +240,10 @@ def build_world(scenario: Scenario) -> World:
         none_in[None, :], registered & ((true_state == UP) | (true_state == SLOW)), taking
     )
     seg_serving = (onehot @ taking).T  # segments x zones
+    # what ELB reports: a dead target counts healthy until its checks fail (stopped and
+    # terminated ones are unused, in neither count)
+    seg_healthy = (onehot @ (checked & in_rotation)).T
+    seg_unhealthy = (onehot @ (checked & ~in_rotation)).T
     is_slow = (true_state == SLOW) & registered
     n_slow = np.maximum(onehot @ is_slow, 1)
     seg_extra = ((onehot @ (extra * is_slow)) / n_slow).T
@@ -263,6 +271,8 @@ def build_world(scenario: Scenario) -> World:
         ticks=ticks,
         route=route,
         serving=serving,
+        healthy=seg_healthy[seg_of_tick],
+        unhealthy=seg_unhealthy[seg_of_tick],
         pool=seg_pool[seg_of_tick],
         node_up=node_up,
         zone_up=_zone_up(snaps, azs, tick_s, ticks),
