@@ -26,8 +26,8 @@ def _record(name: str, sets: list[str], vars_: list[str] | None = None) -> Recor
 
 @pytest.fixture(scope="module")
 def outage() -> Record:
-    """The shipped zone outage at 120 s, 600 s of traffic."""
-    return _record("az-outage", [])
+    """The shipped zone outage at 120 s, 600 s of traffic, with clients' 3 s connect timeout."""
+    return _record("az-outage", ["clients.connect_timeout_s=3"])
 
 
 def test_recovery_is_the_last_abnormal_second_not_the_first_normal_one() -> None:
@@ -79,7 +79,9 @@ def test_zone_outage_recovers_with_dns_not_with_reroute(outage: Record) -> None:
 
 def test_a_shorter_dns_ttl_shortens_customers_recovery(outage: Record) -> None:
     """The headline follows the clients' caches: 50 s less TTL, about 50 s sooner."""
-    short = _record("az-outage", ["topology.load_balancer.dns_ttl_s=10"])
+    short = _record(
+        "az-outage", ["clients.connect_timeout_s=3", "topology.load_balancer.dns_ttl_s=10"]
+    )
     assert short.metrics is not None and outage.metrics is not None
     long_s, short_s = outage.metrics.customer_recovery_s, short.metrics.customer_recovery_s
     assert long_s is not None and short_s is not None
@@ -129,3 +131,13 @@ def test_the_verdict_says_what_was_checked_and_what_moved(outage: Record) -> Non
     during = f"{outage.windows['during'].p99_latency_ms:,.0f} ms"
     assert f"p99 rose from {before} before to {during} during the fault" in why
     assert f"for {outage.metrics.recovery.p99_above_limit_s:,.0f} s" in why
+
+
+def test_without_a_before_window_recovery_is_not_measured() -> None:
+    """A fault within a customer timeout of the start leaves no before window: there is no
+    normal to return to, and the record says so rather than inventing one."""
+    r = _record("az-outage", ["traffic.duration_s=300"], ["at_s=10"])
+    assert r.metrics is not None and "before" not in r.windows
+    assert r.metrics.recovery.status == "no_baseline"
+    assert r.metrics.customer_recovery_s is None
+    assert "no before window" in markdown.render(r)

@@ -92,7 +92,7 @@ def _recovery(r: Record) -> str:
     rule = recovery.rule(rec)
     out = f'<p class="headline"><b>{_e(recovery.headline(rec))}</b></p>'
     if rule:
-        out += f"<p>{_e(rule)}; recovery ends at the first second after which every second is.</p>"
+        out += f"<p>{_e(rule)}; recovery ends when every later second is normal.</p>"
     found = recovery.parts(rec)
     if found:
         rows = [[what, recovery.seconds(t)] for what, t in found]
