@@ -28,7 +28,7 @@ from chaoscli.cli.environment import env_of
 from chaoscli.errors import SpecError
 from chaoscli.experiment.loader import load
 from chaoscli.experiment.runner import compare, plan_for
-from chaoscli.experiment.spec import TopologySpec
+from chaoscli.experiment.topology_spec import TopologySpec
 from chaoscli.topology import Topology
 
 _DEFAULT = TopologySpec()
