@@ -63,16 +63,19 @@ def execute(
     rollback_log: Path | None = None,
     dry_run: bool = False,
     pace: float | None = None,
+    runs: int = 1,
 ) -> Outcome | None:
     """Run the experiment where ``access`` says; a dry run prints its calls and returns None."""
     region = loaded.experiment.topology.region
+    if runs < 1:
+        raise SpecError("--runs", "", f"{runs} is not a number of runs: give 1 or more")
     if pace is not None and not 0 < pace <= 100_000:
         raise SpecError("--pace", "", f"{pace:g} is not a speed between 0 and 100000")
     if dry_run:
         if pace is not None:
             raise SpecError("--pace", "", "a dry run has nothing to watch; leave out --pace")
         with open_shadow(region, access) as shadow:
-            run_experiment(loaded, seed=seed, aws=shadow.session)
+            run_experiment(loaded, seed=seed, aws=shadow.session, runs=runs)
         out = env.stdout
         for n, call in enumerate(shadow.calls, 1):
             mark = "change" if call.changes else "read  "
@@ -96,6 +99,7 @@ def execute(
                     phase=view.phase,
                     on_second=view.on_second,
                     aws=session,
+                    runs=runs,
                 )
         with Progress(
             SpinnerColumn(),
@@ -112,4 +116,5 @@ def execute(
                 rollback_path=rollback_log,
                 phase=lambda text: progress.update(task, description=text),
                 aws=session,
+                runs=runs,
             )

@@ -29,6 +29,10 @@ def run(
     seed: Annotated[
         int, typer.Option(min=0, help="Seed of the simulation; same seed, same journal.")
     ] = 0,
+    runs: Annotated[
+        int,
+        typer.Option(help="Repeat the simulation with N seeds spawned from --seed; judge all."),
+    ] = 1,
     journal: Annotated[Path | None, typer.Option(help="Write the JSON journal here.")] = None,
     report: Annotated[
         list[Path] | None,
@@ -71,6 +75,7 @@ def run(
                 seed=seed,
                 rollback_log=rollback_log,
                 dry_run=dry_run,
+                runs=runs,
             )
             return None if done is None else journal_mod.build(done)
 
@@ -78,7 +83,14 @@ def run(
     loaded = load(experiment, set_ or [], var or [])
     access = Access(endpoint_url, allow_real_aws, account)
     outcome = execute(
-        loaded, access, env, seed=seed, rollback_log=rollback_log, dry_run=dry_run, pace=pace
+        loaded,
+        access,
+        env,
+        seed=seed,
+        rollback_log=rollback_log,
+        dry_run=dry_run,
+        pace=pace,
+        runs=runs,
     )
     if outcome is None:  # a dry run: its calls are the output
         raise typer.Exit(ExitStatus.HELD)

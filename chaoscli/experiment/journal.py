@@ -17,6 +17,7 @@ from typing import Any
 from chaoscli import __version__
 from chaoscli.experiment.faults import FAULTS
 from chaoscli.experiment.hypothesis import ProbeResult
+from chaoscli.experiment.many import section
 from chaoscli.experiment.runner import Outcome
 from chaoscli.record.model import (
     ActionActivity,
@@ -290,6 +291,9 @@ def build(out: Outcome) -> Record:
         events=[Event(t=e.t, kind=e.kind, message=e.message) for e in out.events],
         rollback_check=out.restored,
         timeline=_timeline(m.seconds) if m else [],
+        runs=section(out.runs, out.seed, exp.hypothesis.runs_must_hold, out.per_seed)
+        if len(out.runs) > 1
+        else None,
     )
 
 

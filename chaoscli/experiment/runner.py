@@ -29,9 +29,11 @@ from chaoscli.experiment.compare import compare
 from chaoscli.experiment.faults import FAULTS, StackShape, shaped_traffic
 from chaoscli.experiment.hypothesis import ProbeResult, check, recovery_rule
 from chaoscli.experiment.loader import Loaded
+from chaoscli.experiment.many import engine_seeds, enough_held, seeded_targets, summary
 from chaoscli.experiment.method import ControlPlane, LiveReplay, drive, method_span, step_key
 from chaoscli.experiment.spec import Experiment
 from chaoscli.experiment.stop_conditions import StopWatch, Trip
+from chaoscli.record.runs import RunSummary
 from chaoscli.sim.cloudwatch_series import CloudWatchSeries
 from chaoscli.sim.engine import Engine, RunResult, SecondStats
 from chaoscli.sim.measures import RunMeasures, measure
@@ -63,11 +65,17 @@ class Outcome:
     stopped: dict[str, Any] | None = None  # a stop condition ended the method: t, reason
     alarms: list[dict[str, Any]] = field(default_factory=list)  # CloudWatch alarms evaluated
     published_datapoints: int = 0
+    runs: list[RunSummary] = field(default_factory=list)  # with --runs N > 1: every run's
+    per_seed: bool = False  # the control plane was driven again for each seed
 
     @property
     def deviated(self) -> bool:
         """The hypothesis did not hold: a probe failed, or a stop condition had to end the
-        method (customers' errors or an SRE's alarm said stop, as AWS FIS would)."""
+        method (customers' errors or an SRE's alarm said stop, as AWS FIS would). Over many
+        runs: fewer than the declared share of them held."""
+        if len(self.runs) > 1:
+            must = self.loaded.experiment.hypothesis.runs_must_hold
+            return not enough_held(sum(r.held for r in self.runs), len(self.runs), must)
         return self.stopped is not None or any(not p.ok for p in self.probes)
 
 
@@ -123,6 +131,53 @@ def _until_trip(
     return None
 
 
+def _cut(
+    session: AwsSession,
+    log: RollbackLog,
+    exp: Experiment,
+    before: Topology,
+    seed: int,
+    phase: Phase,
+    cut_at: float | None = None,
+) -> ControlPlane:
+    """Undo the method's steps and drive them again (for another seed, or cut at a trip)."""
+    for n in range(len(exp.method)):
+        rollback(session, log, step=step_key(n))
+    return drive(session, log, exp, before, seed, phase, cut_at)
+
+
+def _another(
+    session: AwsSession,
+    log: RollbackLog,
+    exp: Experiment,
+    before: Topology,
+    alarms: Any,
+    cp: ControlPlane,
+    seed: int,
+    phase: Phase,
+) -> RunSummary:
+    """One more engine pass with another seed, on the same control plane unless the fault
+    draws its targets from the seed; a stop condition cuts the method as in the first run."""
+    if seeded_targets(exp):
+        cp = _cut(session, log, exp, before, seed, phase)
+    engine = Engine(_scenario(exp, cp, seed, None))
+    watch = StopWatch(exp, alarms, before.load_balancer, CloudWatchSeries())
+    trip = _until_trip(engine, watch, None)
+    cut_at = trip.t if trip else None
+    if trip is not None:
+        engine.resume(
+            _scenario(exp, _cut(session, log, exp, before, seed, phase, cut_at), seed, cut_at)
+        )
+    engine.advance(exp.traffic.duration_s, None)
+    result = engine.result()
+    windows = {name: window(result, a, b) for name, (a, b) in fault_windows(exp, cut_at).items()}
+    probes = check(exp.hypothesis, windows)
+    measures = measure(
+        result, windows, recovery_rule(exp.hypothesis), engine.scenario.model.dns_ttl_s
+    )
+    return summary(seed, probes, measures, cut_at)
+
+
 def _paced(
     session: AwsSession,
     log: RollbackLog,
@@ -147,13 +202,18 @@ def run(
     phase: Phase = lambda _: None,
     on_second: Callable[[SecondStats], None] | None = None,
     aws: AwsSession | None = None,
+    runs: int = 1,
 ) -> Outcome:
     """Run one experiment end to end; the outcome says whether the hypothesis held.
 
     ``aws`` is a session the caller already opened (guarded, or a dry run's shadow); it is
-    used instead of opening one on ``endpoint_url`` and left open.
+    used instead of opening one on ``endpoint_url`` and left open. ``runs`` above one repeats
+    the engine pass with that many seeds spawned from ``seed`` (the control plane is driven
+    once, or once per seed when the fault draws its targets from the seed).
     """
     exp = loaded.experiment
+    seeds = engine_seeds(seed, runs)
+    first = seeds[0]
     out = Outcome(loaded=loaded, seed=seed)
     log_path = rollback_path or Path(tempfile.mkstemp(prefix="chaoscli-", suffix=".rollback")[1])
     opened = nullcontext(aws) if aws else open_session(exp.topology.region, endpoint_url)
@@ -180,20 +240,18 @@ def run(
             remember(log, before)
             alarms, lines = alarm_setup.prepare(session, log, loaded, before.load_balancer)
             out.events += [Event(0.0, "alarm", m) for m in lines]
-            cp = drive(session, log, exp, before, seed, phase)
+            cp = first_cp = drive(session, log, exp, before, first, phase)
             phase("simulating customer traffic")
-            engine = Engine(_scenario(exp, cp, seed, None))
-            view = _paced(session, log, exp, seed, None, on_second)
+            engine = Engine(_scenario(exp, cp, first, None))
+            view = _paced(session, log, exp, first, None, on_second)
             series = CloudWatchSeries()
             watch = StopWatch(exp, alarms, before.load_balancer, series)
             trip = _until_trip(engine, watch, view)
             cut_at = trip.t if trip else None
             if trip is not None:
                 phase(f"stop condition tripped at t={trip.t:g} s: ending the method there")
-                for n in range(len(exp.method)):
-                    rollback(session, log, step=step_key(n))
-                cp = drive(session, log, exp, before, seed, phase, cut_at)
-                engine.resume(_scenario(exp, cp, seed, cut_at))
+                cp = _cut(session, log, exp, before, first, phase, cut_at)
+                engine.resume(_scenario(exp, cp, first, cut_at))
                 view = on_second  # the control plane is in its final state already
             engine.advance(exp.traffic.duration_s, view)
             result = engine.result()
@@ -223,6 +281,14 @@ def run(
             out.measures = measure(
                 result, out.windows, recovery_rule(exp.hypothesis), engine.scenario.model.dns_ttl_s
             )
+            if runs > 1:
+                out.per_seed = seeded_targets(exp)
+                out.runs = [summary(first, out.probes, out.measures, cut_at)]
+                for n, other in enumerate(seeds[1:], 2):
+                    phase(f"simulating run {n} of {runs}")
+                    out.runs.append(
+                        _another(session, log, exp, before, alarms, first_cp, other, phase)
+                    )
             out.status = "completed"
         except KeyboardInterrupt:
             out.status = "interrupted"

@@ -61,6 +61,8 @@ class HypothesisBase(Strict):
     strategy: Strategy = "default"
     windows: list[Literal["before", "during", "after"]] | None = None
     recovery: RecoverySpec = RecoverySpec()
+    # with --runs N: the share of runs that must hold for the verdict to be "held"
+    runs_must_hold: Annotated[float, Field(gt=0, le=1)] = 1.0
 
     def tolerance(self, probe: str) -> Tolerance:
         """The bound the experiment sets for one probe of the catalogue."""

@@ -22,6 +22,7 @@ from chaoscli.record.figures import (
     Stamp,
 )
 from chaoscli.record.probes import is_ratio, label
+from chaoscli.record.runs import Runs
 from chaoscli.record.setup import ExperimentAsRun, StepAsRun
 from chaoscli.record.topology import Topologies
 
@@ -345,6 +346,7 @@ class Record(Part):
     events: list[Event]
     rollback_check: list[str]  # differences left after rollback; empty when restored
     timeline: list[Second]
+    runs: Runs | None = None  # with --runs N: the verdict over N seeds
 
     @property
     def first_step(self) -> StepAsRun | None:

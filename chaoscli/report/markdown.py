@@ -7,7 +7,7 @@ from typing import Any
 from chaoscli.record.model import Record
 from chaoscli.report import recovery
 from chaoscli.report.findings import findings
-from chaoscli.report.words import fmt, percent, shortfall, verdict_line
+from chaoscli.report.words import fmt, percent, shortfall, spread_line, verdict_line
 
 ICON = {"HELD": "✅", "DEVIATED": "❌"}
 
@@ -57,6 +57,9 @@ def render(r: Record, heading: int = 2) -> str:
         f"seed {r.seed}, {r.duration:g} s of virtual time",
         "",
     ]
+    if r.runs is not None:
+        spread = spread_line(r)
+        lines += [spread[0].upper() + spread[1:] + ".", ""]
     if r.hypothesis.probes:
         lines += [
             f"{h}# Hypothesis: {_cell(r.hypothesis.title)}",

@@ -14,7 +14,7 @@ from rich.text import Text
 from chaoscli.record.model import Record
 from chaoscli.report import recovery
 from chaoscli.report.findings import findings
-from chaoscli.report.words import fmt, percent, verdict_line
+from chaoscli.report.words import fmt, percent, spread_line, verdict_line
 
 BARS = "▁▂▃▄▅▆▇█"
 WIDTH = 80
@@ -229,8 +229,10 @@ def summary(r: Record) -> Group:
         _spark(r),
         _findings(r),
         Text(_wrap(f"rollback: {len(rb)} change(s) undone; {restored}", "")),
-        verdict(r),
     ]
+    if r.runs is not None:
+        parts.append(Text(_wrap(spread_line(r), "")))
+    parts.append(verdict(r))
     return Group(*parts)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chaoscli.record.model import ProbeVerdict, Record
 from chaoscli.record.probes import is_ratio, label
+from chaoscli.record.runs import RunSummary
 from chaoscli.report.recovery import p99_moved
 
 __all__ = [
@@ -103,11 +104,69 @@ def moved(r: Record) -> tuple[str, bool]:
     return "; ".join(out), felt
 
 
+def _next_margin(run: RunSummary) -> float:
+    """The smallest margin above zero (a probe whose bound is its best value sits at zero)."""
+    return min((p.margin for p in run.probes if p.margin), default=0.0)
+
+
+def runs_line(r: Record) -> str:
+    """Over many runs: the share that held with its 95% interval, against the share needed,
+    and the worst run; empty for a single run."""
+    if r.runs is None:
+        return ""
+    s = r.runs
+    lo, hi = s.interval
+    worst = s.runs[s.worst]
+    failed = [p for p in worst.probes if not p.ok]
+    how = (
+        "; ".join(f"{label(p.probe)} {p.window} {fmt(p.value, p.probe)}" for p in failed[:2])
+        if failed
+        else f"nearest probe {_next_margin(worst):.1%} inside its bound"
+    )
+    stop = f", stopped at {worst.stopped_at_s:g} s" if worst.stopped_at_s is not None else ""
+    return (
+        f"{s.held} of {s.count} runs held ({s.share_held:.0%}, 95% interval "
+        f"{lo:.0%}-{hi:.0%}; needs {s.must_hold:.0%}); worst run "
+        f"{s.worst + 1} (seed {worst.seed}): {how}{stop}."
+    )
+
+
+SPREAD_WORDS = {
+    "db_write_outage_s": ("database write outage", " s"),
+    "customer_recovery_s": ("customers' recovery", " s"),
+    "visible_errors": ("visible errors", ""),
+}
+
+
+def spread_line(r: Record) -> str:
+    """Over many runs: min / median / max of the parts that vary with the seed."""
+    if r.runs is None:
+        return ""
+    parts = []
+    for key, (name, unit) in SPREAD_WORDS.items():
+        s = r.runs.spread.get(key)
+        if s is None or s.min is None:
+            continue
+        parts.append(f"{name} {s.min:,.0f} / {s.median:,.0f} / {s.max:,.0f}{unit}")
+    targets = (
+        "targets drawn again for each seed"
+        if r.runs.targets == "per seed"
+        else "control plane driven once"
+    )
+    return f"over {r.runs.count} runs ({targets}), min / median / max: " + "; ".join(parts)
+
+
 def verdict_line(r: Record) -> tuple[str, str]:
     """(word, sentence): HELD, DEVIATED or the status, and why: what was checked, what failed
-    and what moved. "Would not have noticed" only when nothing a customer feels moved."""
+    and what moved. "Would not have noticed" only when nothing a customer feels moved. Over
+    many runs the sentence leads with the share that held, then tells the first run."""
     if r.status != "completed":
         return r.status.upper(), r.error or "no verdict"
+    if r.runs is not None:
+        first = r.model_copy(update={"runs": None, "deviated": not r.runs.runs[0].held})
+        word, why = verdict_line(first)
+        verdict = "DEVIATED" if r.deviated else "HELD"
+        return verdict, f"{runs_line(r)} Run 1 (seed {r.runs.runs[0].seed}) {word.lower()}: {why}"
     stopped = r.stopped
     early = (
         f" A stop condition ended the method at {stopped.t:.0f} s ({stopped.reason})."
