@@ -126,6 +126,7 @@ def test_load_above_two_zones_deviates_after_losing_the_third(
         (["run", "no-such-experiment"], "no-such-experiment: unknown experiment"),
         (["run", "az-outage", "--set", "topology.azs=0"], "topology.azs"),
         (["run", "az-outage", "--set", "topology.azz=3"], "topology.azz: unknown field"),
+        (["run", "az-outage", "--set", "nosuch.field=1"], "--set: nosuch: unknown field"),
         (["run", "az-outage", "--var", "nope=1"], "--var: nope"),
         (["run", "az-outage", "--var", "at_s=soon"], "--var: at_s"),
         (["run", "az-outage", "--var", "az=ap-south-1z"], "method.0.az"),

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from rich.console import Console
 
 from chaoscli.aws.cloudwatch import Alarm
 from chaoscli.errors import SpecError
-from chaoscli.experiment import runner
+from chaoscli.experiment import journal, runner
 from chaoscli.experiment.alarms import alarm_states
 from chaoscli.experiment.loader import load, resolve
 from chaoscli.experiment.runner import Outcome, run
+from chaoscli.report import terminal
 from chaoscli.sim.cloudwatch_series import MinuteMetric
 from chaoscli.sim.engine import Engine
 
@@ -81,6 +84,22 @@ def test_a_tripped_guard_ends_the_method_early_and_rolls_back_then(guarded: Outc
     assert all(m.startswith("stopped early") for _, m in rollbacks)
     assert guarded.windows["during"].end_s == pytest.approx(t, abs=1)
     assert guarded.restored == [] and guarded.status == "completed"
+
+
+def test_the_record_of_a_stopped_run_shows_the_method_as_it_ran(guarded: Outcome) -> None:
+    """The journal's action, the terminal's fault ruler and the charts end at the trip, not
+    where the method was planned to end (120 s + 300 s)."""
+    assert guarded.stopped is not None
+    t = guarded.stopped["t"]
+    record = journal.build(guarded)
+    (action,) = record.run
+    assert action.duration == pytest.approx(t - 120)
+    assert any(line.startswith("stopped early") for line in action.output)
+    assert record.step_spans() == [(120.0, t)]
+    console = Console(file=io.StringIO(), width=80, record=True)
+    terminal.print_summary(record, console)
+    ruler = next(line for line in console.export_text().splitlines() if line.endswith("^ fault"))
+    assert 0 < ruler.count("^") < 300 * 60 // record.duration  # 60 bars over the whole run
 
 
 def test_the_stopped_run_is_better_for_customers_than_the_full_one(

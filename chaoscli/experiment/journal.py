@@ -206,9 +206,12 @@ def _run(out: Outcome) -> list[ActionRun]:
     exp = out.loaded.experiment
     end_of_traffic = exp.traffic.duration_s
     acts = []
+    cut = float(out.stopped["t"]) if out.stopped else None
     for step in exp.method:
         at = float(step.at_s or 0.0)
         stop = min(end_of_traffic, at + step.duration_s)
+        if cut is not None:  # a stop condition ended every step still in place
+            stop = min(stop, max(cut, at))
         output = [e.message for e in out.events if e.kind == "fault" and e.t == at]
         output += [e.message for e in out.events if e.kind == "rollback" and e.t == stop]
         acts.append(

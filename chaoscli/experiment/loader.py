@@ -188,7 +188,10 @@ def _load(name_or_path: str, sets: list[str] | None, vars_: list[str] | None) ->
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             message = "unknown field"
-        origin = "--set" if any(field.startswith(o) for o in overridden) else source
+        # the error lies in an override, or in a section an override created
+        origin = source
+        if any(f"{field}.".startswith(f"{o}.") or o.startswith(f"{field}.") for o in overridden):
+            origin = "--set"
         ref = _raw_at(raw, loc)
         match = VAR.fullmatch(ref) if isinstance(ref, str) else None
         if match and match.group(1) in {v.partition("=")[0] for v in vars_ or []}:

@@ -82,7 +82,8 @@ def _metric_trip(n: int, cond: StopCondition, result: RunSoFar, second: int) -> 
     if not value > cond.above:
         return None
     shown, bound = _fmt(cond.metric, value), _fmt(cond.metric, cond.above)
-    reason = f"{cond.metric.replace('_', ' ')} {shown} over {cond.over_s:g} s > {bound}"
+    name = cond.metric.removesuffix("_ms").replace("_", " ")
+    reason = f"{name} {shown} over {cond.over_s:g} s > {bound}"
     return Trip(float(second + 1), n, reason)
 
 

@@ -353,6 +353,16 @@ class Record(Part):
         """The method's first step, when it has one."""
         return self.experiment.method[0] if self.experiment.method else None
 
+    def step_spans(self) -> list[tuple[float, float]]:
+        """Each method step's (start, end) in virtual seconds as it ran: a stop condition
+        that tripped ends every step still in place at the trip."""
+        cut = self.stopped.t if self.stopped is not None else None
+        spans = []
+        for step in self.experiment.method:
+            end = step.end_s if cut is None else min(step.end_s, max(cut, step.at_s))
+            spans.append((step.at_s, end))
+        return spans
+
     @property
     def expected_deviation(self) -> bool:
         """A deviation the experiment declares it expects (``expect: deviated``)."""

@@ -83,10 +83,9 @@ def _nan(values: list[float | None]) -> list[float]:
 
 def _frame(ax: Axes, r: Record, events: bool = True) -> None:
     """Shade the fault window and mark the numbered events on an axis."""
-    for step in r.experiment.method:
-        end = step.end_s
-        ax.axvspan(step.at_s, min(end, r.duration or end), color=FAULT, alpha=0.08)
-        ax.axvline(step.at_s, color=FAULT, lw=0.8, ls="--")
+    for start, end in r.step_spans():
+        ax.axvspan(start, min(end, r.duration or end), color=FAULT, alpha=0.08)
+        ax.axvline(start, color=FAULT, lw=0.8, ls="--")
         if end < (r.duration or end):
             ax.axvline(end, color=FAULT, lw=0.8, ls="--")
     if events:

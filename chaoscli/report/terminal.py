@@ -124,9 +124,9 @@ def _spark(r: Record) -> Text:
     worst = min(values)
     out.append(f" {percent(worst)}" if worst < 1 else " 100%")
     ruler = [" "] * len(bars)
-    for step in r.experiment.method:
-        a = int(step.at_s * len(bars) / n)
-        b = int(min(n, step.end_s) * len(bars) / n)
+    for start, stop in r.step_spans():
+        a = int(start * len(bars) / n)
+        b = int(min(n, stop) * len(bars) / n)
         for i in range(max(0, a), min(len(bars), max(a + 1, b))):
             ruler[i] = "^"
     if "^" in ruler:

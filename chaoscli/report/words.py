@@ -178,6 +178,7 @@ def verdict_line(r: Record) -> tuple[str, str]:
     failed = r.hypothesis.failed()
     if stopped and r.deviated:
         also = "; also " + "; ".join(_missed(p) for p in failed[:2]) if failed else ""
+        also += f"; and {len(failed) - 2} more" if len(failed) > 2 else ""
         return "DEVIATED", early.strip().rstrip(".") + also + ". " + _cap(what)
     if not r.deviated:
         judged = {p.window for p in r.hypothesis.probes}
