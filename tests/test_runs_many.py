@@ -163,3 +163,39 @@ def test_reports_state_the_share_held_and_the_worst_run(
     junit = xml.read_text()
     assert 'name="verdict is held"' in junit and "expected held, got deviated: 10 of 20" in junit
     assert "run 1 of 20" in junit or j["runs"]["runs"][0]["held"]
+
+
+def test_targets_drawn_from_the_seed_are_drawn_per_run(tmp_path: Path) -> None:
+    """A COUNT(1) crash picks its instance from each run's seed, injecting again per run, and
+    the stack is restored after all of them; a whole-resource fault is injected once."""
+    path = tmp_path / "crash.json"
+    mp = pytest.MonkeyPatch()
+    try:
+        code = chaoscli(
+            mp,
+            "run",
+            "instance-crash",
+            *FAST,
+            "--runs",
+            "4",
+            "--set",
+            "method.0.selection=COUNT(1)",
+            "--journal",
+            str(path),
+        )
+    finally:
+        mp.undo()
+    j = json.loads(path.read_text())
+    assert code in (0, 1) and j["status"] == "completed"
+    runs = j["runs"]
+    assert runs["targets"] == "per seed" and j["rollback_check"] == []
+    picked = [r["faults"][0].rsplit(" ", 1)[-1] for r in runs["runs"]]
+    assert len(set(picked)) > 1
+
+
+def test_whole_resource_faults_are_injected_once(twenty: tuple[Path, int, dict]) -> None:
+    """rds-failover names its database: every run saw the same injection."""
+    _, _, j = twenty
+    runs = j["runs"]["runs"]
+    assert j["runs"]["targets"] == "once" and runs[0]["faults"]
+    assert all(r["faults"] == runs[0]["faults"] for r in runs)

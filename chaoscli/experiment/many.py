@@ -15,6 +15,7 @@ from chaoscli.experiment.hypothesis import ProbeResult
 from chaoscli.experiment.spec import Experiment
 from chaoscli.record.runs import ProbeValue, Runs, RunSummary, Spread
 from chaoscli.sim.measures import RunMeasures
+from chaoscli.sim.world import Event
 
 Z95 = 1.959963984540054  # the normal quantile of a two-sided 95% interval
 
@@ -59,13 +60,18 @@ def margin(p: ProbeResult) -> float:
 
 
 def summary(
-    seed: int, probes: list[ProbeResult], measures: RunMeasures, stopped_at: float | None
+    seed: int,
+    probes: list[ProbeResult],
+    measures: RunMeasures,
+    stopped_at: float | None,
+    events: list[Event],
 ) -> RunSummary:
-    """One run's compact figures for the runs section."""
+    """One run's compact figures for the runs section; ``events`` are its control plane's."""
     held = stopped_at is None and all(p.ok for p in probes)
     return RunSummary(
         seed=seed,
         held=held,
+        faults=[e.message for e in events if e.kind == "fault"],
         stopped_at_s=stopped_at,
         probes=[
             ProbeValue(probe=p.probe, window=p.window, value=p.value, ok=p.ok, margin=margin(p))  # type: ignore[arg-type]

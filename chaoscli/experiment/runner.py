@@ -165,9 +165,8 @@ def _another(
     trip = _until_trip(engine, watch, None)
     cut_at = trip.t if trip else None
     if trip is not None:
-        engine.resume(
-            _scenario(exp, _cut(session, log, exp, before, seed, phase, cut_at), seed, cut_at)
-        )
+        cp = _cut(session, log, exp, before, seed, phase, cut_at)
+        engine.resume(_scenario(exp, cp, seed, cut_at))
     engine.advance(exp.traffic.duration_s, None)
     result = engine.result()
     windows = {name: window(result, a, b) for name, (a, b) in fault_windows(exp, cut_at).items()}
@@ -175,7 +174,7 @@ def _another(
     measures = measure(
         result, windows, recovery_rule(exp.hypothesis), engine.scenario.model.dns_ttl_s
     )
-    return summary(seed, probes, measures, cut_at)
+    return summary(seed, probes, measures, cut_at, cp.events)
 
 
 def _paced(
@@ -283,7 +282,7 @@ def run(
             )
             if runs > 1:
                 out.per_seed = seeded_targets(exp)
-                out.runs = [summary(first, out.probes, out.measures, cut_at)]
+                out.runs = [summary(first, out.probes, out.measures, cut_at, cp.events)]
                 for n, other in enumerate(seeds[1:], 2):
                     phase(f"simulating run {n} of {runs}")
                     out.runs.append(

@@ -35,6 +35,7 @@ class RunSummary(Part):
 
     seed: int = Field(ge=0)
     held: bool
+    faults: list[str]  # what the method injected for this run (its targets, by id)
     stopped_at_s: MaybeCount
     probes: list[ProbeValue]
     db_write_outage_s: Count
