@@ -221,3 +221,14 @@ def test_a_tripped_stop_condition_fails_its_own_junit_case(single: Record, tmp_p
     cases = [case for suite in JUnitXml.fromfile(str(path)) for case in suite]
     stop = next(c for c in cases if c.name == "no stop condition tripped")
     assert isinstance(stop.result[0], Failure) and "139 s" in stop.result[0].message
+
+
+def test_a_slow_tail_is_blamed_on_blackholes_or_dark_nodes_only_when_there_were_some() -> None:
+    """A gray failure 5 s slow has a p99 past every timeout, but no target was unreachable and
+    no load-balancer node went dark: the findings say neither; router-failure's do."""
+    gray = journal.build(run(load("gray-failure", SHORT, ["latency_ms=5000"]), seed=0))
+    texts = " ".join(f.title + f.detail + f.fix for f in findings.findings(gray))
+    assert "Retries dominate p99" in texts
+    assert "Blackholed" not in texts and "load-balancer node" not in texts
+    router = journal.build(run(load("router-failure", SHORT), seed=0))
+    assert any(f.title.startswith("Blackholed") for f in findings.findings(router))

@@ -201,7 +201,10 @@ def slow_tail(r: Record) -> list[Finding]:
     keys = _keys(r.hypothesis.failed("p99_latency_ms", ("during",)))
     connect = r.experiment.clients.connect_timeout_s
     lb = r.experiment.topology.load_balancer
-    if p99 >= lb.connect_timeout_s * 1000 or during.dominant_cause == "blackhole (504)":
+    blackholed = during.visible_error_causes.get("blackhole (504)", 0) > 0
+    if during.dominant_cause == "blackhole (504)" or (
+        blackholed and p99 >= lb.connect_timeout_s * 1000
+    ):
         return [
             Finding(
                 f"Blackholed targets dominate p99 latency ({ms(p99)} during, {ms(base)} before)",
@@ -216,12 +219,14 @@ def slow_tail(r: Record) -> list[Finding]:
                 _severity(keys),
             )
         ]
-    waited = bool(connect) and p99 >= connect * 1000
+    # only a load-balancer node that went dark leaves clients waiting on their connect timeout
+    dark = r.metrics is not None and r.metrics.recovery.dark_node_out_of_dns_s is not None
+    waited = dark and bool(connect) and p99 >= connect * 1000
     why = (
         f"the first attempt went to the lost zone's load-balancer node, still in clients' "
         f"DNS caches (TTL {lb.dns_ttl_s:g} s), and waited the {connect:g} s connect timeout"
         if waited
-        else "the first attempt failed and the client waited its backoff before retrying"
+        else "the first attempt failed or timed out, and the client retried after its backoff"
     )
     fix = (
         f"Lower clients.connect_timeout_s to 1 s (about {(connect - 1) * 1000:,.0f} ms less "
