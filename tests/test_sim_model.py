@@ -35,7 +35,7 @@ def scenario(snaps, rate=RATE, duration=300.0, attempts=3, seed=0, actions=(), *
 
 
 def test_erlang_c_reproduces_the_guides_ratio():
-    """9 servers at 60% wait ~37x less than 6 servers carrying the same load (GUIDE.md §4)."""
+    """9 servers at 60% wait ~37x less than 6 servers carrying the same load (Erlang C)."""
     ratio = mean_wait_s(6, 1.0, 5.4)[0] / mean_wait_s(9, 1.0, 5.4)[0]
     assert 30 < ratio < 45
 

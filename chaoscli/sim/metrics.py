@@ -1,4 +1,4 @@
-"""Measures over a window of a run, with the words of GUIDE.md §5 and a 95% interval."""
+"""Measures over a window of a run: availability, worst second and p99, with 95% intervals."""
 
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ class TrafficProfile:
 
 @dataclass(frozen=True)
 class ModelParams:
-    """The numbers the model assumes where AWS does something moto does not (GUIDE.md §4)."""
+    """The numbers the model assumes where AWS does something moto does not."""
 
     instance_capacity_rps: float = 5000.0
     service_time_s: float = 0.02
