@@ -11,7 +11,7 @@ from chaoscli.record.model import Event, Record
 from chaoscli.report import charts, recovery
 from chaoscli.report.findings import findings
 from chaoscli.report.style import CSS
-from chaoscli.report.words import fmt, percent, shortfall, verdict_line
+from chaoscli.report.words import capacity, fmt, percent, shortfall, verdict_line
 
 
 def _e(value: Any) -> str:
@@ -165,18 +165,16 @@ def _zone_rows(r: Record) -> list[list[Any]]:
 
 def _capacity(r: Record, zones: int) -> str:
     """Capacity against the offered peak, with every zone and without one."""
-    before = r.topology.before
-    cap = r.experiment.topology.instance_capacity_rps
-    rps = r.metrics.peak_offered_rps if r.metrics else 0.0
-    n = before.instances if before else 0
-    if not (cap and rps and n):
+    n, total, rps = capacity(r)
+    if not (total and rps):
         return ""
+    each = r.experiment.topology.instance_capacity_rps
     line = (
-        f"<p>{n} web instances x {cap:,.0f} req/s = {n * cap:,.0f} req/s for "
-        f"{rps:,.0f} offered at the peak ({rps / (n * cap):.0%} busy)"
+        f"<p>{n} web instances x {each:,.0f} req/s = {total:,.0f} req/s for "
+        f"{rps:,.0f} offered at the peak ({rps / total:.0%} busy)"
     )
     if zones > 1:
-        left = n * cap * (zones - 1) / zones
+        left = total * (zones - 1) / zones
         line += f"; without one zone {left:,.0f} req/s ({rps / left:.0%} busy)"
     return line + ".</p>"
 

@@ -14,7 +14,7 @@ from rich.text import Text
 from chaoscli.record.model import Record
 from chaoscli.report import recovery
 from chaoscli.report.findings import findings
-from chaoscli.report.words import fmt, percent, spread_line, verdict_line
+from chaoscli.report.words import capacity, fmt, percent, spread_line, verdict_line
 
 BARS = "▁▂▃▄▅▆▇█"
 WIDTH = 80
@@ -50,8 +50,7 @@ def _topology(r: Record) -> Text:
     topo = r.topology.before
     if topo is None:
         return Text("the stack was not discovered")
-    cap = topo.instances * r.experiment.topology.instance_capacity_rps
-    rps = r.metrics.peak_offered_rps if r.metrics else 0.0
+    _, cap, rps = capacity(r)
     lines = [
         f"stack {topo.stack} in {topo.region}: "
         f"{len(topo.azs)} zone(s), {topo.instances} web instances",

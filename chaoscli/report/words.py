@@ -20,6 +20,13 @@ __all__ = [
 ]
 
 
+def capacity(r: Record) -> tuple[int, float, float]:
+    """Discovered web instances, their capacity in req/s, and the offered peak in req/s."""
+    n = r.topology.before.instances if r.topology.before else 0
+    rps = r.metrics.peak_offered_rps if r.metrics else 0.0
+    return n, n * r.experiment.topology.instance_capacity_rps, rps
+
+
 def percent(value: float | None) -> str:
     """A fraction as a percentage with enough digits to tell it from 100%."""
     if value is None:
