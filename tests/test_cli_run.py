@@ -146,6 +146,18 @@ def test_bad_input_exits_2_with_one_line(
     assert len(err.splitlines()) == 1 and needle in err and "Traceback" not in err
 
 
+def test_set_into_a_null_method_step_is_bad_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--set into a step the file left null fills it in and validation judges it: one line
+    naming the missing fault, exit 2, no internal error."""
+    path = tmp_path / "null-step.yaml"
+    path.write_text("title: t\nmethod:\n- null\n")
+    assert chaoscli(monkeypatch, "run", str(path), "--set", "method.0.at_s=5") == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "method.0.fault" in err, err
+
+
 def test_bad_yaml_names_file_and_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

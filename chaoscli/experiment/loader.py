@@ -98,21 +98,21 @@ def _parse_scalar(text: str) -> Any:
 
 
 def _set(doc: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set one dotted field; a missing, null or scalar container on the way becomes a mapping,
+    whether it sits under a key or in a list item (validation then judges the result)."""
     parts = dotted.split(".")
     cur: Any = doc
-    for i, part in enumerate(parts[:-1]):
-        key: Any = int(part) if isinstance(cur, list) and part.isdigit() else part
+    for part in parts[:-1]:
+        key: Any = part
         if isinstance(cur, list):
-            if not isinstance(key, int) or key >= len(cur):
+            if not part.isdigit() or int(part) >= len(cur):
                 raise SpecError("--set", dotted, f"no list item {part}")
-            cur = cur[key]
-        else:
-            nxt = cur.get(key)
-            if not isinstance(nxt, dict | list):
-                nxt = {}
-                cur[key] = nxt
-            cur = nxt
-        del i
+            key = int(part)
+        nxt = cur[key] if isinstance(cur, list) else cur.get(key)
+        if not isinstance(nxt, dict | list):
+            nxt = {}
+            cur[key] = nxt
+        cur = nxt
     last = parts[-1]
     if isinstance(cur, list):
         if not last.isdigit() or int(last) >= len(cur):
