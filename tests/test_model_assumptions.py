@@ -126,3 +126,27 @@ def test_az_outage_verdict_rests_on_the_api_stop_notice(notice_s: int, deviated:
     loaded = load("az-outage", sets, ["at_s=30", "duration_s=60"])
     out = run(loaded, seed=0)
     assert out.deviated is deviated
+
+
+@pytest.mark.parametrize(
+    ("sets", "workers"),
+    [
+        ([], 4),
+        (["topology.instance_type=c6i.2xlarge"], 8),
+        (["topology.instance_type=t3.medium"], 2),
+        (["topology.instance_type=m5.metal", "topology.vcpus=96"], 96),
+        (["topology.workers=100"], 100),
+    ],
+)
+def test_workers_follow_the_instance_types_vcpus(sets: list[str], workers: int) -> None:
+    """One worker per vCPU of the type unless the experiment says otherwise; the capacity a
+    load test measured stays, so the service time is workers / capacity."""
+    model = _built(sets).model
+    assert model.workers_per_instance == workers
+    assert model.service_time_s == pytest.approx(workers / 5000)
+
+
+def test_an_instance_type_of_unknown_size_needs_its_vcpus() -> None:
+    """A size off the shared ladder is not guessed: the spec error names the field to set."""
+    with pytest.raises(SpecError, match="vcpus"):
+        load("az-outage", ["topology.instance_type=m5.metal"])

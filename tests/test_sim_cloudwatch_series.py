@@ -14,6 +14,7 @@ from chaoscli.sim.cloudwatch_series import (
     stop_metric,
 )
 from chaoscli.sim.engine import Engine
+from chaoscli.sim.queueing import mean_wait_s
 from chaoscli.sim.results import RunSoFar
 from chaoscli.sim.retry import ClientPolicy
 from chaoscli.sim.scenario import EngineParams, ModelParams, Scenario, Snapshot, TrafficProfile
@@ -76,7 +77,9 @@ def test_the_load_balancer_counts_add_up_to_the_run(whole) -> None:
     assert whole.requests[:, :30].sum() == pytest.approx(whole.attempts[:30].sum())  # before
     assert sum(_points(points, "HTTPCode_ELB_5XX_Count")) == pytest.approx(whole.lb_errors.sum())
     before = whole.response_s[:, :30].sum() / whole.answered[:, :30].sum()
-    assert 0.02 < before < 0.03  # service time and network
+    model = _scenario().model  # 12 instances at 50% busy: network, service and Erlang C's wait
+    wait = mean_wait_s(model.workers_per_instance, model.service_time_s, 6_000.0 / 12)[0]
+    assert before == pytest.approx(model.network_s + model.service_time_s + wait, rel=0.05)
     # after the zone loss the web tier waits out the database's timeout: the target's own time
     assert _points(points, "TargetResponseTime")[1] > 1.0
     assert _points(points, "HealthyHostCount", whole.world.azs[0])[2] == 0.0
@@ -162,7 +165,8 @@ def test_target_response_time_stays_at_the_target_while_customers_wait_seconds()
     neither those waits nor those attempts, and sends no 5xx for them."""
     run = _router_failure(ClientPolicy(dns_fallback=False))
     points = lb_metrics(run)
-    service = ModelParams().service_time_s + ModelParams().network_s
+    model = ModelParams(instance_capacity_rps=1000.0)
+    service = model.service_time_s + model.network_s
     during = _points(points, "TargetResponseTime")[1:]
     assert max(during) < 2 * service
     arrived = run.arrival < 120

@@ -67,12 +67,17 @@ def test_least_outstanding_requests_sends_less_to_a_slow_zone():
 
 
 def test_least_outstanding_requests_is_drawn_to_fast_failing_targets():
-    """Crashed targets refuse at once, so LOR sends them more than their share until detection."""
+    """Crashed targets refuse at once, so LOR sends them more than their share until detection.
+
+    A 20 ms service (100 workers at 5000 req/s) against a 5 ms refusal: a refusing target's
+    requests are outstanding a fifth as long, so its weight is 5 and its 5 of 30 targets get
+    25 / 50 of the zone's traffic, more than twice their share.
+    """
     lor = replace(
         shop(), load_balancer=replace(shop().load_balancer, algorithm="least_outstanding_requests")
     )
     crashed = with_instances(lor, AZS[0], count=5, fault="crash")
-    res = run([Snapshot(0, lor), Snapshot(100, crashed)])
+    res = run([Snapshot(0, lor), Snapshot(100, crashed)], workers_per_instance=100)
     refused = res.world.route[int(101 / res.world.tick_s), 0, res.world.columns.refused]
     assert refused > 5 / 30 * 2
 

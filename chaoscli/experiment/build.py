@@ -77,7 +77,7 @@ def scenario_for(
         ),
         model=ModelParams(
             instance_capacity_rps=t.instance_capacity_rps,
-            service_time_s=t.service_time_ms / 1000,
+            workers_per_instance=t.workers_per_instance,
             network_s=t.network_ms / 1000,
             boot_s=t.boot_s,
             queue_limit_s=t.queue_limit_s,

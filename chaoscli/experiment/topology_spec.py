@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from chaoscli.experiment.instance_types import vcpus_of
 from chaoscli.experiment.spec_fields import Strict, assumed
 
 
@@ -207,26 +208,39 @@ class TopologySpec(Strict):
     azs: Annotated[int, Field(ge=1, le=6)] = 3
     instances_per_az: Annotated[int, Field(ge=1, le=400)] = 25
     instance_type: str = "c6i.xlarge"
+    vcpus: Annotated[
+        int | None,
+        assumed(
+            "vCPUs of one instance; none: from instance_type (c6i.xlarge has 4)",
+            "vCPUs",
+            "Amazon EC2 docs: Amazon EC2 instance types (specifications by size)",
+            ge=1,
+            le=448,
+        ),
+    ] = None
+    workers: Annotated[
+        int | None,
+        assumed(
+            "requests one instance works on at once, the c of its M/M/c queue; none: one "
+            "per vCPU, as for CPU-bound work (a thread pool waiting on I/O holds more)",
+            "requests",
+            "assumed: CPU-bound service; measure the concurrency at which throughput stops "
+            "growing in a load test",
+            ge=1,
+            le=10_000,
+        ),
+    ] = None
     instance_capacity_rps: Annotated[
         float,
         assumed(
-            "requests per second one instance serves at full load",
+            "requests per second one instance serves at full load; with the workers it fixes "
+            "the mean service time (workers / capacity: 0.8 ms for 4 workers at 5000 req/s)",
             "requests/s",
             "assumed: measure it with a load test of the instance type",
             gt=0,
             le=10_000_000,
         ),
     ] = 5000
-    service_time_ms: Annotated[
-        float,
-        assumed(
-            "mean time an instance spends on one request (exponential)",
-            "ms",
-            "assumed: measure it as TargetResponseTime at low load",
-            gt=0,
-            le=60000,
-        ),
-    ] = 20
     network_ms: Annotated[
         float,
         assumed(
@@ -263,3 +277,17 @@ class TopologySpec(Strict):
     database: DatabaseSpec = DatabaseSpec()
     order_queue: OrderQueueSpec = OrderQueueSpec()
     autoscaling: AutoScalingSpec = AutoScalingSpec()
+
+    @model_validator(mode="after")
+    def _vcpus_known(self) -> TopologySpec:
+        if self.vcpus is None and vcpus_of(self.instance_type) is None:
+            raise ValueError(
+                f"the vCPUs of instance type {self.instance_type!r} are not known: set vcpus"
+            )
+        return self
+
+    @property
+    def workers_per_instance(self) -> int:
+        """Parallel workers of one instance: the workers field, else one per vCPU."""
+        vcpus = self.vcpus if self.vcpus is not None else vcpus_of(self.instance_type)
+        return self.workers if self.workers is not None else int(vcpus or 1)

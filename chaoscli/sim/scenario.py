@@ -55,7 +55,7 @@ class ModelParams:
     """The numbers the model assumes where AWS does something moto does not."""
 
     instance_capacity_rps: float = 5000.0
-    service_time_s: float = 0.02
+    workers_per_instance: int = 4
     network_s: float = 0.005
     boot_s: float = 60.0
     queue_limit_s: float = 1.0
@@ -74,9 +74,10 @@ class ModelParams:
     asg_alarm_periods: int = 3
 
     @property
-    def workers_per_instance(self) -> int:
-        """Worker slots per instance so that workers / service time = capacity."""
-        return max(1, round(self.instance_capacity_rps * self.service_time_s))
+    def service_time_s(self) -> float:
+        """Mean time a request holds a worker: capacity = workers / service time, so a
+        measured capacity and the number of parallel workers fix it."""
+        return self.workers_per_instance / self.instance_capacity_rps
 
 
 @dataclass(frozen=True)
