@@ -22,16 +22,16 @@ from chaoscli.sim.scenario import (
 )
 from tests.topologies import AZS, cut_off, power_loss, shop, with_instances
 
-MODEL = ModelParams(instance_capacity_rps=40.0, service_time_s=0.05)  # 2 workers per instance
+MODEL = ModelParams(instance_capacity_rps=40.0, workers_per_instance=2)  # 50 ms service
 
 
-def both(snaps, attempts=3, rate=150.0, actions=(), share=0.0, duration=300.0):
+def both(snaps, attempts=3, rate=150.0, actions=(), share=0.0, duration=300.0, model=MODEL):
     """Run the engine and the reference on one scenario."""
     sc = Scenario(
         snapshots=tuple(snaps),
         traffic=TrafficProfile.constant(rate, duration, share),
         clients=ClientPolicy(max_attempts=attempts, retry_budget=False),
-        model=MODEL,
+        model=model,
         engine=EngineParams(samples_per_s=2000, seed=11),
         actions=tuple(actions),
     )
@@ -82,3 +82,15 @@ def test_database_failover() -> None:
     ref_orders = ref.ok[(ref.t0 >= 60) & ref.is_order].mean()
     assert wf.order_success_ratio == pytest.approx(ref_orders, abs=0.03)
     agree(fast, ref, 0, 50)
+
+
+def test_survivors_of_a_stopped_zone_at_90_percent_busy() -> None:
+    """Four workers per instance: the six survivors at 90% busy wait as the FIFO queues do."""
+    four = ModelParams(instance_capacity_rps=40.0, workers_per_instance=4)  # 100 ms service
+    stopped = with_instances(BASE, AZS[2], state="stopped", target_state="unused")
+    fast, ref = both(
+        [Snapshot(0, BASE), Snapshot(60, stopped)], rate=0.9 * 6 * 40, attempts=1, model=four
+    )
+    agree(fast, ref, 0, 60)
+    agree(fast, ref, 80, 300)
+    assert ref.p99_ms(80, 300) > 1.4 * ref.p99_ms(0, 60)
