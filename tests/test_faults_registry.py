@@ -11,9 +11,10 @@ from pydantic import ValidationError
 from chaoscli.experiment import journal
 from chaoscli.experiment.faults import FAULTS, FaultStep, StepSettings, fault_names, register
 from chaoscli.experiment.faults.step import SETTINGS
+from chaoscli.experiment.findings import CAUSE_WORDS
 from chaoscli.experiment.loader import load
 from chaoscli.experiment.runner import run
-from chaoscli.report.findings import CAUSE_WORDS, findings
+from chaoscli.report.findings import findings
 from tests.endpoint_helpers import cli
 
 

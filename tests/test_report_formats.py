@@ -11,9 +11,11 @@ import pytest
 from junitparser import Failure, JUnitXml
 
 from chaoscli import report
+from chaoscli.experiment import findings as rules
 from chaoscli.experiment import journal
 from chaoscli.experiment.loader import load
 from chaoscli.experiment.runner import run
+from chaoscli.experiment.spec import Experiment
 from chaoscli.record import Record, from_json
 from chaoscli.record.model import ProbeVerdict, Stop
 from chaoscli.report import findings, html, junit, markdown
@@ -25,6 +27,11 @@ SHORT = ["traffic.duration_s=300", "engine.samples_per_s=500"]
 def short_record(*sets: str) -> Record:
     """A five-minute az-outage run at low resolution, with extra overrides, as a record."""
     return journal.build(run(load("az-outage", [*SHORT, *sets]), seed=0))
+
+
+def spec(*sets: str) -> Experiment:
+    """The az-outage experiment as such a run uses it."""
+    return load("az-outage", [*SHORT, *sets]).experiment
 
 
 @pytest.fixture(scope="module")
@@ -109,48 +116,37 @@ def test_findings_explain_every_failed_probe(single: Record, overloaded: Record)
 
 
 def test_single_zone_finding_names_the_zone(single: Record) -> None:
-    """The single-zone counter-example is called out with its zone and a three-zone fix."""
-    (f,) = findings.single_zone(single)
+    """The single-zone counter-example is called out with its zone and a three-zone fix with
+    the same capacity once a zone is lost."""
+    (f,) = rules.single_zone(single, spec("topology.azs=1", "topology.instances_per_az=75"))
     assert single.topology.before is not None
     assert single.topology.before.azs[0] in f.detail
-    assert "azs: 3" in f.fix
+    assert f.fix is not None
+    assert f.fix.set["topology.azs"] == 3 and f.fix.set["topology.instances_per_az"] == 38
 
 
-def test_overload_finding_gives_enough_instances(overloaded: Record) -> None:
-    """The overload finding's instance count keeps two surviving zones below 80% busy at the
-    offered peak (retries fade once capacity suffices, so they are not sized for)."""
-    (f,) = findings.overload(overloaded)
-    need = int(re.search(r"instances_per_az: (\d+)", f.fix).group(1))  # type: ignore[union-attr]
-    topo = overloaded.experiment.topology
-    load = max(s.requests for s in overloaded.timeline)
-    cap = topo.instance_capacity_rps
-    assert need * 2 * cap * 0.8 >= load > (need - 1) * 2 * cap * 0.8
-    assert need > topo.instances_per_az
-
-
-def test_overload_from_retries_does_not_ask_for_the_instances_there_are(held: Record) -> None:
-    """When the instances left would carry the offered load, the overload finding blames the
-    retries instead of asking for as many instances as the stack already has."""
-    r = held.model_copy(deep=True)
-    during = r.windows["during"]
-    during.peak_utilisation, during.retry_amplification = 1.04, 1.12
-    (f,) = findings.overload(r)
-    assert "instances_per_az" not in f.fix and "x1.12" in f.fix
-    assert f"{r.experiment.topology.instances_per_az} instances per zone" in f.fix
+def test_overload_finding_asks_for_a_search_over_instances(overloaded: Record) -> None:
+    """The overload finding proposes more instances per zone, to be found by re-running."""
+    (f,) = rules.overload(overloaded, spec("topology.instances_per_az=16"))
+    assert f.fix is not None and f.fix.searched == "topology.instances_per_az"
+    assert int(f.fix.set["topology.instances_per_az"]) > 16
+    assert f.fix.result is None and "not re-run" in f.fix.words
 
 
 def test_detection_finding_multiplies_interval_by_threshold(held: Record) -> None:
-    """Slow health-check detection is explained as interval x threshold, with a faster fix."""
+    """Slow health-check detection is explained as interval x threshold, with ELB's fastest
+    checks as the fix."""
     r = held.model_copy(deep=True)
     assert r.metrics is not None and r.topology.before and r.topology.before.load_balancer
     r.metrics.reroute_s = 62.0
     hc = r.topology.before.load_balancer.health_check
     hc.interval_s, hc.unhealthy_threshold = 30.0, 2
-    (f,) = findings.detection(r)
+    exp = spec("topology.health_check.interval_s=30", "topology.health_check.timeout_s=5")
+    (f,) = rules.detection(r, exp)
     assert f.title == "Detection took 62 s"
     assert "30 s x unhealthy threshold 2 = 60 s" in f.detail
-    assert "about 10-12 s" in f.fix and "timeout_s 2" in f.fix
-    assert findings.detection(held) == []  # the shipped stack reroutes within a second
+    assert f.fix is not None and f.fix.set == rules.FASTEST_CHECK
+    assert rules.detection(held, spec()) == []  # the shipped stack reroutes within a second
 
 
 def test_html_is_self_contained(overloaded: Record) -> None:

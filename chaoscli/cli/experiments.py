@@ -6,15 +6,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from chaoscli.aws.real_aws_guard import Access
 from chaoscli.cli import reports
 from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt, SetOpt, VarOpt, execute
 from chaoscli.cli.app import ExitStatus, app
-from chaoscli.cli.environment import env_of
+from chaoscli.cli.environment import Environment, env_of
 from chaoscli.errors import SpecError
 from chaoscli.experiment import journal as journal_mod
-from chaoscli.experiment.loader import available, load
+from chaoscli.experiment.fixes import prove
+from chaoscli.experiment.loader import Loaded, available, load
 from chaoscli.record import Record
 from chaoscli.report.markdown import render as render_markdown
 from chaoscli.report.terminal import print_summary
@@ -56,6 +58,13 @@ def run(
         float | None,
         typer.Option(help="Watch live at X times wall speed (Ctrl-C rolls back)."),
     ] = None,
+    no_verify_fixes: Annotated[
+        bool,
+        typer.Option(
+            "--no-verify-fixes",
+            help="Do not re-run the findings' fixes in the model (faster, e.g. in CI).",
+        ),
+    ] = False,
 ) -> None:
     """Run an experiment: provision, break, simulate, judge, roll back."""
     env = env_of(ctx)
@@ -68,8 +77,9 @@ def run(
 
         def one(name: str) -> Record | None:
             """Run one shipped experiment with this command's options; its journal."""
+            loaded = load(name, set_ or [], var or [])
             done = execute(
-                load(name, set_ or [], var or []),
+                loaded,
                 Access(endpoint_url, allow_real_aws, account),
                 env,
                 seed=seed,
@@ -77,7 +87,9 @@ def run(
                 dry_run=dry_run,
                 runs=runs,
             )
-            return None if done is None else journal_mod.build(done)
+            if done is None:
+                return None
+            return _proven(journal_mod.build(done), loaded, seed, runs, env, not no_verify_fixes)
 
         raise typer.Exit(reports.run_shipped(one, report or [], journal, env))
     loaded = load(experiment, set_ or [], var or [])
@@ -94,13 +106,36 @@ def run(
     )
     if outcome is None:  # a dry run: its calls are the output
         raise typer.Exit(ExitStatus.HELD)
-    data = journal_mod.build(outcome)
+    data = _proven(journal_mod.build(outcome), loaded, seed, runs, env, not no_verify_fixes)
     if journal is not None:
         journal_mod.write(data, journal)
     reports.write_reports(data, report or [])
     reports.step_summary(render_markdown(data), env)
     print_summary(data, env.stdout)
     raise typer.Exit(ExitStatus.DEVIATED if outcome.deviated else ExitStatus.HELD)
+
+
+def _proven(
+    record: Record, loaded: Loaded, seed: int, runs: int, env: Environment, verify: bool
+) -> Record:
+    """The record with its findings' fixes re-run in the model, a spinner on a terminal."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=env.stderr,
+        transient=True,
+        disable=not env.isatty(stderr=True),
+    ) as progress:
+        task = progress.add_task("proving the fixes in the model", total=None)
+        return prove(
+            record,
+            loaded,
+            seed,
+            runs,
+            lambda text: progress.update(task, description=text),
+            verify=verify,
+        )
 
 
 @app.command("list")

@@ -16,6 +16,7 @@ from typing import Any
 
 from chaoscli import __version__
 from chaoscli.experiment.faults import FAULTS
+from chaoscli.experiment.findings import propose
 from chaoscli.experiment.hypothesis import ProbeResult
 from chaoscli.experiment.many import section
 from chaoscli.experiment.runner import Outcome
@@ -254,7 +255,15 @@ def _fault_words(out: Outcome) -> dict[str, FaultWords]:
 
 
 def build(out: Outcome) -> Record:
-    """The typed record of a run."""
+    """The typed record of a run, with its findings and the fix each proposes (not yet
+    re-run: see :mod:`chaoscli.experiment.fixes`)."""
+    record = _record(out)
+    record.findings = propose(record, out.loaded.experiment)
+    return record
+
+
+def _record(out: Outcome) -> Record:
+    """The typed record of a run, without findings."""
     exp = out.loaded.experiment
     m = out.measures
     duration = float(out.result.seconds) if out.result is not None else 0.0

@@ -28,6 +28,8 @@ class Loaded:
     experiment: Experiment
     source: str
     document: dict[str, Any]
+    sets: tuple[str, ...] = ()  # the --set and --var it was loaded with, to load it again
+    vars: tuple[str, ...] = ()
 
 
 def experiments_dir() -> Path:
@@ -198,7 +200,7 @@ def _load(name_or_path: str, sets: list[str] | None, vars_: list[str] | None) ->
             origin, field = "--var", match.group(1)
         line = _line_for(lines, loc) if origin == source else None
         raise SpecError(origin, field, message, line) from None
-    return Loaded(exp, source, exp.model_dump(mode="json"))
+    return Loaded(exp, source, exp.model_dump(mode="json"), tuple(sets or ()), tuple(vars_ or ()))
 
 
 def _raw_at(doc: Any, loc: tuple[Any, ...]) -> Any:

@@ -21,6 +21,7 @@ from chaoscli.record.figures import (
     Ratio,
     Stamp,
 )
+from chaoscli.record.findings import Finding, FixCheck
 from chaoscli.record.probes import is_ratio, label
 from chaoscli.record.runs import Runs
 from chaoscli.record.setup import ExperimentAsRun, StepAsRun
@@ -347,6 +348,8 @@ class Record(Part):
     rollback_check: list[str]  # differences left after rollback; empty when restored
     timeline: list[Second]
     runs: Runs | None = None  # with --runs N: the verdict over N seeds
+    findings: list[Finding] = Field(default_factory=list)  # causes first, then notes
+    fixes: FixCheck | None = None  # whether the findings' fixes were re-run, and how
 
     @property
     def first_step(self) -> StepAsRun | None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from chaoscli.record.model import Event, Record
 from chaoscli.report import charts, recovery
-from chaoscli.report.findings import findings
+from chaoscli.report.findings import Shown, combined, findings, verification
 from chaoscli.report.style import CSS
 from chaoscli.report.words import capacity, fmt, percent, shortfall, verdict_line
 
@@ -67,7 +67,7 @@ def _probes(r: Record) -> str:
 
 
 def _findings(r: Record) -> str:
-    """Each finding as a box: what happened and the fix."""
+    """Each finding as a box: what happened, the fix, its overrides and its re-run's result."""
     found = findings(r)
     if not found:
         return "<p>Nothing to report: every probe held and nothing else stood out.</p>"
@@ -78,9 +78,25 @@ def _findings(r: Record) -> str:
         explains = f'<p class="muted">explains: {_e(", ".join(f.probes))}</p>' if f.probes else ""
         out.append(
             f'<div class="{cls}"><h3>{_e(f.title)}{tag}</h3><p>{_e(f.detail)}</p>'
-            f'<p class="fix">{_e(f.fix)}</p>{explains}</div>'
+            f"{_fix(f)}{explains}</div>"
         )
+    together = combined(r)
+    if together is not None:
+        out.append(f'<div class="finding"><h3>All fixes together</h3>{_fix(together)}</div>')
+    proof = verification(r)
+    if proof:
+        out.append(f'<p class="muted">{_e(proof)}</p>')
     return "".join(out)
+
+
+def _fix(f: Shown) -> str:
+    """A fix's words, its ``--set`` overrides and what re-running with them measured."""
+    text = f'<p class="fix">{_e(f.fix)}</p>' if f.fix else ""
+    if f.args:
+        text += f"<p><code>{_e(f.args)}</code></p>"
+    if f.result:
+        text += f'<p class="verified">{_e(f.result)}</p>'
+    return text
 
 
 def _recovery(r: Record) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from chaoscli.record.model import Record
 from chaoscli.report import recovery
-from chaoscli.report.findings import findings
+from chaoscli.report.findings import Shown, combined, findings, verification
 from chaoscli.report.words import fmt, percent, shortfall, spread_line, verdict_line
 
 ICON = {"HELD": "✅", "DEVIATED": "❌"}
@@ -82,6 +82,21 @@ def render(r: Record, heading: int = 2) -> str:
         lines += [f"{h}# Findings", ""]
         for n, f in enumerate(found, 1):
             tag = "" if f.severity == "cause" else " _(note)_"
-            lines.append(f"{n}. **{f.title}**{tag}. {f.detail} *Fix:* {f.fix}")
+            lines.append(f"{n}. **{f.title}**{tag}. {f.detail}{_fix(f)}")
+        together = combined(r)
+        if together is not None:
+            lines.append(f"{len(found) + 1}. **All fixes together**.{_fix(together)}")
+        proof = verification(r)
+        lines += ["", f"_{proof}_"] if proof else []
         lines.append("")
     return "\n".join(lines)
+
+
+def _fix(f: Shown) -> str:
+    """A fix's words, its overrides as code and its re-run's result, in one paragraph."""
+    text = f" *Fix:* {f.fix}" if f.fix else ""
+    if f.args:
+        text += f" `{f.args}`"
+    if f.result:
+        text += f" — **{f.result}**"
+    return text

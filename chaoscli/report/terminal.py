@@ -13,7 +13,7 @@ from rich.text import Text
 
 from chaoscli.record.model import Record
 from chaoscli.report import recovery
-from chaoscli.report.findings import findings
+from chaoscli.report.findings import Shown, combined, findings, verification
 from chaoscli.report.words import capacity, fmt, percent, spread_line, verdict_line
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -187,7 +187,7 @@ def _traffic(r: Record) -> Text:
 
 
 def _findings(r: Record) -> Text:
-    """The findings, each with its fix, wrapped."""
+    """The findings, each with its fix, the fix's overrides and its re-run's result."""
     found = findings(r)
     if not found:
         return Text("")
@@ -195,8 +195,22 @@ def _findings(r: Record) -> Text:
     for n, f in enumerate(found, 1):
         style = "red" if f.severity == "cause" else "yellow"
         out.append(textwrap.fill(f"{n}. {f.title}", WIDTH - 1, subsequent_indent="   "), style)
-        out.append("\n" + _wrap(f"fix: {f.fix}", "   ") + "\n")
+        out.append("\n" + _fix(f))
+    together = combined(r)
+    if together is not None:
+        out.append("all fixes together\n", style="bold")
+        out.append(_fix(together))
+    proof = verification(r)
+    if proof:
+        out.append(_wrap(proof, "") + "\n", style="dim")
     return out
+
+
+def _fix(f: Shown) -> str:
+    """A fix's words, its ``--set`` overrides and its re-run's result, wrapped."""
+    lines = [_wrap(f"fix: {f.fix}", "   ")] if f.fix else []
+    lines += [_wrap(text, "     ") for text in (f.args, f.result) if text]
+    return "".join(line + "\n" for line in lines)
 
 
 def verdict(r: Record) -> Text:
