@@ -31,6 +31,7 @@ CAUSE_WORDS = {
     "database unavailable": "checkouts failed while the database took no writes (the "
     "failover window)",
 }
+GUESS_BUSY = 0.9  # where a capacity search starts: instances at 90% of their capacity
 SLOW_TARGET_FAULTS = ("az-slowdown", "gray-failure")  # targets slow to answer, yet healthy
 
 
@@ -65,14 +66,14 @@ def faster_detection(exp: Experiment) -> Fix | None:
     )
 
 
-def capacity(exp: Experiment, peak: float, why: str) -> Fix:
-    """More instances per zone; the count is a first guess from the measured peak, which the
+def capacity(exp: Experiment, need: float, why: str) -> Fix:
+    """More instances per zone; ``need`` is a first guess from the measured load, which the
     search over re-runs replaces by the fewest that hold."""
     now = exp.topology.instances_per_az
-    guess = min(400, max(now + 1, math.ceil(now * peak)))
+    guess = min(400, max(now + 1, math.ceil(need)))
     return Fix(
         words=f"Run about {guess} instances per zone (now {now}) {why}: an estimate from "
-        "the measured peak, not re-run.",
+        "the measured load, not re-run.",
         set={INSTANCES: guess},
         searched=INSTANCES,
     )
@@ -169,7 +170,11 @@ def overload(r: Record, exp: Experiment) -> list[Finding]:
             f"average over the fault, {peak:.0%} at its worst second (before Auto Scaling's "
             "new instances came in); queues grew and requests were shed.",
             keys,
-            capacity(exp, peak, "so that the zones left carry the load with retries"),
+            capacity(
+                exp,
+                rps / (survivors * cap * GUESS_BUSY),
+                "so that the zones left carry the load with retries",
+            ),
         )
     ]
 
@@ -191,7 +196,11 @@ def overloaded_before(r: Record, exp: Experiment) -> list[Finding]:
             f"{rps / (total * cap):.0%} of capacity with every zone up: the stack fails "
             "without help from the experiment.",
             _keys(r.hypothesis.failed(windows=("before",))),
-            capacity(exp, peak, "so that the stack carries its load with every zone up"),
+            capacity(
+                exp,
+                rps / (len(topo.instances_per_az) * cap * GUESS_BUSY),
+                "so that the stack carries its load with every zone up",
+            ),
         )
     ]
 
@@ -362,7 +371,8 @@ def _cause_fix(r: Record, exp: Experiment, cause: str, window: Window | None) ->
         return single_zone(r, exp)[0].fix if exp.topology.azs == 1 else None
     if cause in ("overload", "too slow"):
         peak = (window.peak_utilisation if window else None) or 1.0
-        return capacity(exp, max(peak, 1.0), "so that queues stay short")
+        now = exp.topology.instances_per_az
+        return capacity(exp, now * max(peak, 1.0), "so that queues stay short")
     if cause == "database unavailable" and not exp.topology.order_queue.enabled:
         return Fix(
             words="Accept orders into a durable queue and write them once the database answers.",
