@@ -22,6 +22,7 @@ from chaoscli.sim.results import (
     F_NONE,
     F_OVERLOAD,
     F_REFUSED,
+    cause_set,
 )
 from chaoscli.sim.retry import ClientPolicy
 from chaoscli.sim.scenario import ModelParams
@@ -74,7 +75,7 @@ class Outcome(NamedTuple):
 def pick_target(world: World, route: Route, pick: np.ndarray) -> Target:
     """Routing: the node picks a route column by its shares; a dark node picks nothing."""
     cols = world.columns
-    column = (pick[:, None] >= np.cumsum(route.probs, axis=1)).sum(axis=1)
+    column = (pick[:, None] >= route.cumulative).sum(axis=1)
     column = np.where(route.node_ok, np.minimum(column, cols.width - 1), NO_NODE)
     taken = (column >= 0) & (column < cols.answering.stop)
     slow = taken & (column >= cols.slow.start)
@@ -146,6 +147,9 @@ def outcome(
     return Outcome(latency, cause, good, too_slow)
 
 
+TIMEOUTS = cause_set(F_CONNECT, F_BLACKHOLE, F_HUNG)
+
+
 def timed_out(result: Outcome) -> np.ndarray:
     """Attempts that ended on a timeout rather than an answer (they cost the budget more)."""
-    return np.isin(result.cause, (F_CONNECT, F_BLACKHOLE, F_HUNG)) | result.too_slow
+    return TIMEOUTS[result.cause] | result.too_slow

@@ -40,6 +40,7 @@ from chaoscli.sim.results import (
     RunResult,
     RunSoFar,
     SecondStats,
+    cause_set,
 )
 from chaoscli.sim.routing import Router
 from chaoscli.sim.scenario import Scenario
@@ -47,6 +48,8 @@ from chaoscli.sim.streams import Streams
 from chaoscli.sim.world import Event, build_world
 
 RHO_GRID = np.linspace(0.0, 0.9999, 4001)
+BY_TARGET = cause_set(F_NONE, F_DB, F_GRAY, F_OVERLOAD)  # the target's own answer
+LB_OWN = cause_set(F_REFUSED, F_NO_TARGET)  # the load balancer's 502 and 503
 
 __all__ = ["Engine", "RunResult", "SecondStats"]
 
@@ -328,7 +331,7 @@ class Engine:
         np.add.at(series.served, (target.zone[won], fin_sec[won]), weight[won])
         node = route.zone
         # the target's answer, 2xx or its own 5xx (a database error, a gray error, a full queue)
-        by_target = ~result.too_slow & np.isin(result.cause, (F_NONE, F_DB, F_GRAY, F_OVERLOAD))
+        by_target = ~result.too_slow & BY_TARGET[result.cause]
         by_target &= route.node_ok
         np.add.at(series.answered, (node[by_target], fin_sec[by_target]), weight[by_target])
         np.add.at(
@@ -409,6 +412,6 @@ def lb_answers(result: Outcome, route: Route, scenario: Scenario) -> tuple[np.nd
     """
     node_ok, cause = route.node_ok, result.cause
     gateway = scenario.model.lb_connect_timeout_s <= scenario.clients.request_timeout_s
-    own = np.isin(cause, (F_REFUSED, F_NO_TARGET)) | ((cause == F_BLACKHOLE) & gateway)
+    own = LB_OWN[cause] | ((cause == F_BLACKHOLE) & gateway)
     given_up = result.too_slow | (cause == F_HUNG) | ((cause == F_BLACKHOLE) & (not gateway))
     return node_ok & own, node_ok & given_up

@@ -24,6 +24,7 @@ class Route(NamedTuple):
     zone: np.ndarray  # the load-balancer node's zone each client connects to
     node_ok: np.ndarray  # that node answers
     probs: np.ndarray  # where that node sends a request (the world's route columns)
+    cumulative: np.ndarray  # the same shares summed along the columns, for the pick
 
 
 class QueueState(NamedTuple):

@@ -26,6 +26,16 @@ from chaoscli.sim.world import World
     F_DB,
     F_GRAY,
 ) = range(10)
+
+
+def cause_set(*codes: int) -> np.ndarray:
+    """A lookup table over cause codes: ``table[cause]`` says which attempts have one of
+    ``codes`` (one indexing instead of a set test per batch)."""
+    table = np.zeros(len(CAUSES), dtype=bool)
+    table[list(codes)] = True
+    return table
+
+
 CAUSES = (
     "none",
     "connect timeout",

@@ -20,7 +20,13 @@ class Router:
     def __init__(self, world: World, dns_ttl_s: float, lb: LoadBalancer | None) -> None:
         self.world, self.dns_ttl_s = world, dns_ttl_s
         self.cross_zone = lb is None or lb.cross_zone
-        self.members = _mask_members(len(world.azs))
+        members = _mask_members(len(world.azs))
+        # per DNS bitmask, the zones it hands out (every zone for an empty answer), padded
+        handed = [m if m.size else members[-1] for m in members]
+        self.sizes = np.array([m.size for m in handed], dtype=np.int64)
+        self.handed = np.zeros((len(handed), len(world.azs)), dtype=np.int64)
+        for value, zones in enumerate(handed):
+            self.handed[value, : zones.size] = zones
 
     def route(self, customers: Customers, who: np.ndarray, added: np.ndarray) -> Route:
         """Where the next attempts of these clients go: time, tick, node and routing shares."""
@@ -28,8 +34,14 @@ class Router:
         tau = customers.next_at[who]
         tick = np.clip((tau / world.tick_s).astype(np.int64), 0, world.ticks - 1)
         zone = self.pick_node(customers, who, tau)
-        shares = self.shares(tick, zone, added)
-        return Route(tau, tick, zone, world.node_up[tick, zone], shares)
+        # a batch spans a second's few ticks: each (tick, node) row is worked out once
+        lo = int(tick.min()) if tick.size else 0
+        hi = int(tick.max()) + 1 if tick.size else 1
+        span = np.arange(lo, hi)
+        block = self.shares(span[:, None], np.arange(len(world.azs))[None, :], added)
+        rows = (tick - lo, zone)
+        cumulative = np.cumsum(block, axis=2)[rows]
+        return Route(tau, tick, zone, world.node_up[tick, zone], block[rows], cumulative)
 
     def pick_node(self, customers: Customers, who: np.ndarray, tau: np.ndarray) -> np.ndarray:
         """Which zone's load-balancer node each client connects to, from its cached answer."""
@@ -37,16 +49,10 @@ class Router:
         resolved = customers.arrival[who] - customers.dns_age[who]
         resolved = resolved + np.floor((tau - resolved) / ttl) * ttl
         resolved_tick = np.clip((resolved / world.tick_s).astype(np.int64), 0, world.ticks - 1)
-        mask = world.dns_mask[resolved_tick]
-        zone = np.zeros(who.size, dtype=np.int64)
-        for value in np.unique(mask):
-            sel = mask == value
-            handed_out = self.members[int(value)]
-            if handed_out.size == 0:
-                handed_out = self.members[-1]
-            pos = np.floor(customers.node_draw[who][sel] * handed_out.size).astype(np.int64)
-            zone[sel] = handed_out[(pos + customers.dns_shift[who][sel]) % handed_out.size]
-        return zone
+        mask = world.dns_mask[resolved_tick].astype(np.int64)
+        size = self.sizes[mask]
+        pos = np.floor(customers.node_draw[who] * size).astype(np.int64)
+        return self.handed[mask, (pos + customers.dns_shift[who]) % size]
 
     def shares(self, tick: np.ndarray, zone: np.ndarray, added: np.ndarray) -> np.ndarray:
         """Where each node sends a request, counting the instances Auto Scaling ``added``."""
@@ -55,14 +61,15 @@ class Router:
         if not added.any():
             return shares
         zones = len(world.azs)
+        tick, zone = np.broadcast_arrays(tick, zone)
         if self.cross_zone:
-            add = np.broadcast_to(added, (zone.size, zones))
+            add = np.broadcast_to(added, (*zone.shape, zones))
         else:
-            add = np.eye(zones)[zone] * added[zone][:, None]
+            add = np.eye(zones)[zone] * added[zone][..., None]
         n = world.pool[tick, zone]
-        total = n + add.sum(axis=1)
-        out = shares * (n / total)[:, None]
-        out[:, world.columns.up] += add / total[:, None]
+        total = n + add.sum(axis=-1)
+        out = shares * (n / total)[..., None]
+        out[..., world.columns.up] += add / total[..., None]
         return out
 
     def expected_load(self, customers: Customers, who: np.ndarray, route: Route) -> np.ndarray:
