@@ -7,7 +7,10 @@ import statistics
 from pathlib import Path
 
 import pytest
+import yaml
 
+from chaoscli.experiment import runner
+from chaoscli.experiment.loader import resolve
 from chaoscli.experiment.many import engine_seeds, enough_held, wilson
 from tests.test_cli_run import chaoscli
 
@@ -201,3 +204,34 @@ def test_whole_resource_faults_are_injected_once(twenty: tuple[Path, int, dict])
     runs = j["runs"]["runs"]
     assert j["runs"]["targets"] == "once" and runs[0]["faults"]
     assert all(r["faults"] == runs[0]["faults"] for r in runs)
+
+
+def _with_cores(tmp: Path, name: str, cores: int, *args: str) -> dict:
+    path = tmp / f"{name}-{cores}.json"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runner, "cores", lambda: cores)
+        chaoscli(mp, "run", *args, "--journal", str(path))
+    return json.loads(path.read_text())
+
+
+def test_runs_on_two_cores_give_the_journal_of_runs_on_one(tmp_path: Path) -> None:
+    """Engine passes in worker processes change no figure: the journals are identical."""
+    args = ["rds-failover", *FAST, "--runs", "4", "--seed", "5"]
+    here, pooled = (_with_cores(tmp_path, "rds", n, *args) for n in (1, 2))
+    assert here == pooled
+    assert len({r["db_write_outage_s"] for r in pooled["runs"]["runs"]}) == 4
+
+
+def test_a_pooled_run_cut_by_a_stop_condition_is_cut_through_the_control_plane(
+    tmp_path: Path,
+) -> None:
+    """A guard that trips in every run: each pooled pass comes back as its trip and the run is
+    simulated again with the method cut, as on one core."""
+    doc = yaml.safe_load(resolve("router-failure").read_text())
+    doc["stop_conditions"] = [{"metric": "visible_error_ratio", "above": 0.005, "over_s": 10}]
+    path = tmp_path / "guarded.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    args = [str(path), *FAST, "--runs", "3"]
+    here, pooled = (_with_cores(tmp_path, "guarded", n, *args) for n in (1, 2))
+    assert here == pooled
+    assert all(r["stopped_at_s"] is not None for r in pooled["runs"]["runs"])

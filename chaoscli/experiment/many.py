@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from chaoscli.experiment.hypothesis import ProbeResult
 from chaoscli.experiment.spec import Experiment
 from chaoscli.record.runs import ProbeValue, Runs, RunSummary, Spread
 from chaoscli.sim.measures import RunMeasures
+from chaoscli.sim.recovery import Recovery
 from chaoscli.sim.world import Event
 
 Z95 = 1.959963984540054  # the normal quantile of a two-sided 95% interval
@@ -59,10 +61,28 @@ def margin(p: ProbeResult) -> float:
     return out
 
 
+@dataclass(frozen=True)
+class RunFigures:
+    """What the runs section keeps of one run beside its probes."""
+
+    db_write_outage_s: float
+    visible_errors: float
+    recovery: Recovery
+
+    @classmethod
+    def of(cls, measures: RunMeasures) -> RunFigures:
+        """The figures of a run measured in full (the first one)."""
+        return cls(
+            measures.db_write_unavailable_s,
+            measures.whole.metrics.visible_errors,
+            measures.recovery,
+        )
+
+
 def summary(
     seed: int,
     probes: list[ProbeResult],
-    measures: RunMeasures,
+    figures: RunFigures,
     stopped_at: float | None,
     events: list[Event],
 ) -> RunSummary:
@@ -77,9 +97,9 @@ def summary(
             ProbeValue(probe=p.probe, window=p.window, value=p.value, ok=p.ok, margin=margin(p))  # type: ignore[arg-type]
             for p in probes
         ],
-        db_write_outage_s=measures.db_write_unavailable_s,
-        visible_errors=measures.whole.metrics.visible_errors,
-        customer_recovery_s=measures.recovery.customer_recovery_s,
+        db_write_outage_s=figures.db_write_outage_s,
+        visible_errors=figures.visible_errors,
+        customer_recovery_s=figures.recovery.customer_recovery_s,
         worst_margin=min((margin(p) for p in probes), default=math.inf),
     )
 

@@ -11,7 +11,7 @@ import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -24,21 +24,35 @@ from chaoscli.aws.network import pick_azs
 from chaoscli.aws.session import AwsSession, open_session
 from chaoscli.errors import ChaosError, SpecError, Terminated
 from chaoscli.experiment import alarms as alarm_setup
-from chaoscli.experiment.build import plan_for, scenario_for
+from chaoscli.experiment.build import plan_for
 from chaoscli.experiment.compare import compare
-from chaoscli.experiment.faults import FAULTS, StackShape, shaped_traffic
+from chaoscli.experiment.faults import FAULTS, StackShape
 from chaoscli.experiment.hypothesis import ProbeResult, check, recovery_rule
 from chaoscli.experiment.loader import Loaded
-from chaoscli.experiment.many import engine_seeds, enough_held, seeded_targets, summary
-from chaoscli.experiment.method import ControlPlane, LiveReplay, drive, method_span, step_key
+from chaoscli.experiment.many import (
+    RunFigures,
+    engine_seeds,
+    enough_held,
+    seeded_targets,
+    summary,
+)
+from chaoscli.experiment.method import ControlPlane, LiveReplay, drive, step_key
+from chaoscli.experiment.passes import (
+    Shared,
+    cores,
+    engine_passes,
+    fault_windows,
+    finish,
+    scenario,
+    until_trip,
+)
 from chaoscli.experiment.spec import Experiment
-from chaoscli.experiment.stop_conditions import StopWatch, Trip
+from chaoscli.experiment.stop_conditions import StopWatch
 from chaoscli.record.runs import RunSummary
 from chaoscli.sim.cloudwatch_series import CloudWatchSeries
 from chaoscli.sim.engine import Engine, RunResult, SecondStats
 from chaoscli.sim.measures import RunMeasures, measure
 from chaoscli.sim.metrics import WindowMetrics, window
-from chaoscli.sim.scenario import Scenario
 from chaoscli.sim.world import Event
 from chaoscli.topology import Topology
 
@@ -97,40 +111,6 @@ def _sigterm_raises() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def fault_windows(exp: Experiment, cut_at: float | None = None) -> dict[str, tuple[float, float]]:
-    """The before, during and after windows in virtual seconds (the method cut at ``cut_at``)."""
-    end = exp.traffic.duration_s
-    span = method_span(exp, cut_at)
-    if span is None:
-        return {"before": (0.0, end)}
-    start, stop = span
-    # a customer who arrived less than a customer timeout before the fault may still be
-    # waiting when it strikes: the steady state before it ends that much earlier
-    settled = max(0.0, start - exp.clients.customer_timeout_s)
-    out = {"before": (0.0, settled), "during": (start, stop)}
-    if stop < end:
-        out["after"] = (stop, end)
-    return {k: v for k, v in out.items() if v[1] > v[0]}
-
-
-def _scenario(exp: Experiment, cp: ControlPlane, seed: int, cut_at: float | None) -> Scenario:
-    """What the engine simulates: the control plane's snapshots and the method's traffic."""
-    sc = scenario_for(exp, cp.snapshots, cp.actions, seed)
-    return replace(sc, traffic=shaped_traffic(sc.traffic, exp.method, cut_at))
-
-
-def _until_trip(
-    engine: Engine, watch: StopWatch, view: Callable[[SecondStats], None] | None
-) -> Trip | None:
-    """Simulate second by second while the method runs; stop at the first trip, if any."""
-    for second in range(watch.seconds):
-        engine.advance(second + 1, view)
-        trip = watch.check(engine.so_far(), second)
-        if trip is not None:
-            return trip
-    return None
-
-
 def _cut(
     session: AwsSession,
     log: RollbackLog,
@@ -149,32 +129,47 @@ def _cut(
 def _another(
     session: AwsSession,
     log: RollbackLog,
-    exp: Experiment,
+    shared: Shared,
     before: Topology,
-    alarms: Any,
-    cp: ControlPlane,
     seed: int,
     phase: Phase,
 ) -> RunSummary:
-    """One more engine pass with another seed, on the same control plane unless the fault
-    draws its targets from the seed; a stop condition cuts the method as in the first run."""
+    """One more run with another seed, on the same control plane unless the fault draws its
+    targets from the seed; a stop condition cuts the method as in the first run."""
+    exp, cp = shared.exp, shared.cp
     if seeded_targets(exp):
         cp = _cut(session, log, exp, before, seed, phase)
-    engine = Engine(_scenario(exp, cp, seed, None))
-    watch = StopWatch(exp, alarms, before.load_balancer, CloudWatchSeries())
-    trip = _until_trip(engine, watch, None)
+    engine = Engine(scenario(exp, cp, seed, None))
+    watch = StopWatch(exp, shared.alarms, shared.lb, CloudWatchSeries())
+    trip = until_trip(engine, watch, None)
     cut_at = trip.t if trip else None
     if trip is not None:
         cp = _cut(session, log, exp, before, seed, phase, cut_at)
-        engine.resume(_scenario(exp, cp, seed, cut_at))
-    engine.advance(exp.traffic.duration_s, None)
-    result = engine.result()
-    windows = {name: window(result, a, b) for name, (a, b) in fault_windows(exp, cut_at).items()}
-    probes = check(exp.hypothesis, windows)
-    measures = measure(
-        result, windows, recovery_rule(exp.hypothesis), engine.scenario.model.dns_ttl_s
-    )
-    return summary(seed, probes, measures, cut_at, cp.events)
+        engine.resume(scenario(exp, cp, seed, cut_at))
+    return finish(exp, engine, seed, cut_at, cp)
+
+
+def _more_runs(
+    session: AwsSession,
+    log: RollbackLog,
+    shared: Shared,
+    before: Topology,
+    seeds: list[int],
+    phase: Phase,
+) -> list[RunSummary]:
+    """The runs after the first. Passes that need no control-plane change run on every core;
+    a seed whose targets or cut need the control plane is simulated here, in order."""
+    out: list[RunSummary] = []
+    workers = 1 if seeded_targets(shared.exp) else cores()
+    passes = engine_passes(shared, seeds, workers) if workers > 1 else iter(())
+    for n, seed in enumerate(seeds, 2):
+        phase(f"simulating run {n} of {len(seeds) + 1}")
+        done = next(passes, None)
+        if isinstance(done, RunSummary):
+            out.append(done)
+        else:
+            out.append(_another(session, log, shared, before, seed, phase))
+    return out
 
 
 def _paced(
@@ -241,16 +236,16 @@ def run(
             out.events += [Event(0.0, "alarm", m) for m in lines]
             cp = first_cp = drive(session, log, exp, before, first, phase)
             phase("simulating customer traffic")
-            engine = Engine(_scenario(exp, cp, first, None))
+            engine = Engine(scenario(exp, cp, first, None))
             view = _paced(session, log, exp, first, None, on_second)
             series = CloudWatchSeries()
             watch = StopWatch(exp, alarms, before.load_balancer, series)
-            trip = _until_trip(engine, watch, view)
+            trip = until_trip(engine, watch, view)
             cut_at = trip.t if trip else None
             if trip is not None:
                 phase(f"stop condition tripped at t={trip.t:g} s: ending the method there")
                 cp = _cut(session, log, exp, before, first, phase, cut_at)
-                engine.resume(_scenario(exp, cp, first, cut_at))
+                engine.resume(scenario(exp, cp, first, cut_at))
                 view = on_second  # the control plane is in its final state already
             engine.advance(exp.traffic.duration_s, view)
             result = engine.result()
@@ -282,12 +277,11 @@ def run(
             )
             if runs > 1:
                 out.per_seed = seeded_targets(exp)
-                out.runs = [summary(first, out.probes, out.measures, cut_at, cp.events)]
-                for n, other in enumerate(seeds[1:], 2):
-                    phase(f"simulating run {n} of {runs}")
-                    out.runs.append(
-                        _another(session, log, exp, before, alarms, first_cp, other, phase)
-                    )
+                out.runs = [
+                    summary(first, out.probes, RunFigures.of(out.measures), cut_at, cp.events)
+                ]
+                shared = Shared(exp, first_cp, alarms, before.load_balancer)
+                out.runs += _more_runs(session, log, shared, before, seeds[1:], phase)
             out.status = "completed"
         except KeyboardInterrupt:
             out.status = "interrupted"

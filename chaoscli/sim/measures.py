@@ -130,6 +130,32 @@ def seconds(result: RunResult) -> Seconds:
     )
 
 
+def customers_recovery(
+    result: RunResult,
+    windows: dict[str, WindowMetrics],
+    rule: RecoveryRule,
+    dns_ttl_s: float,
+    per_second: Seconds | None = None,
+) -> Recovery:
+    """Customers' recovery from the fault of the "during" window, against the "before" one's
+    p99; read from ``per_second`` when the series are already measured."""
+    during, before = windows.get("during"), windows.get("before")
+    if per_second is None:
+        success = result.per_second(result.ok.astype(float))
+        p99_ms = per_second_p99(result) * 1000
+    else:
+        success, p99_ms = per_second.success_ratio, per_second.p99_latency_ms
+    return recovery(
+        result.world,
+        success,
+        p99_ms,
+        (during.start_s, during.end_s) if during else None,
+        before.p99_latency_ms if before else None,
+        rule,
+        dns_ttl_s,
+    )
+
+
 def measure(
     result: RunResult,
     windows: dict[str, WindowMetrics],
@@ -141,20 +167,11 @@ def measure(
     w = result.world
     ledger = result.ledger
     per_second = seconds(result)
-    during, before = windows.get("during"), windows.get("before")
     return RunMeasures(
         whole=explain(result, window(result, 0, result.seconds)),
         windows={name: explain(result, wm) for name, wm in windows.items()},
         reroute_s=w.reroute_s,
-        recovery=recovery(
-            w,
-            per_second.success_ratio,
-            per_second.p99_latency_ms,
-            (during.start_s, during.end_s) if during else None,
-            before.p99_latency_ms if before else None,
-            rule,
-            dns_ttl_s,
-        ),
+        recovery=customers_recovery(result, windows, rule, dns_ttl_s, per_second),
         db_write_unavailable_s=w.db_write_unavailable_s,
         db_primary_az=dict(w.primary_az),
         order_queue=OrderQueueMeasures(

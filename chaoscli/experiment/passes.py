@@ -1,0 +1,143 @@
+"""Engine passes: an experiment simulated for one seed over a control plane already driven.
+
+The extra runs of ``--runs N`` are such passes. A pass touches no AWS API, so when the
+fault's targets do not depend on the seed the passes can run in worker processes, one
+core each; a pass that a stop condition cuts short comes back as its trip, for the caller
+to cut the method through the control plane and simulate that seed again.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from multiprocessing import get_context
+
+from chaoscli.aws.cloudwatch import Alarm
+from chaoscli.experiment.build import scenario_for
+from chaoscli.experiment.faults import shaped_traffic
+from chaoscli.experiment.hypothesis import check, recovery_rule
+from chaoscli.experiment.many import RunFigures, summary
+from chaoscli.experiment.method import ControlPlane, method_span
+from chaoscli.experiment.spec import Experiment
+from chaoscli.experiment.stop_conditions import StopWatch, Trip
+from chaoscli.record.runs import RunSummary
+from chaoscli.sim.cloudwatch_series import CloudWatchSeries
+from chaoscli.sim.engine import Engine, SecondStats
+from chaoscli.sim.measures import customers_recovery
+from chaoscli.sim.metrics import visible_errors, window
+from chaoscli.sim.scenario import Scenario
+from chaoscli.topology import LoadBalancer
+
+
+def fault_windows(exp: Experiment, cut_at: float | None = None) -> dict[str, tuple[float, float]]:
+    """The before, during and after windows in virtual seconds (the method cut at ``cut_at``)."""
+    end = exp.traffic.duration_s
+    span = method_span(exp, cut_at)
+    if span is None:
+        return {"before": (0.0, end)}
+    start, stop = span
+    # a customer who arrived less than a customer timeout before the fault may still be
+    # waiting when it strikes: the steady state before it ends that much earlier
+    settled = max(0.0, start - exp.clients.customer_timeout_s)
+    out = {"before": (0.0, settled), "during": (start, stop)}
+    if stop < end:
+        out["after"] = (stop, end)
+    return {k: v for k, v in out.items() if v[1] > v[0]}
+
+
+def scenario(exp: Experiment, cp: ControlPlane, seed: int, cut_at: float | None) -> Scenario:
+    """What the engine simulates: the control plane's snapshots and the method's traffic."""
+    sc = scenario_for(exp, cp.snapshots, cp.actions, seed)
+    return replace(sc, traffic=shaped_traffic(sc.traffic, exp.method, cut_at))
+
+
+def until_trip(
+    engine: Engine, watch: StopWatch, view: Callable[[SecondStats], None] | None
+) -> Trip | None:
+    """Simulate second by second while the method runs; stop at the first trip, if any."""
+    for second in range(watch.seconds):
+        engine.advance(second + 1, view)
+        trip = watch.check(engine.so_far(), second)
+        if trip is not None:
+            return trip
+    return None
+
+
+def finish(
+    exp: Experiment, engine: Engine, seed: int, cut_at: float | None, cp: ControlPlane
+) -> RunSummary:
+    """Simulate the rest of the run and keep what the runs section needs of it."""
+    engine.advance(exp.traffic.duration_s, None)
+    result = engine.result()
+    windows = {name: window(result, a, b) for name, (a, b) in fault_windows(exp, cut_at).items()}
+    probes = check(exp.hypothesis, windows)
+    rule, ttl = recovery_rule(exp.hypothesis), engine.scenario.model.dns_ttl_s
+    figures = RunFigures(
+        result.world.db_write_unavailable_s,
+        visible_errors(result, 0, result.seconds),
+        customers_recovery(result, windows, rule, ttl),
+    )
+    return summary(seed, probes, figures, cut_at, cp.events)
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What every pass of a run shares: the experiment, its control plane and stop alarms."""
+
+    exp: Experiment
+    cp: ControlPlane
+    alarms: dict[str, Alarm]
+    lb: LoadBalancer | None
+
+
+def engine_pass(shared: Shared, seed: int) -> RunSummary | Trip:
+    """The run for ``seed``: its summary, or the trip of a stop condition that cut it."""
+    exp = shared.exp
+    engine = Engine(scenario(exp, shared.cp, seed, None))
+    watch = StopWatch(exp, shared.alarms, shared.lb, CloudWatchSeries())
+    trip = until_trip(engine, watch, None)
+    if trip is not None:
+        return trip
+    return finish(exp, engine, seed, None, shared.cp)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+_SHARED: Shared | None = None
+
+
+def _adopt(shared: Shared) -> None:
+    """A worker's start: keep the shared inputs; Ctrl-C is the parent's to handle."""
+    global _SHARED
+    _SHARED = shared
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _in_worker(seed: int) -> RunSummary | Trip:
+    assert _SHARED is not None
+    return engine_pass(_SHARED, seed)
+
+
+def engine_passes(shared: Shared, seeds: list[int], workers: int) -> Iterator[RunSummary | Trip]:
+    """Each seed's pass, in the seeds' order: here, or in up to ``workers`` processes.
+
+    A pass depends on its inputs and seed alone, so where it runs changes no figure.
+    """
+    workers = min(workers, len(seeds))
+    if workers < 2:
+        yield from (engine_pass(shared, seed) for seed in seeds)
+        return
+    pool = ProcessPoolExecutor(
+        workers, mp_context=get_context("fork"), initializer=_adopt, initargs=(shared,)
+    )
+    try:
+        yield from pool.map(_in_worker, seeds)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
