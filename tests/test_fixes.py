@@ -68,7 +68,7 @@ class Threshold(fixes.Reruns):
     """Re-runs that hold from ``need`` instances per zone on, made from one real record."""
 
     def __init__(self, then: Record, need: int) -> None:
-        super().__init__(load("az-outage"), 0, 1, lambda _: None)
+        super().__init__(load("az-outage", TIGHT[1::2]), 0, 1, lambda _: None)
         self.then, self.need = then, need
 
     def __call__(self, sets: Mapping[str, Override]) -> Record | None:
@@ -151,3 +151,20 @@ def test_a_held_run_re_runs_nothing(proven: Record) -> None:
     calls: list[str] = []
     out = fixes.prove(held, load("az-outage"), 0, 1, calls.append)
     assert out.fixes is not None and out.fixes.status == "not_needed" and calls == []
+
+
+def test_when_no_single_fix_holds_the_fixes_together_are_tried(tmp_path: Path) -> None:
+    """router-failure: each fix alone helps but does not hold; together, with what their
+    own re-run proposes and the capacity searched on top, they hold, and so does the CLI run
+    with those overrides."""
+    path = tmp_path / "j.json"
+    assert cli("run", "router-failure", *SHORT, "--journal", str(path)).code == 1
+    r = read(path)
+    tried = [f.fix for f in r.findings if f.fix is not None and f.fix.result is not None]
+    assert tried and not any(f.result is not None and f.result.held for f in tried)
+    assert any(f.result is not None and f.result.verdict == "helps" for f in tried)
+    assert r.fixes is not None and r.fixes.combined is not None
+    combined = r.fixes.combined
+    assert combined.result is not None and combined.result.held
+    args = [a for arg in combined.args() for a in ("--set", arg)]
+    assert cli("run", "router-failure", *SHORT, *args, "--no-verify-fixes").code == 0

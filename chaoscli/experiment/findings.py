@@ -269,6 +269,37 @@ def slow_tail(r: Record, exp: Experiment) -> list[Finding]:
     ]
 
 
+def zonal_isolation(r: Record, exp: Experiment) -> list[Finding]:
+    """With cross-zone load balancing on, every node sends to every zone's targets, so the
+    unreachable targets of one zone cost customers of all zones a 504 wait."""
+    during = r.windows.get("during")
+    lb = exp.topology.load_balancer
+    if (
+        during is None
+        or not lb.cross_zone
+        or len(r.topology.before.azs if r.topology.before else []) < 2
+    ):
+        return []
+    waited = during.visible_error_causes.get("blackhole (504)", 0)
+    if not waited and during.dominant_cause != "blackhole (504)":
+        return []
+    keys = _keys(r.hypothesis.failed(windows=("during",)))
+    return [
+        _finding(
+            "Every zone's load-balancer node sent customers to unreachable targets",
+            f"With cross-zone load balancing on, the nodes of the healthy zones kept sending "
+            f"a share of requests to the lost zone's targets, each waiting "
+            f"{lb.connect_timeout_s:g} s for a 504 ({waited:,.0f} visible errors from it).",
+            keys,
+            Fix(
+                words="Turn cross-zone load balancing off (zonal isolation) so that a zone's "
+                "targets sit behind its own node only, which leaves DNS with the zone.",
+                set={"topology.load_balancer.cross_zone": False},
+            ),
+        )
+    ]
+
+
 def database(r: Record, exp: Experiment) -> list[Finding]:
     """Orders need database writes: say how long they failed and how to keep taking orders."""
     m = r.metrics
@@ -452,7 +483,8 @@ def propose(r: Record, exp: Experiment) -> list[Finding]:
     """All findings for a run, each with the change it proposes: causes first, then notes."""
     found: list[Finding] = []
     if r.status == "completed":
-        for rule in (overloaded_before, single_zone, detection, overload, slow_tail, lost_orders):
+        rules = (overloaded_before, single_zone, detection, overload, slow_tail, zonal_isolation)
+        for rule in (*rules, lost_orders):
             found += rule(r, exp)
         explained = {k for f in found for k in f.probes}
         found += causes(r, exp, explained)

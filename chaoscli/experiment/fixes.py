@@ -27,6 +27,7 @@ from chaoscli.record.model import Record
 Phase = Callable[[str], None]
 MAX_INSTANCES = 400  # the spec's limit of topology.instances_per_az
 RISES = 4  # how many counts a capacity search tries upwards before it gives up
+ROUNDS = 2  # how many times a combined fix takes on what its own re-run's findings propose
 WORSE = 1.05  # a fix whose re-run shows 5% more visible errors made things worse
 
 
@@ -75,12 +76,18 @@ class Reruns:
             self._pool.shutdown(cancel_futures=True)
 
     @property
+    def instances(self) -> int:
+        """The experiment's own instances per zone."""
+        return self.loaded.experiment.topology.instances_per_az
+
+    @property
     def count(self) -> int:
         """How many re-runs were made."""
         return len(self.done)
 
     def __call__(self, sets: Mapping[str, Override]) -> Record | None:
         """The record of the experiment re-run with ``sets`` (None: it could not run)."""
+        sets = {k: v for k, v in sets.items() if (k, v) != (INSTANCES, self.instances)}
         key = _key(sets)
         if key not in self.done:
             args = _args(sets)
@@ -214,7 +221,7 @@ def search_capacity(
             f"found by search ({fewer})."
             if enough
             else f"Run {found} instances per zone (now {now}): the fewest that keep every "
-            "instance below 100% busy, found by search; capacity alone does not hold."
+            "instance below 100% busy, found by search; not enough to hold."
         )
     fix.trials = [
         Trial(value=n, held=held(r), overloaded=not calm(r)) for n, r in _tried(rerun, base)
@@ -226,8 +233,8 @@ def _tried(rerun: Reruns, base: dict[str, Override]) -> list[tuple[int, Record |
     out = []
     for key, rec in rerun.done.items():
         sets = dict(key)
-        n = sets.pop(INSTANCES, None)
-        if n is not None and sets == base:
+        n = sets.pop(INSTANCES, rerun.instances)
+        if sets == base and (n != rerun.instances or base):
             out.append((int(n), rec))
     return sorted(out, key=lambda t: t[0])
 
@@ -244,28 +251,61 @@ def _verify(rerun: Reruns, then: Record, finding: Finding) -> None:
     fix.result = judge(then, rec, finding.probes) if rec is not None else _unrunnable()
 
 
+def _more(rec: Record, sets: dict[str, Override]) -> list[Fix]:
+    """The fixes a re-run's own findings propose that change something ``sets`` leaves."""
+    return [
+        f.fix
+        for f in rec.findings
+        if f.fix is not None
+        and f.fix.set
+        and f.fix.searched is None
+        and any(k not in sets for k in f.fix.set)
+    ]
+
+
+def _sentences(words: list[str]) -> str:
+    """Several fixes' words as one text, each sentence once."""
+    parts = [p.strip() for w in words for p in w.replace(". ", ".\n").splitlines()]
+    return " ".join(dict.fromkeys(p for p in parts if p))
+
+
 def _together(rerun: Reruns, then: Record, fixes: list[Fix]) -> Fix | None:
-    """Every fix that helped, applied at once (capacity searched again on top of the rest);
-    None when that is no more than one of them."""
+    """Every fix that helped, applied at once; while that still deviates, what its own
+    re-run's findings propose is added (at most ``ROUNDS`` times), and capacity is searched
+    on top when a capacity fix helped or the re-run still overloaded. None when that is no
+    more than one of the fixes already re-run."""
     useful = [f for f in fixes if f.result is not None and f.result.verdict == "helps"]
     sets: dict[str, Override] = {}
+    words: list[str] = []
     for f in useful:
-        sets |= {k: v for k, v in f.set.items() if k != INSTANCES}
+        if f.searched is None:
+            sets |= f.set
+            words.append(f.words)
     capacity = next((f for f in useful if f.searched == INSTANCES), None)
-    whole = sets | ({INSTANCES: capacity.set[INSTANCES]} if capacity else {})
-    if len(useful) < 2 or any(_key(f.set) == _key(whole) for f in useful):
-        return None
-    words = " ".join(dict.fromkeys(f.words for f in useful if f.searched is None))
-    combined = Fix(words=words, set=dict(whole))
-    if capacity is None:
+    rec = rerun(sets) if sets else None
+    for _ in range(ROUNDS):
+        if rec is None or not rec.deviated:
+            break
+        more = _more(rec, sets)
+        if not more:
+            break
+        for f in more:
+            sets |= {k: v for k, v in f.set.items() if k not in sets}
+            words.append(f.words)
         rec = rerun(sets)
+    more_capacity = capacity is not None or (rec is not None and rec.deviated and overloaded(rec))
+    if not useful or (not more_capacity and any(_key(f.set) == _key(sets) for f in useful)):
+        return None
+    combined = Fix(words=_sentences(words), set=dict(sets))
+    if not more_capacity:
         combined.result = judge(then, rec, []) if rec is not None else _unrunnable()
         return combined
+    now = int(then.experiment.topology.instances_per_az)
+    combined.set = {INSTANCES: capacity.set[INSTANCES] if capacity else now + 1}
     search_capacity(rerun, then, combined, base=sets)
     n = combined.set[INSTANCES]
-    combined.words = (words + " " + combined.words).strip()
-    same = n == then.experiment.topology.instances_per_az
-    combined.set = sets | ({} if same else {INSTANCES: n})
+    combined.words = _sentences([*words, combined.words])
+    combined.set = sets | ({} if n == now else {INSTANCES: n})
     return combined
 
 
