@@ -6,77 +6,22 @@ from __future__ import annotations
 
 import math
 
+from chaoscli.experiment.finding_causes import CAUSE_WORDS, causes
+from chaoscli.experiment.fix_proposals import (
+    FASTEST_CHECK,
+    GUESS_BUSY,
+    INSTANCES,
+    capacity,
+    faster_detection,
+    finding,
+    probe_keys,
+    three_zones,
+)
 from chaoscli.experiment.spec import Experiment
-from chaoscli.record.findings import Finding, Fix, Override
-from chaoscli.record.model import ProbeVerdict, Record, Window, WindowName
-from chaoscli.record.probes import label
+from chaoscli.record.findings import Finding, Fix
+from chaoscli.record.model import Record
 
-INSTANCES = "topology.instances_per_az"
-FASTEST_CHECK: dict[str, Override] = {  # ELB's fastest detection: 5 s x 2, each check 2 s
-    "topology.health_check.interval_s": 5,
-    "topology.health_check.timeout_s": 2,
-    "topology.health_check.unhealthy_threshold": 2,
-}
-CAUSE_WORDS = {
-    "connect timeout": "clients kept connecting to a load-balancer node that no longer "
-    "answered, until their DNS answer expired or they fell back to another address",
-    "refused (502)": "targets that had stopped refused the connection before the load "
-    "balancer took them out of rotation",
-    "blackhole (504)": "the load balancer waited its connect timeout on targets it could not reach",
-    "hung (timeout)": "targets accepted requests and never answered, so clients waited for "
-    "their timeout",
-    "no target (503)": "the load balancer had no healthy target to send to",
-    "overload": "the surviving instances had more work than capacity, so queues overflowed",
-    "too slow": "requests succeeded only after the customer's own timeout",
-    "database unavailable": "checkouts failed while the database took no writes (the "
-    "failover window)",
-}
-GUESS_BUSY = 0.9  # where a capacity search starts: instances at 90% of their capacity
-SLOW_TARGET_FAULTS = ("az-slowdown", "gray-failure")  # targets slow to answer, yet healthy
-
-
-def _keys(probes: list[ProbeVerdict]) -> list[str]:
-    """The ``window/probe`` keys of some probes."""
-    return [p.key for p in probes]
-
-
-def _severity(keys: list[str]) -> str:
-    """A cause when it explains a failed probe, else a note."""
-    return "cause" if keys else "note"
-
-
-def _finding(title: str, detail: str, keys: list[str], fix: Fix | None, **kw: str) -> Finding:
-    return Finding.model_validate(
-        {"title": title, "detail": detail, "probes": keys, "severity": _severity(keys)}
-        | {"fix": fix}
-        | kw
-    )
-
-
-def faster_detection(exp: Experiment) -> Fix | None:
-    """ELB's fastest health checks, when the stack's are slower; None when they are not."""
-    hc = exp.topology.health_check
-    if hc.interval_s * hc.unhealthy_threshold <= 10 and hc.timeout_s <= 2:
-        return None
-    return Fix(
-        words=f"Detect dead targets with ELB's fastest health checks: interval 5 s x "
-        f"unhealthy threshold 2, each check waiting 2 s (now {hc.interval_s:g} s x "
-        f"{hc.unhealthy_threshold}, {hc.timeout_s:g} s).",
-        set=dict(FASTEST_CHECK),
-    )
-
-
-def capacity(exp: Experiment, need: float, why: str) -> Fix:
-    """More instances per zone; ``need`` is a first guess from the measured load, which the
-    search over re-runs replaces by the fewest that hold."""
-    now = exp.topology.instances_per_az
-    guess = min(400, max(now + 1, math.ceil(need)))
-    return Fix(
-        words=f"Run about {guess} instances per zone (now {now}) {why}: an estimate from "
-        "the measured load, not re-run.",
-        set={INSTANCES: guess},
-        searched=INSTANCES,
-    )
+__all__ = ["CAUSE_WORDS", "FASTEST_CHECK", "INSTANCES", "propose"]
 
 
 def _peak_from_fault_on(r: Record) -> float:
@@ -92,19 +37,13 @@ def single_zone(r: Record, exp: Experiment) -> list[Finding]:
     before = r.topology.before
     if before is None or len(before.azs) != 1:
         return []
-    per_zone = max(1, math.ceil(exp.topology.instances_per_az / 2))
-    fix = Fix(
-        words=f"Run in three zones with a Multi-AZ database and {per_zone} instances per zone "
-        "(150% of today's capacity, so losing a zone leaves 100%).",
-        set={"topology.azs": 3, "topology.database.multi_az": True, INSTANCES: per_zone},
-    )
     return [
-        _finding(
+        finding(
             "The whole shop runs in one zone",
             f"Every web instance and the database live in {before.azs[0]}; when it fails there "
             "is no other zone to reroute to, so customers see errors for as long as it is down.",
-            _keys(r.hypothesis.failed()),
-            fix,
+            probe_keys(r.hypothesis.failed()),
+            three_zones(exp),
         )
     ]
 
@@ -118,7 +57,7 @@ def detection(r: Record, exp: Experiment) -> list[Finding]:
     hc = lb.health_check
     if reroute < hc.interval_s:
         return []
-    keys = _keys(
+    keys = probe_keys(
         r.hypothesis.failed("availability", ("during",))
         + r.hypothesis.failed("worst_second_success_ratio", ("during",))
     )
@@ -134,7 +73,7 @@ def detection(r: Record, exp: Experiment) -> list[Finding]:
                 words="Let clients retry elsewhere: three attempts per request.",
                 set={"clients.max_attempts": 3},
             )
-    out = _finding(
+    out = finding(
         f"Detection took {reroute:.0f} s",
         f"The load balancer kept sending customers to dead targets for {reroute:.0f} s: "
         f"health-check interval {hc.interval_s:g} s x unhealthy threshold "
@@ -161,9 +100,9 @@ def overload(r: Record, exp: Experiment) -> list[Finding]:
     left = survivors * before.largest_zone
     amp = during.retry_amplification or 1.0
     mean = rps * amp / (left * cap) if left else math.inf
-    keys = _keys(r.hypothesis.failed(windows=("during", "after")))
+    keys = probe_keys(r.hypothesis.failed(windows=("during", "after")))
     return [
-        _finding(
+        finding(
             f"Overload after the zone loss: {peak:.0%} busy at the peak",
             f"{rps:,.0f} req/s (x{amp:.2f} with retries) on the {left} instances left in "
             f"{survivors} zones at {cap:,.0f} req/s each is {mean:.0%} of their capacity on "
@@ -190,12 +129,12 @@ def overloaded_before(r: Record, exp: Experiment) -> list[Finding]:
         return []
     rps, total = before.peak_offered_rps, topo.instances
     return [
-        _finding(
+        finding(
             f"Overloaded before any fault: {peak:.0%} busy",
             f"{rps:,.0f} req/s on {total} instances at {cap:,.0f} req/s each is "
             f"{rps / (total * cap):.0%} of capacity with every zone up: the stack fails "
             "without help from the experiment.",
-            _keys(r.hypothesis.failed(windows=("before",))),
+            probe_keys(r.hypothesis.failed(windows=("before",))),
             capacity(
                 exp,
                 rps / (len(topo.instances_per_az) * cap * GUESS_BUSY),
@@ -214,7 +153,7 @@ def slow_tail(r: Record, exp: Experiment) -> list[Finding]:
     base = before.p99_latency_ms if before else None
     if share is None or p99 is None or share < 0.5 or (base and p99 < 3 * base):
         return []
-    keys = _keys(r.hypothesis.failed("p99_latency_ms", ("during",)))
+    keys = probe_keys(r.hypothesis.failed("p99_latency_ms", ("during",)))
     connect, lb = exp.clients.connect_timeout_s, exp.topology.load_balancer
     blackholed = during.visible_error_causes.get("blackhole (504)", 0) > 0
     tail = f"({_ms(p99)} during, {_ms(base)} before)"
@@ -228,7 +167,7 @@ def slow_tail(r: Record, exp: Experiment) -> list[Finding]:
             fix.words += f" Give up on an attempt after {half:g} s, before the load balancer's "
             fix.words += f"{lb.connect_timeout_s:g} s, so clients retry elsewhere sooner."
         return [
-            _finding(
+            finding(
                 f"Blackholed targets dominate p99 latency {tail}",
                 f"{share:.0%} of the slowest 1% of successful requests needed a retry: their "
                 f"first attempt went to a target the load balancer could not reach and waited "
@@ -260,7 +199,7 @@ def slow_tail(r: Record, exp: Experiment) -> list[Finding]:
             set={"clients.backoff_base_s": base_s / 4},
         )
     return [
-        _finding(
+        finding(
             f"Retries dominate p99 latency {tail}",
             f"{share:.0%} of the slowest 1% of successful requests needed a retry: {why}.",
             keys,
@@ -283,9 +222,9 @@ def zonal_isolation(r: Record, exp: Experiment) -> list[Finding]:
     waited = during.visible_error_causes.get("blackhole (504)", 0)
     if not waited and during.dominant_cause != "blackhole (504)":
         return []
-    keys = _keys(r.hypothesis.failed(windows=("during",)))
+    keys = probe_keys(r.hypothesis.failed(windows=("during",)))
     return [
-        _finding(
+        finding(
             "Every zone's load-balancer node sent customers to unreachable targets",
             f"With cross-zone load balancing on, the nodes of the healthy zones kept sending "
             f"a share of requests to the lost zone's targets, each waiting "
@@ -327,7 +266,7 @@ def database(r: Record, exp: Experiment) -> list[Finding]:
             words="Make the database Multi-AZ so a standby takes over within 60-120 s.",
             set={"topology.database.multi_az": True},
         )
-    out = _finding(
+    out = finding(
         f"Database writes failed for {down:.0f} s",
         f"While {where}, the database took no writes for {down:.0f} s"
         + ("; the order queue held orders meanwhile." if queued else ": orders failed."),
@@ -345,12 +284,12 @@ def lost_orders(r: Record, exp: Experiment) -> list[Finding]:
         return []
     lag = exp.topology.database.replica_lag_s
     return [
-        _finding(
+        finding(
             f"{lost:,.0f} acknowledged orders lost",
             "The primary was lost without a synchronous standby; a read replica was promoted, "
             f"and the orders committed in its last {lag:g} s of replication lag never reached "
             "it.",
-            _keys(r.hypothesis.failed("lost_orders")),
+            probe_keys(r.hypothesis.failed("lost_orders")),
             Fix(
                 words="Make the database Multi-AZ: the standby is synchronous, so a failover "
                 "loses nothing.",
@@ -364,112 +303,12 @@ def _ms(v: float | None) -> str:
     return "n/a" if v is None else f"{v:,.0f} ms"
 
 
-def _value(p: ProbeVerdict) -> str:
-    """A probe's measured value as the reports print it."""
-    v = p.value
-    if v is None:
-        return "n/a"
-    if not p.ratio:
-        return f"{v:,.0f}" if abs(v) >= 10 or v == int(v) else f"{v:.3g}"
-    if v >= 1:
-        return "100%"
-    for digits in (3, 4, 5, 6):
-        text = f"{v * 100:.{digits}f}"
-        if not text.startswith("100"):
-            return f"{text}%"
-    return "99.99999%"
-
-
-def _cause_fix(r: Record, exp: Experiment, cause: str, window: Window | None) -> Fix | None:
-    """The change a failure cause points at, from the stack's own settings."""
-    c = exp.clients
-    if cause == "connect timeout" and (c.connect_timeout_s > 1 or not c.dns_fallback):
-        return Fix(
-            words="Give up connecting after 1 s and try the next address of the DNS answer.",
-            set={
-                "clients.connect_timeout_s": min(1.0, c.connect_timeout_s),
-                "clients.dns_fallback": True,
-            },
-        )
-    if cause == "refused (502)" and c.max_attempts < 3:
-        return Fix(
-            words="Let clients retry: three attempts per request.",
-            set={"clients.max_attempts": 3},
-        )
-    if cause in ("refused (502)", "blackhole (504)", "hung (timeout)"):
-        return faster_detection(exp)
-    if cause == "no target (503)" and exp.topology.azs < 3:
-        return single_zone(r, exp)[0].fix if exp.topology.azs == 1 else None
-    if cause in ("overload", "too slow"):
-        peak = (window.peak_utilisation if window else None) or 1.0
-        now = exp.topology.instances_per_az
-        return capacity(exp, now * max(peak, 1.0), "so that queues stay short")
-    if cause == "database unavailable" and not exp.topology.order_queue.enabled:
-        return Fix(
-            words="Accept orders into a durable queue and write them once the database answers.",
-            set={"topology.order_queue.enabled": True},
-        )
-    algorithm = exp.topology.load_balancer.algorithm
-    if algorithm != "least_outstanding_requests" and any(
-        step.fault in SLOW_TARGET_FAULTS for step in exp.method
-    ):
-        return Fix(
-            words="Send less to targets slow to answer: the load balancer's "
-            "least_outstanding_requests algorithm.",
-            set={"topology.load_balancer.algorithm": "least_outstanding_requests"},
-        )
-    return None
-
-
-def causes(r: Record, exp: Experiment, explained: set[str]) -> list[Finding]:
-    """Failed probes left unexplained get the dominant cause of their window's visible
-    errors; probes of one window with one cause share a finding."""
-    groups: dict[tuple[WindowName, str], list[ProbeVerdict]] = {}
-    for p in r.hypothesis.failed():
-        if p.key in explained:
-            continue
-        window = r.windows.get(p.window)
-        top = (window.dominant_cause if window else None) or ""
-        groups.setdefault((p.window, top), []).append(p)
-        explained.add(p.key)
-    out = []
-    words = CAUSE_WORDS | {c: w[0] for f in r.faults.values() for c, w in f.causes.items()}
-    for (name, top), probes in groups.items():
-        window = r.windows.get(name)
-        found = window.visible_error_causes if window else {}
-        total = sum(found.values())
-        what = words.get(top) or _fault_words(r, name)
-        share = f" {found[top] / total:.0%} of the {total:,.0f} visible errors:" if top else ""
-        title = "; ".join(f"{label(p.probe)} {_value(p)} (needs {p.bound})" for p in probes)
-        fix = _cause_fix(r, exp, top, window) if name != "before" or top else None
-        out.append(
-            _finding(
-                f"{name.capitalize()} the fault: {title}",
-                f"{name.capitalize()} the fault{share} {what or 'no cause stood out'}.",
-                _keys(probes),
-                fix,
-            )
-        )
-    return out
-
-
-def _fault_words(r: Record, window: str) -> str:
-    """What the method's first fault with words of its own did, when no failure cause did."""
-    if window == "before":
-        return ""
-    for step in r.experiment.method:
-        fault = r.faults.get(step.fault)
-        if fault is not None and fault.words is not None:
-            return fault.words[0]
-    return ""
-
-
 def rollback(r: Record) -> list[Finding]:
     """A rollback that left differences means the stack is not as it was."""
     diffs = r.rollback_check
     if not diffs:
         return []
-    out = _finding(
+    out = finding(
         "Rollback left the stack changed",
         f"{len(diffs)} difference(s) after rollback: " + "; ".join(diffs[:3]) + ".",
         [],

@@ -18,7 +18,7 @@ from typing import Any
 from chaoscli.aws.session import in_process_session
 from chaoscli.errors import ChaosError
 from chaoscli.experiment import journal
-from chaoscli.experiment.findings import INSTANCES
+from chaoscli.experiment.fix_proposals import INSTANCES
 from chaoscli.experiment.loader import Loaded, load
 from chaoscli.experiment.runner import run
 from chaoscli.record.findings import Finding, Fix, FixCheck, FixResult, Override, Trial
