@@ -112,7 +112,7 @@ def serve(
 
 def database_down(world: World, at: np.ndarray, is_order: np.ndarray) -> np.ndarray:
     """Database: an order needs the primary (or the order queue), browsing a readable copy."""
-    tick = np.clip((at / world.tick_s).astype(np.int64), 0, world.ticks - 1)
+    tick = np.maximum(np.minimum((at / world.tick_s).astype(np.int64), world.ticks - 1), 0)
     queued = bool(world.order_queue)
     return np.where(is_order, ~world.db_writable[tick] & (not queued), ~world.db_readable[tick])
 

@@ -301,11 +301,10 @@ class Engine:
         """One attempt for each client in ``who``; returns those who will retry."""
         scenario = self.scenario
         draws = self._draws(who.size)
-        self.series.attempts[sec] += self.customers.weight[who].sum()
-        reached = route.node_ok
-        np.add.at(
-            self.series.requests, (route.zone[reached], sec), self.customers.weight[who][reached]
-        )
+        weight = self.customers.weight[who]
+        self.series.attempts[sec] += weight.sum()
+        zones = len(self.world.azs)
+        self.series.requests[:, sec] += np.bincount(route.zone, weight * route.node_ok, zones)
         target = pick_target(self.world, route, draws.pick)
         is_order = self.customers.is_order[who]
         served = serve(self.world, scenario.model, route, target, queue, is_order, draws)
@@ -328,27 +327,26 @@ class Engine:
         in_time = elapsed <= patience.customer_timeout_s
         won = result.good & in_time
         fin_sec = np.minimum(finish.astype(np.int64), self.seconds - 1)
-        np.add.at(series.served, (target.zone[won], fin_sec[won]), weight[won])
         node = route.zone
+        # (zone, finishing second) of each attempt, by the target's zone and by the node's
+        by_zone = _Tally(target.zone * self.seconds + fin_sec, self.seconds)
+        by_node = _Tally(node * self.seconds + fin_sec, self.seconds)
+        by_zone.add(series.served, weight, won)
         # the target's answer, 2xx or its own 5xx (a database error, a gray error, a full queue)
         by_target = ~result.too_slow & BY_TARGET[result.cause]
         by_target &= route.node_ok
-        np.add.at(series.answered, (node[by_target], fin_sec[by_target]), weight[by_target])
-        np.add.at(
-            series.response_s,
-            (node[by_target], fin_sec[by_target]),
-            weight[by_target] * result.latency_s[by_target],
-        )
+        by_node.add(series.answered, weight, by_target)
+        by_node.add(series.response_s, weight * result.latency_s, by_target)
         cust.ok[who[won]] = True
         order = won & cust.is_order[who]
         cust.ack_t[who[order]] = finish[order]
         cust.latency[who] = np.minimum(elapsed, patience.customer_timeout_s)
         failed = ~won
-        np.add.at(series.failed, (route.zone[failed], fin_sec[failed]), weight[failed])
+        by_node.add(series.failed, weight, failed)
         elb, closed = lb_answers(result, route, self.scenario)
-        np.add.at(series.elb_5xx, (node[elb], fin_sec[elb]), weight[elb])
-        np.add.at(series.client_closed, (node[closed], fin_sec[closed]), weight[closed])
-        np.add.at(series.lb_errors, fin_sec[elb], weight[elb])
+        by_node.add(series.elb_5xx, weight, elb)
+        by_node.add(series.client_closed, weight, closed)
+        series.lb_errors += np.bincount(fin_sec, weight * elb, self.seconds)
         cust.cause[who[failed]] = np.where(result.good[failed], F_SLOW, result.cause[failed])
         return finish, in_time, won
 
@@ -400,6 +398,19 @@ class Engine:
             utilisation={az: float(series.utilisation[z, sec]) for z, az in enumerate(world.azs)},
             db_writable=bool(world.db_writable[tick]),
         )
+
+
+class _Tally:
+    """Adds a batch's weights into (zones, seconds) series by one flat index per attempt: a
+    bincount over the batch instead of a scattered add for each series."""
+
+    def __init__(self, flat: np.ndarray, seconds: int) -> None:
+        self.flat, self.seconds = flat, seconds
+
+    def add(self, series: np.ndarray, weight: np.ndarray, which: np.ndarray) -> None:
+        """Add ``weight`` of the attempts ``which`` to ``series``."""
+        counts = np.bincount(self.flat, weight * which, series.size)
+        series += counts.reshape(series.shape)
 
 
 def lb_answers(result: Outcome, route: Route, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:

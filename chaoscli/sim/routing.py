@@ -32,7 +32,7 @@ class Router:
         """Where the next attempts of these clients go: time, tick, node and routing shares."""
         world = self.world
         tau = customers.next_at[who]
-        tick = np.clip((tau / world.tick_s).astype(np.int64), 0, world.ticks - 1)
+        tick = np.maximum(np.minimum((tau / world.tick_s).astype(np.int64), world.ticks - 1), 0)
         zone = self.pick_node(customers, who, tau)
         # a batch spans a second's few ticks: each (tick, node) row is worked out once
         lo = int(tick.min()) if tick.size else 0
@@ -48,7 +48,9 @@ class Router:
         world, ttl = self.world, self.dns_ttl_s
         resolved = customers.arrival[who] - customers.dns_age[who]
         resolved = resolved + np.floor((tau - resolved) / ttl) * ttl
-        resolved_tick = np.clip((resolved / world.tick_s).astype(np.int64), 0, world.ticks - 1)
+        resolved_tick = np.maximum(
+            np.minimum((resolved / world.tick_s).astype(np.int64), world.ticks - 1), 0
+        )
         mask = world.dns_mask[resolved_tick].astype(np.int64)
         size = self.sizes[mask]
         pos = np.floor(customers.node_draw[who] * size).astype(np.int64)
