@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
 
@@ -125,19 +125,39 @@ def _in_worker(seed: int) -> RunSummary | Trip:
     return engine_pass(_SHARED, seed)
 
 
-def engine_passes(shared: Shared, seeds: list[int], workers: int) -> Iterator[RunSummary | Trip]:
-    """Each seed's pass, in the seeds' order: here, or in up to ``workers`` processes.
+class Ahead:
+    """Passes started in worker processes as soon as the control plane is driven, so that
+    they run while this process simulates and judges the first run; without a second core
+    (or asked for one worker) nothing starts and every seed is left to the caller.
 
     A pass depends on its inputs and seed alone, so where it runs changes no figure.
     """
-    workers = min(workers, len(seeds))
-    if workers < 2:
-        yield from (engine_pass(shared, seed) for seed in seeds)
-        return
-    pool = ProcessPoolExecutor(
-        workers, mp_context=get_context("fork"), initializer=_adopt, initargs=(shared,)
-    )
-    try:
-        yield from pool.map(_in_worker, seeds)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+
+    def __init__(self, shared: Shared, seeds: list[int], workers: int) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: list[Future[RunSummary | Trip]] = []
+        if workers >= 2 and seeds:
+            self.pool = ProcessPoolExecutor(
+                min(workers, len(seeds)),
+                mp_context=get_context("fork"),
+                initializer=_adopt,
+                initargs=(shared,),
+            )
+            self.futures = [self.pool.submit(_in_worker, seed) for seed in seeds]
+
+    def __enter__(self) -> Ahead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def get(self, n: int) -> RunSummary | Trip | None:
+        """The ``n``-th seed's pass (None: not started here, or its worker died: the caller
+        simulates it)."""
+        if not self.futures:
+            return None
+        try:
+            return self.futures[n].result()
+        except BrokenExecutor:
+            return None

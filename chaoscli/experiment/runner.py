@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -38,9 +38,9 @@ from chaoscli.experiment.many import (
 )
 from chaoscli.experiment.method import ControlPlane, LiveReplay, drive, step_key
 from chaoscli.experiment.passes import (
+    Ahead,
     Shared,
     cores,
-    engine_passes,
     fault_windows,
     finish,
     scenario,
@@ -155,16 +155,15 @@ def _more_runs(
     shared: Shared,
     before: Topology,
     seeds: list[int],
+    ahead: Ahead,
     phase: Phase,
 ) -> list[RunSummary]:
-    """The runs after the first. Passes that need no control-plane change run on every core;
-    a seed whose targets or cut need the control plane is simulated here, in order."""
+    """The runs after the first, in order: each pass started ahead in a worker process, or
+    simulated here when it was not or when its cut needs the control plane."""
     out: list[RunSummary] = []
-    workers = 1 if seeded_targets(shared.exp) else cores()
-    passes = engine_passes(shared, seeds, workers) if workers > 1 else iter(())
-    for n, seed in enumerate(seeds, 2):
-        phase(f"simulating run {n} of {len(seeds) + 1}")
-        done = next(passes, None)
+    for n, seed in enumerate(seeds):
+        phase(f"simulating run {n + 2} of {len(seeds) + 1}")
+        done = ahead.get(n)
         if isinstance(done, RunSummary):
             out.append(done)
         else:
@@ -211,7 +210,7 @@ def run(
     out = Outcome(loaded=loaded, seed=seed)
     log_path = rollback_path or Path(tempfile.mkstemp(prefix="chaoscli-", suffix=".rollback")[1])
     opened = nullcontext(aws) if aws else open_session(exp.topology.region, endpoint_url)
-    with opened as session, _sigterm_raises():
+    with opened as session, _sigterm_raises(), ExitStack() as stack:
         zones = pick_azs(session, exp.topology.azs)
         if session.mocked:
             # in-process moto starts empty; a server may hold earlier runs' resources, and
@@ -234,7 +233,10 @@ def run(
             remember(log, before)
             alarms, lines = alarm_setup.prepare(session, log, loaded, before.load_balancer)
             out.events += [Event(0.0, "alarm", m) for m in lines]
-            cp = first_cp = drive(session, log, exp, before, first, phase)
+            cp = drive(session, log, exp, before, first, phase)
+            shared = Shared(exp, cp, alarms, before.load_balancer)
+            workers = 1 if seeded_targets(exp) else cores()
+            ahead = stack.enter_context(Ahead(shared, seeds[1:], workers))
             phase("simulating customer traffic")
             engine = Engine(scenario(exp, cp, first, None))
             view = _paced(session, log, exp, first, None, on_second)
@@ -280,8 +282,7 @@ def run(
                 out.runs = [
                     summary(first, out.probes, RunFigures.of(out.measures), cut_at, cp.events)
                 ]
-                shared = Shared(exp, first_cp, alarms, before.load_balancer)
-                out.runs += _more_runs(session, log, shared, before, seeds[1:], phase)
+                out.runs += _more_runs(session, log, shared, before, seeds[1:], ahead, phase)
             out.status = "completed"
         except KeyboardInterrupt:
             out.status = "interrupted"
