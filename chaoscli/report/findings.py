@@ -38,6 +38,12 @@ class Shown:
     def probes(self) -> list[str]:
         return self.finding.probes
 
+    @property
+    def held(self) -> bool:
+        """The fix's re-run held."""
+        fix = self.finding.fix
+        return fix is not None and fix.result is not None and fix.result.held
+
 
 def findings(r: Record) -> list[Shown]:
     """The record's findings, causes first, each with what a report says of its fix."""

@@ -95,7 +95,8 @@ def _fix(f: Shown) -> str:
     if f.args:
         text += f"<p><code>{_e(f.args)}</code></p>"
     if f.result:
-        text += f'<p class="verified">{_e(f.result)}</p>'
+        held = " held" if f.held else ""
+        text += f'<p class="verified{held}">{_e(f.result)}</p>'
     return text
 
 

@@ -36,6 +36,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .finding h3 { margin: 0 0 1mm; }
 .finding .fix { margin: 1mm 0 0; }
 .finding .fix::before { content: "Fix: "; font-weight: 700; }
+.finding .verified { margin: 0 0 1mm; font-weight: 600; color: var(--warn); }
+.finding .verified.held { color: var(--ok); }
 figure { margin: 2mm 0 5mm; break-inside: avoid; page-break-inside: avoid; }
 figure svg { width: 100%; height: auto; display: block; }
 ol.events { margin: 1mm 0 3mm; padding-left: 7mm; font-size: 9pt; }
