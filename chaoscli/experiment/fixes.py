@@ -134,6 +134,8 @@ def judge(then: Record, now: Record, probes: list[str]) -> FixResult:
         p99_latency_ms=m.p99_latency_ms if m else None,
         failed_probes=sorted(failed_now),
         stopped=now.stopped is not None,
+        runs=now.runs.count if now.runs else 1,
+        runs_held=now.runs.held if now.runs else int(not now.deviated),
     )
 
 

@@ -33,6 +33,8 @@ class FixResult(Part):
     p99_latency_ms: MaybeCount
     failed_probes: list[str]  # "window/probe" keys that failed in the re-run
     stopped: bool = False  # a stop condition ended the re-run's method
+    runs: int = Field(default=1, ge=1)  # with --runs N, how many runs the re-run judged
+    runs_held: int = Field(default=0, ge=0)  # and how many of them held
 
 
 class Trial(Part):

@@ -74,7 +74,8 @@ def result_words(r: Record, fix: Fix) -> str:
             "skipped": "not re-run (--no-verify-fixes): a proposal, not proven",
             "not_needed": "not re-run: the run held",
         }.get(check or "", "not re-run: a proposal, not proven")
-    figures = (
+    over = f"{res.runs_held} of {res.runs} runs held; run 1: " if res.runs > 1 else ""
+    figures = over + (
         f"{res.visible_errors:,.0f} visible errors, worst second "
         f"{percent(res.worst_second_success_ratio)}, p99 {ms(res.p99_latency_ms)}"
     )
