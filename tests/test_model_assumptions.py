@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from chaoscli.errors import SpecError
 from chaoscli.experiment.build import scenario_for
@@ -29,6 +30,8 @@ def _other(a: Assumption) -> Any:
         return next(choice for choice in typing.get_args(kind) if choice != a.default)
     if isinstance(a.default, bool):
         return not a.default
+    if isinstance(a.default, BaseModel):  # a probe's bound: drop it, or set one
+        return {} if a.default.model_dump(exclude_none=True) else {"max": 1.0}
     if isinstance(a.default, tuple):
         return [v / 2 for v in a.default]
     if a.default is None:

@@ -16,7 +16,7 @@ from tests.test_cli_run import chaoscli
 
 # 300 virtual seconds: the failover (60-120 s from 60 s) and its after window fit
 FAST = ["--set", "engine.samples_per_s=500", "--var", "at_s=60", "--var", "duration_s=150"]
-FAST += ["--set", "traffic.duration_s=300"]
+FAST += ["--set", "traffic.duration_s=300", "--set", "hypothesis.p99_latency_ms.max=60000"]
 
 
 def _run(tmp: Path, name: str, *args: str) -> tuple[int, dict]:

@@ -21,6 +21,9 @@ from chaoscli.experiment.spec import Experiment
 from chaoscli.record.findings import Finding, Fix
 from chaoscli.record.model import Record
 
+# the probes a slow tail explains when they fail
+LATENCY_PROBES = ("p99_latency_ms", "p99_over_before", "slow_request_ratio")
+
 __all__ = ["CAUSE_WORDS", "FASTEST_CHECK", "INSTANCES", "propose"]
 
 
@@ -153,7 +156,9 @@ def slow_tail(r: Record, exp: Experiment) -> list[Finding]:
     base = before.p99_latency_ms if before else None
     if share is None or p99 is None or share < 0.5 or (base and p99 < 3 * base):
         return []
-    keys = probe_keys(r.hypothesis.failed("p99_latency_ms", ("during",)))
+    keys = probe_keys(
+        [p for name in LATENCY_PROBES for p in r.hypothesis.failed(name, ("during",))]
+    )
     connect, lb = exp.clients.connect_timeout_s, exp.topology.load_balancer
     blackholed = during.visible_error_causes.get("blackhole (504)", 0) > 0
     tail = f"({_ms(p99)} during, {_ms(base)} before)"

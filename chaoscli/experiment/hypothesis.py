@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from chaoscli.experiment.spec import HypothesisSpec, Tolerance
-from chaoscli.record.probes import PROBES, is_ratio
+from chaoscli.record.probes import CATALOGUE, is_ratio, unit
 from chaoscli.sim.metrics import WindowMetrics
 from chaoscli.sim.recovery import RecoveryRule
 
@@ -27,11 +27,12 @@ class ProbeResult:
 
     @property
     def bound(self) -> str:
-        """The tolerance as a person reads it, e.g. ">= 99.9%" or "<= 5000"."""
+        """The tolerance as a person reads it, e.g. ">= 99.9%", "<= 5000" or "<= 3x"."""
         ratio = is_ratio(self.probe)
+        times = "x" if unit(self.probe) == "x" else ""
 
         def show(v: float) -> str:
-            return f"{v * 100:g}%" if ratio else f"{v:g}"
+            return f"{v * 100:g}%" if ratio else f"{v:g}{times}"
 
         parts = []
         if self.tolerance.min is not None:
@@ -59,19 +60,38 @@ def within(value: float, tol: Tolerance) -> bool:
     return (tol.min is None or value >= tol.min) and (tol.max is None or value <= tol.max)
 
 
+def measured(probe: str, metrics: WindowMetrics, before: WindowMetrics | None) -> float | None:
+    """A probe's value in one window; None when it cannot be judged there (a probe relative
+    to the before window, in that window or in a run without one)."""
+    if probe == "p99_over_before":
+        if before is None or metrics is before:
+            return None
+        base = before.p99_latency_ms
+        if math.isnan(base) or base <= 0:
+            return None
+        return metrics.p99_latency_ms / base
+    return float(getattr(metrics, probe))
+
+
 def check(spec: HypothesisSpec, windows: dict[str, WindowMetrics]) -> list[ProbeResult]:
-    """Every probe in every requested window that the run has."""
+    """Every bounded probe in every requested window that the run has; a probe with neither
+    a minimum nor a maximum is not part of the hypothesis."""
     out = []
+    before = windows.get("before")
     for name in spec.checked_windows:
         metrics = windows.get(name)
         if metrics is None:
             continue
-        for probe in PROBES:
-            tol = spec.tolerance(probe)
-            value = float(getattr(metrics, probe))
-            ci_field = CI_FIELD.get(probe)
+        for probe in CATALOGUE:
+            tol = spec.tolerance(probe.name)
+            if tol.min is None and tol.max is None:
+                continue
+            value = measured(probe.name, metrics, before)
+            if value is None:
+                continue
+            ci_field = CI_FIELD.get(probe.name)
             ci = getattr(metrics, ci_field) if ci_field else None
-            out.append(ProbeResult(probe, name, value, tol, within(value, tol), ci))
+            out.append(ProbeResult(probe.name, name, value, tol, within(value, tol), ci))
     return out
 
 

@@ -122,6 +122,8 @@ def _metrics(m: RunMeasures) -> RunMetrics:
         p99_latency_ci95_ms=list(whole.p99_latency_ci_ms),
         hidden_errors=whole.retried_hidden,
         retry_amplification=whole.retry_amplification,
+        slow_requests=whole.slow_requests,
+        slow_request_ratio=whole.slow_request_ratio,
         customer_recovery_s=m.recovery.customer_recovery_s,
         recovery=Recovery.model_validate(asdict(m.recovery)),
         reroute_s=m.reroute_s,

@@ -47,16 +47,20 @@ def assumptions(model: type[BaseModel] = Experiment, prefix: str = "") -> Iterat
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
         kind = info.annotation
-        if isinstance(kind, type) and issubclass(kind, BaseModel):
-            yield from assumptions(kind, f"{path}.")
-        elif isinstance(info.json_schema_extra, dict) and "source" in info.json_schema_extra:
+        if isinstance(info.json_schema_extra, dict) and "source" in info.json_schema_extra:
             yield Assumption(path, info, info.get_default(call_default_factory=True))
+        elif isinstance(kind, type) and issubclass(kind, BaseModel):
+            yield from assumptions(kind, f"{path}.")
 
 
 def _shown(value: Any) -> str:
     """A default as it would be written in an experiment file."""
     if value is None:
         return "(none)"
+    if isinstance(value, BaseModel):
+        bound = value.model_dump(exclude_none=True)
+        inner = ", ".join(f"{k}: {_number(v)}" for k, v in bound.items())
+        return f"{{{inner}}}" if inner else "(none)"
     if isinstance(value, tuple | list):
         return json.dumps([_number(v) for v in value])
     if isinstance(value, bool):

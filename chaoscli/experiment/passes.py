@@ -72,7 +72,10 @@ def finish(
     """Simulate the rest of the run and keep what the runs section needs of it."""
     engine.advance(exp.traffic.duration_s, None)
     result = engine.result()
-    windows = {name: window(result, a, b) for name, (a, b) in fault_windows(exp, cut_at).items()}
+    patience = exp.hypothesis.patience_s
+    windows = {
+        name: window(result, a, b, patience) for name, (a, b) in fault_windows(exp, cut_at).items()
+    }
     probes = check(exp.hypothesis, windows)
     rule, ttl = recovery_rule(exp.hypothesis), engine.scenario.model.dns_ttl_s
     figures = RunFigures(

@@ -270,12 +270,18 @@ def run(
                     session, log, alarms, points, lb, float(result.seconds)
                 )
                 out.events += events
+            patience = exp.hypothesis.patience_s
             out.windows = {
-                name: window(result, a, b) for name, (a, b) in fault_windows(exp, cut_at).items()
+                name: window(result, a, b, patience)
+                for name, (a, b) in fault_windows(exp, cut_at).items()
             }
             out.probes = check(exp.hypothesis, out.windows)
             out.measures = measure(
-                result, out.windows, recovery_rule(exp.hypothesis), engine.scenario.model.dns_ttl_s
+                result,
+                out.windows,
+                recovery_rule(exp.hypothesis),
+                engine.scenario.model.dns_ttl_s,
+                patience,
             )
             if runs > 1:
                 out.per_seed = seeded_targets(exp)

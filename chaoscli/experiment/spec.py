@@ -18,9 +18,10 @@ from pydantic import (
 
 from chaoscli.experiment.clients_spec import ClientsSpec, TrafficSpec
 from chaoscli.experiment.faults.step import WAIT, FaultStep
-from chaoscli.experiment.spec_fields import Strict
+from chaoscli.experiment.spec_fields import Strict, assumed
 from chaoscli.experiment.topology_spec import TopologySpec
 from chaoscli.record.probes import CATALOGUE
+from chaoscli.sim.metrics import DEFAULT_PATIENCE_S
 
 Scalar = str | int | float | bool | None
 # Chaos Toolkit's names for when the steady-state hypothesis is checked
@@ -58,6 +59,17 @@ class HypothesisBase(Strict):
     bound per probe of the catalogue (chaoscli.record.probes), and when to judge."""
 
     title: str = "no visible downtime"
+    patience_s: Annotated[
+        float,
+        assumed(
+            "a customer's patience: a request that succeeds later than this, retries included, "
+            "is a slow request, as bad for a customer as a failed one",
+            "s",
+            "assumed: the wait after which web users abandon a page; measure yours",
+            gt=0,
+            le=3600,
+        ),
+    ] = DEFAULT_PATIENCE_S
     strategy: Strategy = "default"
     windows: list[Literal["before", "during", "after"]] | None = None
     recovery: RecoverySpec = RecoverySpec()
@@ -86,7 +98,17 @@ else:
         "HypothesisSpec",
         __base__=HypothesisBase,
         __module__=__name__,
-        **{p.name: (Tolerance, Tolerance(min=p.default_min, max=p.default_max)) for p in CATALOGUE},
+        **{
+            p.name: (
+                Tolerance,
+                Field(
+                    default=Tolerance(min=p.default_min, max=p.default_max),
+                    description=p.meaning,
+                    json_schema_extra={"unit": "share" if p.ratio else p.unit, "source": p.source},
+                ),
+            )
+            for p in CATALOGUE
+        },
     )
 
 

@@ -214,6 +214,10 @@ class Window(Part):
     orders_acked: Count
     order_success_ratio: Ratio
     lost_orders: Count
+    patience_s: Count
+    slow_requests: Count
+    slow_request_ratio: Ratio
+    order_commit_delay_s: Count
     visible_error_causes: dict[str, Count]
     slow_tail_retried_share: MaybeRatio
     peak_offered_rps: Count
@@ -263,6 +267,8 @@ class RunMetrics(Part):
     p99_latency_ci95_ms: list[MaybeCount] = Field(min_length=2, max_length=2)
     hidden_errors: Count
     retry_amplification: Count
+    slow_requests: Count  # succeeded later than the customer's patience (hypothesis.patience_s)
+    slow_request_ratio: Ratio
     customer_recovery_s: MaybeCount
     recovery: Recovery
     reroute_s: MaybeCount

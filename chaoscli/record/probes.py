@@ -1,5 +1,6 @@
-"""The probe catalogue, stated once: each probe's name, whether it is a ratio, its unit and a
-reader's words. The hypothesis, the experiment file's fields and every report read it."""
+"""The probe catalogue, stated once: each probe's name, whether it is a ratio, its unit, a
+reader's words, its default bound and where that bound comes from. The hypothesis, the
+experiment file's fields, the README's model table and every report read it."""
 
 from __future__ import annotations
 
@@ -14,16 +15,89 @@ class Probe:
     label: str  # as a person reads it in a report
     ratio: bool  # a fraction of 1, shown as a percentage
     unit: str  # of the value as measured ("" for ratios and counts)
+    meaning: str  # what the value is, for the model table
+    source: str  # where the default bound comes from
     default_min: float | None = None  # the experiment file's bound when it sets none
     default_max: float | None = None
 
 
+SLO = "assumed: a 99.9% request-based SLO (Google SRE Workbook: Implementing SLOs)"
 CATALOGUE = (
-    Probe("availability", "availability", True, "", default_min=0.999),
-    Probe("worst_second_success_ratio", "worst second", True, "", default_min=0.99),
-    Probe("p99_latency_ms", "p99 latency (ms)", False, "ms", default_max=5000),
-    Probe("order_success_ratio", "orders taken", True, "", default_min=0.999),
-    Probe("lost_orders", "lost orders", False, "orders", default_max=0),
+    Probe(
+        "availability",
+        "availability",
+        True,
+        "",
+        "successful / all customer requests in the window",
+        SLO,
+        default_min=0.999,
+    ),
+    Probe(
+        "worst_second_success_ratio",
+        "worst second",
+        True,
+        "",
+        "the lowest per-second success ratio in the window",
+        "assumed: a second in which more than 1% of requests fail is felt",
+        default_min=0.99,
+    ),
+    Probe(
+        "slow_request_ratio",
+        "slow requests",
+        True,
+        "",
+        "share of customer requests that succeeded later than hypothesis.patience_s, "
+        "retries included: as bad for a customer as a failed one",
+        SLO,
+        default_max=0.001,
+    ),
+    Probe(
+        "p99_latency_ms",
+        "p99 latency (ms)",
+        False,
+        "ms",
+        "p99 latency of successful requests, end to end (no bound unless set)",
+        "the experiment's own bound",
+    ),
+    Probe(
+        "p99_over_before",
+        "p99 over before",
+        False,
+        "x",
+        "the window's p99 latency divided by the before window's",
+        "assumed: a tail five times as slow as before is a change customers feel, even "
+        "within their patience",
+        default_max=5.0,
+    ),
+    Probe(
+        "order_success_ratio",
+        "orders taken",
+        True,
+        "",
+        "acknowledged / attempted checkouts",
+        SLO,
+        default_min=0.999,
+    ),
+    Probe(
+        "order_commit_delay_s",
+        "order commit delay (s)",
+        False,
+        "s",
+        "the longest wait from an order's acknowledgement to its commit on the database "
+        "(until the end of the run for one still queued)",
+        "assumed: an order is confirmed within three minutes, a Multi-AZ failover's one to "
+        "two plus the queue's drain",
+        default_max=180,
+    ),
+    Probe(
+        "lost_orders",
+        "lost orders",
+        False,
+        "orders",
+        "acknowledged orders not on the primary at the end",
+        "assumed: no acknowledged order may be lost",
+        default_max=0,
+    ),
 )
 PROBES = tuple(p.name for p in CATALOGUE)
 RATIOS = tuple(p.name for p in CATALOGUE if p.ratio)
@@ -34,6 +108,12 @@ def is_ratio(name: str) -> bool:
     """True for a probe measured as a fraction (shown as a percentage)."""
     probe = BY_NAME.get(name)
     return probe is not None and probe.ratio
+
+
+def unit(name: str) -> str:
+    """A probe's unit as measured ("" for ratios, counts and unknown probes)."""
+    probe = BY_NAME.get(name)
+    return probe.unit if probe else ""
 
 
 def label(name: str) -> str:

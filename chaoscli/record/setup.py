@@ -60,6 +60,12 @@ class ClientsAsRun(Open):
     connect_timeout_s: Figure
 
 
+class HypothesisAsRun(Open):
+    """The steady-state hypothesis as written, with the customer's patience it judged by."""
+
+    patience_s: Figure = 2.0
+
+
 class StepAsRun(Open):
     """One step of the method, placed in time."""
 
@@ -84,5 +90,5 @@ class ExperimentAsRun(Open):
     topology: TopologyAsRun
     traffic: TrafficAsRun
     clients: ClientsAsRun
-    hypothesis: Open = Open()
+    hypothesis: HypothesisAsRun = HypothesisAsRun()
     method: list[StepAsRun] = Field(default_factory=list)

@@ -130,6 +130,7 @@ def _numbers(r: Record) -> str:
     shown: list[tuple[str, float | None, Callable[[float], str]]] = [
         ("customer requests", m.requests, _count),
         ("visible errors", m.visible_errors, _count),
+        (f"slower than {r.experiment.hypothesis.patience_s:g} s", m.slow_requests, _count),
         ("errors hidden by retries", m.hidden_errors, _count),
         ("availability", m.availability, percent),
         ("worst second", m.worst_second_success_ratio, percent),

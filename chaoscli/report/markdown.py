@@ -24,6 +24,7 @@ def _facts(r: Record) -> list[str]:
         return []
     out = [
         f"- {m.requests:,.0f} requests, {m.visible_errors:,.0f} visible errors"
+        f", {m.slow_requests:,.0f} slower than {r.experiment.hypothesis.patience_s:g} s"
         f", {m.hidden_errors:,.0f} hidden by retries"
     ]
     rec = m.recovery

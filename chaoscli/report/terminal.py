@@ -159,6 +159,7 @@ def _traffic(r: Record) -> Text:
     lines = [
         _wrap(
             f"{m.requests:,.0f} requests, {m.visible_errors:,.0f} visible errors, "
+            f"{m.slow_requests:,.0f} slower than {r.experiment.hypothesis.patience_s:g} s, "
             f"{m.hidden_errors:,.0f} hidden by retries "
             f"(x{m.retry_amplification:.2f} load)",
             "",

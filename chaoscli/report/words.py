@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chaoscli.record.model import ProbeVerdict, Record
-from chaoscli.record.probes import is_ratio, label
+from chaoscli.record.probes import PROBES, is_ratio, label, unit
 from chaoscli.record.runs import RunSummary
 from chaoscli.report.recovery import p99_moved
 
@@ -46,6 +46,8 @@ def fmt(value: float | None, probe: str) -> str:
         return "n/a"
     if is_ratio(probe):
         return percent(value)
+    if unit(probe) == "x":
+        return f"{value:.3g}x"
     return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.3g}"
 
 
@@ -66,9 +68,12 @@ def shortfall(p: ProbeVerdict) -> str:
     return "within tolerance"
 
 
-def _missed(p: ProbeVerdict) -> str:
+def _missed(p: ProbeVerdict, r: Record) -> str:
     """A failed probe in a few words: what, where, how much."""
-    return f"{p.label} {p.window} {fmt(p.value, p.probe)}"
+    what = p.label
+    if p.probe == "slow_request_ratio":
+        what = f"requests past {r.experiment.hypothesis.patience_s:g} s"
+    return f"{what} {p.window} {fmt(p.value, p.probe)}"
 
 
 WINDOW_ORDER = ("before", "during", "after")
@@ -77,7 +82,8 @@ WINDOW_ORDER = ("before", "during", "after")
 def checked(r: Record) -> str:
     """Which probes were judged in which windows, e.g. "availability, worst second and p99
     latency, before, during and after the fault"."""
-    probes = list(dict.fromkeys(p.label.replace(" (ms)", "") for p in r.hypothesis.probes))
+    judged = {p.probe for p in r.hypothesis.probes}
+    probes = [label(name).split(" (")[0] for name in PROBES if name in judged]
     windows = [w for w in WINDOW_ORDER if any(p.window == w for p in r.hypothesis.probes)]
     if not probes:
         return "no probe was checked"
@@ -89,17 +95,29 @@ def checked(r: Record) -> str:
     return f"checked {joined(probes)}, {where}"
 
 
-def moved(r: Record) -> tuple[str, bool]:
-    """(what moved once the fault struck, whether a customer could feel it): failed requests,
-    p99 before vs during and for how long per-second p99 stayed above normal."""
+def moved(r: Record) -> tuple[str, str]:
+    """(what moved once the fault struck, how much a customer could feel it): failed requests,
+    requests that waited past the customer's patience, p99 before vs during and for how long
+    per-second p99 stayed above normal. The second part is "felt" when a request failed or
+    waited past patience, "p99" when only the latency moved, and "" when nothing did."""
     m = r.metrics
     if m is None:
-        return "no traffic was simulated", False
+        return "no traffic was simulated", ""
     fault = [r.windows[w] for w in ("during", "after") if w in r.windows]
     failed = sum(w.visible_errors for w in fault) if fault else m.visible_errors
+    slow = sum(w.slow_requests for w in fault) if fault else m.slow_requests
+    patience = f"{r.experiment.hypothesis.patience_s:g} s"
     before, during = r.windows.get("before"), r.windows.get("during")
-    count = round(failed)
-    out = [f"{count:,} request{'s' if count > 1 else ''} failed" if count else "no request failed"]
+    count, late = round(failed), round(slow)
+    fails = f"{count:,} request{'s' if count != 1 else ''} failed"
+    if not count and not late:
+        out = [f"no request failed or waited past {patience}"]
+    elif count and late:
+        out = [f"{fails} and {late:,} waited past {patience}"]
+    elif count:
+        out = [f"{fails} and none waited past {patience}"]
+    else:
+        out = [f"no request failed; {late:,} waited past {patience}"]
     p99 = p99_moved(
         m.recovery,
         before.p99_latency_ms if before else None,
@@ -107,7 +125,7 @@ def moved(r: Record) -> tuple[str, bool]:
     )
     if p99:
         out.append(p99)
-    felt = bool(count) or m.recovery.p99_above_limit_s > 0
+    felt = "felt" if count or late else ("p99" if m.recovery.p99_above_limit_s > 0 else "")
     return "; ".join(out), felt
 
 
@@ -150,11 +168,11 @@ def spread_line(r: Record) -> str:
     if r.runs is None:
         return ""
     parts = []
-    for key, (name, unit) in SPREAD_WORDS.items():
+    for key, (name, suffix) in SPREAD_WORDS.items():
         s = r.runs.spread.get(key)
         if s is None or s.min is None:
             continue
-        parts.append(f"{name} {s.min:,.0f} / {s.median:,.0f} / {s.max:,.0f}{unit}")
+        parts.append(f"{name} {s.min:,.0f} / {s.median:,.0f} / {s.max:,.0f}{suffix}")
     targets = (
         "targets drawn again for each seed"
         if r.runs.targets == "per seed"
@@ -165,7 +183,9 @@ def spread_line(r: Record) -> str:
 
 def verdict_line(r: Record) -> tuple[str, str]:
     """(word, sentence): HELD, DEVIATED or the status, and why: what was checked, what failed
-    and what moved. "Would not have noticed" only when nothing a customer feels moved. Over
+    and what moved. "Would not have noticed" only when no request failed or waited past the
+    customer's patience and per-second p99 stayed normal; "customers felt the fault" when a
+    request failed or waited past patience, even if every probe held. Over
     many runs the sentence leads with the share that held, then tells the first run."""
     if r.status != "completed":
         return r.status.upper(), r.error or "no verdict"
@@ -184,7 +204,7 @@ def verdict_line(r: Record) -> tuple[str, str]:
     what = f"{checked(r)}; {change}."
     failed = r.hypothesis.failed()
     if stopped and r.deviated:
-        also = "; also " + "; ".join(_missed(p) for p in failed[:2]) if failed else ""
+        also = "; also " + "; ".join(_missed(p, r) for p in failed[:2]) if failed else ""
         also += f"; and {len(failed) - 2} more" if len(failed) > 2 else ""
         return "DEVIATED", early.strip().rstrip(".") + also + ". " + _cap(what)
     if not r.deviated:
@@ -193,8 +213,13 @@ def verdict_line(r: Record) -> tuple[str, str]:
             return "HELD", f"the fault window itself was not judged; {what}" + early
         if not felt:
             return "HELD", f"customers would not have noticed: {what}" + early
+        if felt == "felt":
+            return (
+                "HELD",
+                f"every probe within tolerance, but customers felt the fault: {what}" + early,
+            )
         return "HELD", f"every probe within tolerance: {what}" + early
-    why = "; ".join(f"{_missed(p)} (needs {p.bound})" for p in failed[:3])
+    why = "; ".join(f"{_missed(p, r)} (needs {p.bound})" for p in failed[:3])
     more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
     lead = "as this counter-example expects: " if r.expected_deviation else ""
     return "DEVIATED", f"{lead}{why}{more}. {_cap(what)}{early}"

@@ -161,14 +161,16 @@ def measure(
     windows: dict[str, WindowMetrics],
     rule: RecoveryRule,
     dns_ttl_s: float,
+    patience_s: float,
 ) -> RunMeasures:
     """Everything the record carries about a simulated run, given its judged windows (the
-    fault's is "during"), the rule for a normal second and the clients' DNS TTL."""
+    fault's is "during"), the rule for a normal second, the clients' DNS TTL and customers'
+    patience."""
     w = result.world
     ledger = result.ledger
     per_second = seconds(result)
     return RunMeasures(
-        whole=explain(result, window(result, 0, result.seconds)),
+        whole=explain(result, window(result, 0, result.seconds, patience_s)),
         windows={name: explain(result, wm) for name, wm in windows.items()},
         reroute_s=w.reroute_s,
         recovery=customers_recovery(result, windows, rule, dns_ttl_s, per_second),

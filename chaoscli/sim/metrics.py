@@ -1,4 +1,5 @@
-"""Measures over a window of a run: availability, worst second and p99, with 95% intervals."""
+"""Measures over a window of a run: availability, worst second, p99 and the requests slower
+than a customer's patience, with 95% intervals, and how long its orders waited to commit."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import numpy as np
 from chaoscli.sim.results import RunResult
 
 Z95 = 1.959963984540054
+# a customer's patience: a request answered later than this is as bad as a failed one
+DEFAULT_PATIENCE_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -32,14 +35,21 @@ class WindowMetrics:
     orders_acked: float = 0.0
     order_success_ratio: float = 1.0
     lost_orders: float = 0.0
+    patience_s: float = DEFAULT_PATIENCE_S
+    slow_requests: float = 0.0  # succeeded, but later than patience_s, retries included
+    slow_request_ratio: float = 0.0  # of all customer requests in the window
+    order_commit_delay_s: float = 0.0  # longest wait from acknowledgement to commit
 
     def as_dict(self) -> dict[str, object]:
         """Plain JSON-ready values."""
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
 
-def window(result: RunResult, start_s: float, end_s: float) -> WindowMetrics:
-    """Availability, worst second and p99 latency for customers who arrived in the window."""
+def window(
+    result: RunResult, start_s: float, end_s: float, patience_s: float = DEFAULT_PATIENCE_S
+) -> WindowMetrics:
+    """Availability, worst second, p99 latency and the share slower than ``patience_s`` (end
+    to end, retries included) for customers who arrived in the window."""
     s = result.samples_per_s
     a = max(0, math.floor(start_s))
     b = min(result.seconds, max(a + 1, math.ceil(end_s)))
@@ -66,6 +76,7 @@ def window(result: RunResult, start_s: float, end_s: float) -> WindowMetrics:
     in_window = (lost_at >= a) & (lost_at < b)
     weight = np.repeat(result.rate / s, s)
     lost = float(weight[in_window].sum())
+    slow = float((w_s * (ok & (lat > patience_s))).sum())
     return WindowMetrics(
         start_s=float(a),
         end_s=float(b),
@@ -83,6 +94,10 @@ def window(result: RunResult, start_s: float, end_s: float) -> WindowMetrics:
         orders_acked=acked,
         order_success_ratio=acked / orders if orders else 1.0,
         lost_orders=lost,
+        patience_s=patience_s,
+        slow_requests=slow,
+        slow_request_ratio=slow / total if total else 0.0,
+        order_commit_delay_s=commit_delay(result, a, b),
     )
 
 
@@ -96,6 +111,19 @@ def visible_errors(result: RunResult, start_s: float, end_s: float) -> float:
     a = max(0, math.floor(start_s))
     b = min(result.seconds, max(a + 1, math.ceil(end_s)))
     return _visible(result.rate[a:b], result.ok[a * s : b * s].reshape(b - a, s).mean(axis=1))
+
+
+def commit_delay(result: RunResult, a: int, b: int) -> float:
+    """The longest wait, in seconds, from an order's acknowledgement to its commit, over the
+    orders acknowledged in seconds [a, b); one still queued at the end has waited until then."""
+    s = result.samples_per_s
+    ack = result.ack_t[a * s : b * s]
+    commit = result.ledger.commit_t[a * s : b * s]
+    acked = ~np.isnan(ack)
+    if not acked.any():
+        return 0.0
+    done = np.where(np.isnan(commit), float(result.seconds), commit)
+    return max(0.0, float((done[acked] - ack[acked]).max()))
 
 
 def _weighted_p99(
