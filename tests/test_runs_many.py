@@ -141,7 +141,7 @@ def test_reports_state_the_share_held_and_the_worst_run(
     """Terminal, Markdown and JUnit say how many runs held, the interval, the worst run."""
     tmp, _, j = twenty
     bound = statistics.median(_during_p99(j))
-    md, xml = tmp / "r.md", tmp / "r.xml"
+    md, xml, page = tmp / "r.md", tmp / "r.xml", tmp / "r.html"
     code = chaoscli(
         monkeypatch,
         "run",
@@ -159,12 +159,20 @@ def test_reports_state_the_share_held_and_the_worst_run(
         str(md),
         "--report",
         str(xml),
+        "--report",
+        str(page),
     )
     out = " ".join(capsys.readouterr().out.split())
     assert code == 1
     held = "10 of 20 runs held (50%, 95% interval 30%-70%; needs 100%)"
     assert held in out and "worst run" in out and "database write outage" in out
     assert held in md.read_text()
+    text = page.read_text()
+    assert "<b>10 of 20 runs held</b> (50%, 95% interval 30%–70%)" in text
+    assert "needs 100%, so the verdict over the runs is deviated" in text
+    section = text.split("<h2>Over 20 runs</h2>", 1)[1].split("</section>", 1)[0]
+    assert "Worst run: " in section and "database write outage" in section
+    assert section.count("<td>deviated</td>") == 10 and section.count("<td>held</td>") == 10
     junit = xml.read_text()
     assert 'name="verdict is held"' in junit and "expected held, got deviated: 10 of 20" in junit
     assert "run 1 of 20" in junit or j["runs"]["runs"][0]["held"]

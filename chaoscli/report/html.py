@@ -8,7 +8,7 @@ from html import escape
 from typing import Any
 
 from chaoscli.record.model import Event, Record
-from chaoscli.report import charts, recovery
+from chaoscli.report import charts, html_runs, recovery
 from chaoscli.report.findings import Shown, combined, findings, verification
 from chaoscli.report.style import CSS
 from chaoscli.report.words import capacity, fmt, percent, shortfall, verdict_line
@@ -299,6 +299,12 @@ def _charts(r: Record) -> str:
     return "".join(out)
 
 
+def _runs(r: Record) -> str:
+    """With --runs N: the verdict over the runs, as its own section."""
+    body = html_runs.section(r, _table)
+    return f"<section><h2>Over {r.runs.count} runs</h2>{body}</section>\n" if r.runs else ""
+
+
 def render(r: Record) -> str:
     """The whole report as one HTML document."""
     title = r.title or r.experiment.title or "chaoscli experiment"
@@ -314,7 +320,7 @@ def render(r: Record) -> str:
 chaoscli {_e(r.chaoscli_version)} · {_e(r.source)}</div>
 <p>{_e(r.experiment.description)}</p>
 {_verdict(r)}</header>
-<section><h2>Recovery as customers saw it</h2>{_recovery(r)}</section>
+{_runs(r)}<section><h2>Recovery as customers saw it</h2>{_recovery(r)}</section>
 <section><h2>Findings</h2>{_findings(r)}</section>
 <section><h2>Steady-state hypothesis</h2>{_probes(r)}</section>
 <section><h2>Numbers</h2>{_numbers(r)}</section>
