@@ -89,11 +89,11 @@ def test_a_small_slowdown_raises_p99_and_holds() -> None:
 
 
 def test_a_slowdown_past_the_p99_budget_deviates_on_latency_alone() -> None:
-    """The counter-example: 1.5 s breaks the 1 s p99 bound and five times the before p99
-    during the fault, nothing else: no request failed, none waited past 2 s."""
+    """The counter-example: 1.5 s breaks the 1 s p99 bound and the 1 s rise over the before
+    p99 during the fault, nothing else: no request failed, none waited past 2 s."""
     out = run(load("az-slowdown", SHORT, ["latency_ms=1500", *WINDOW]), seed=0)
     assert out.deviated
     failed = {(p.window, p.probe) for p in out.probes if not p.ok}
-    assert failed == {("during", "p99_latency_ms"), ("during", "p99_over_before")}
+    assert failed == {("during", "p99_latency_ms"), ("during", "p99_increase_ms")}
     assert out.windows["during"].availability == 1.0
     assert out.windows["during"].slow_requests == 0

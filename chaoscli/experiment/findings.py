@@ -22,7 +22,7 @@ from chaoscli.record.findings import Finding, Fix
 from chaoscli.record.model import Record
 
 # the probes a slow tail explains when they fail
-LATENCY_PROBES = ("p99_latency_ms", "p99_over_before", "slow_request_ratio")
+LATENCY_PROBES = ("p99_latency_ms", "p99_increase_ms", "p99_over_before", "slow_request_ratio")
 
 __all__ = ["CAUSE_WORDS", "FASTEST_CHECK", "INSTANCES", "propose"]
 

@@ -12,6 +12,8 @@ from chaoscli.sim.recovery import RecoveryRule
 
 # the window metric holding a probe's 95% interval, for the probes that have one
 CI_FIELD = {"availability": "availability_ci", "p99_latency_ms": "p99_latency_ci_ms"}
+# probes measured against the before window's p99, so judged only after it
+BEFORE_RELATIVE = ("p99_increase_ms", "p99_over_before")
 
 
 @dataclass(frozen=True)
@@ -63,12 +65,14 @@ def within(value: float, tol: Tolerance) -> bool:
 def measured(probe: str, metrics: WindowMetrics, before: WindowMetrics | None) -> float | None:
     """A probe's value in one window; None when it cannot be judged there (a probe relative
     to the before window, in that window or in a run without one)."""
-    if probe == "p99_over_before":
+    if probe in BEFORE_RELATIVE:
         if before is None or metrics is before:
             return None
         base = before.p99_latency_ms
         if math.isnan(base) or base <= 0:
             return None
+        if probe == "p99_increase_ms":
+            return metrics.p99_latency_ms - base
         return metrics.p99_latency_ms / base
     return float(getattr(metrics, probe))
 

@@ -60,14 +60,22 @@ CATALOGUE = (
         "the experiment's own bound",
     ),
     Probe(
+        "p99_increase_ms",
+        "p99 increase (ms)",
+        False,
+        "ms",
+        "the window's p99 latency minus the before window's",
+        "assumed: a second more is a delay users notice (Nielsen Norman Group: Response "
+        "Times, The 3 Important Limits)",
+        default_max=1000,
+    ),
+    Probe(
         "p99_over_before",
         "p99 over before",
         False,
         "x",
-        "the window's p99 latency divided by the before window's",
-        "assumed: a tail five times as slow as before is a change customers feel, even "
-        "within their patience",
-        default_max=5.0,
+        "the window's p99 latency divided by the before window's (no bound unless set)",
+        "the experiment's own bound",
     ),
     Probe(
         "order_success_ratio",
