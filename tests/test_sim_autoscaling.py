@@ -9,7 +9,7 @@ from chaoscli.sim.metrics import window
 from chaoscli.sim.retry import ClientPolicy
 from chaoscli.sim.scenario import EngineParams, ModelParams, Scenario, Snapshot, TrafficProfile
 from chaoscli.topology import AutoScaling
-from tests.topologies import AZS, power_loss, shop
+from tests.topologies import AZS, api_stop, shop
 
 
 def scaled(per_az: int, target: float = 0.6, max_size: int = 300):
@@ -43,12 +43,12 @@ def run(snaps, traffic, autoscaling=True):
 def test_lost_zone_is_replaced_in_the_surviving_zones():
     """Replacements land in the zones the group may launch in and carry load after boot."""
     base = scaled(10)
-    lost = power_loss(base, AZS[0])
+    lost = api_stop(base, AZS[0])
     lost = replace(lost, autoscaling=replace(base.autoscaling, azs=AZS[1:]))
     res = run([Snapshot(0, base), Snapshot(100, lost)], TrafficProfile.constant(18_000, 600))
     assert res.utilisation[1, 150] > 0.85  # 18,000 on 20 instances
     assert res.utilisation[1, 500] < 0.7  # replacements (and scale-out) came in
-    assert any("replacing 10" in e.message for e in res.world.events)
+    assert any("replacing 10 unhealthy" in e.message for e in res.world.events)
     assert all("ap-south-1a" not in e.message for e in res.world.events if e.kind == "asg")
 
 

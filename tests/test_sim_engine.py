@@ -10,7 +10,7 @@ from chaoscli.sim.engine import Engine
 from chaoscli.sim.retry import ClientPolicy
 from chaoscli.sim.scenario import EngineParams, ModelParams, Scenario, Snapshot, TrafficProfile
 from chaoscli.topology import AutoScaling
-from tests.topologies import AZS, power_loss, shop
+from tests.topologies import AZS, api_stop, shop
 
 
 def _scenario() -> Scenario:
@@ -21,7 +21,7 @@ def _scenario() -> Scenario:
     )
     base = replace(base, autoscaling=group)
     return Scenario(
-        snapshots=(Snapshot(0, base), Snapshot(30, power_loss(base, AZS[0]))),
+        snapshots=(Snapshot(0, base), Snapshot(30, api_stop(base, AZS[0]))),
         traffic=TrafficProfile.constant(6_000.0, 150.0),
         clients=ClientPolicy(),
         model=ModelParams(instance_capacity_rps=1000.0, asg_replace_after_s=20.0),

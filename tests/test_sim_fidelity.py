@@ -18,7 +18,7 @@ from chaoscli.sim.scenario import (
     Snapshot,
     TrafficProfile,
 )
-from tests.topologies import AZS, cut_off, power_loss, shop, with_instances
+from tests.topologies import AZS, api_stop, cut_off, shop, with_instances
 
 
 def run(snaps, rate=30_000.0, duration=300.0, clients=None, actions=(), share=0.0, **model):
@@ -153,7 +153,7 @@ def test_promoting_a_lagging_replica_loses_the_last_orders():
     )
     base = replace(base, database=db)
     res = run(
-        [Snapshot(0, base), Snapshot(100, power_loss(base, AZS[0]))],
+        [Snapshot(0, base), Snapshot(100, api_stop(base, AZS[0]))],
         share=0.05,
         promote_replica_after_s=120.0,
         replica_lag_s=2.0,

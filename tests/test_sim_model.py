@@ -17,7 +17,7 @@ from chaoscli.sim.scenario import (
     Snapshot,
     TrafficProfile,
 )
-from tests.topologies import AZS, power_loss, shop, with_instances
+from tests.topologies import AZS, api_stop, shop, with_instances
 
 RATE = 30_000.0
 
@@ -83,14 +83,14 @@ def test_retries_hide_most_errors_as_the_power_of_attempts():
 def test_stopped_instances_leave_through_the_control_plane():
     """Stopping through the API reroutes within the control-plane delay, not detection time."""
     base = shop()
-    res = Engine(scenario([Snapshot(0, base), Snapshot(100, power_loss(base, AZS[2]))])).run()
+    res = Engine(scenario([Snapshot(0, base), Snapshot(100, api_stop(base, AZS[2]))])).run()
     assert res.world.reroute_s is not None and res.world.reroute_s <= 2.0
 
 
 def test_losing_a_zone_above_two_zones_capacity_overloads_the_survivors():
     """Offered load above what two zones serve deviates once the third is lost."""
     base = shop(per_az=10)  # 30 x 1000 = 30,000 req/s; two zones serve 20,000
-    snaps = [Snapshot(0, base), Snapshot(60, power_loss(base, AZS[2]))]
+    snaps = [Snapshot(0, base), Snapshot(60, api_stop(base, AZS[2]))]
     res = Engine(scenario(snaps, rate=24_000, instance_capacity_rps=1000.0)).run()
     assert window(res, 0, 60).availability == 1.0
     after = window(res, 90, 300)

@@ -20,7 +20,7 @@ from chaoscli.sim.scenario import (
     Snapshot,
     TrafficProfile,
 )
-from tests.topologies import AZS, cut_off, power_loss, shop, with_instances
+from tests.topologies import AZS, api_stop, cut_off, shop, with_instances
 
 MODEL = ModelParams(instance_capacity_rps=40.0, workers_per_instance=2)  # 50 ms service
 
@@ -67,12 +67,12 @@ def test_blackhole() -> None:
 def test_overload_after_losing_a_zone() -> None:
     """9 instances x 40 req/s at 250 req/s; six left after the loss cannot carry it."""
     fast, ref = both(
-        [Snapshot(0, BASE), Snapshot(60, power_loss(BASE, AZS[2]))], rate=250.0, attempts=1
+        [Snapshot(0, BASE), Snapshot(60, api_stop(BASE, AZS[2]))], rate=250.0, attempts=1
     )
     agree(fast, ref, 0, 60)
     fa, ra = window(fast, 100, 300).availability, ref.availability(100, 300)
     assert fa == pytest.approx(ra, abs=0.05)
-    assert ra < 0.9
+    assert ra < 0.96  # six instances carry 240 of the 250 requests/s
 
 
 def test_database_failover() -> None:

@@ -68,6 +68,11 @@ def cut_off(topo: Topology, az: str, public: bool = True, private: bool = True) 
     return replace(topo, subnets=subnets)
 
 
-def power_loss(topo: Topology, az: str) -> Topology:
+def api_stop(topo: Topology, az: str) -> Topology:
     """AWS FIS's power interruption as discovery would see it: stopped and cut off."""
     return cut_off(with_instances(topo, az, state="stopped", target_state="unused"), az)
+
+
+def power_off(topo: Topology, az: str) -> Topology:
+    """A zone's real power loss as discovery sees it: instances marked off, subnets cut off."""
+    return cut_off(with_instances(topo, az, fault="power-off"), az)

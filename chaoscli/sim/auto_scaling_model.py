@@ -1,12 +1,14 @@
 """The model of Auto Scaling as the data plane sees it: replacements and target-tracking scale-out.
 
 moto records Auto Scaling groups and policies but never acts, so the model does what AWS
-would: instances of the group that stop are replaced in the zones the group may still launch
-in, ``replace_after_s`` after they stop; target tracking on average CPU (utilisation here)
-adds instances when the last ``alarm_periods`` one-minute averages were above the target
-(the CloudWatch alarm target tracking creates). A new instance serves after ``boot_s`` plus
-the load balancer's ``healthy_threshold`` checks. Scale-in is not modelled: within an
-experiment it only ever removes spare capacity.
+would: an instance of the group is replaced ``replace_after_s`` after the group deems it
+unhealthy (at once when it stops; through the load balancer's health checks, the group's
+health check type, when it stays running but does not answer), in its own zone if the group
+may still launch there, else spread over the zones it may; target tracking on average CPU
+(utilisation here) adds instances when the last ``alarm_periods`` one-minute averages were
+above the target (the CloudWatch alarm target tracking creates). A new instance serves after
+``boot_s`` plus the load balancer's ``healthy_threshold`` checks. Scale-in is not modelled:
+within an experiment it only ever removes spare capacity.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ class Scaler:
     azs: tuple[str, ...]
     params: ScalingParams
     launches: list[tuple[float, int]] = field(default_factory=list)  # (ready at, zone)
+    marks: list[tuple[float, str, int]] = field(default_factory=list)  # (unhealthy at, id, zone)
     replaced: int = 0
+    _replacing: dict[int, tuple[int, float, float, int]] = field(default_factory=dict)
     minutes: list[float] = field(default_factory=list)
     acc: float = 0.0
     acc_n: int = 0
@@ -56,18 +60,39 @@ class Scaler:
         group = self._snapshot(t).topology.autoscaling or self.group
         return [z for z, az in enumerate(self.azs) if az in group.azs] or list(range(len(self.azs)))
 
-    def _launch(self, t: float, count: int, why: str) -> None:
+    def _launch(self, t: float, count: int, why: str, zone: int | None = None) -> str:
+        """Launch up to ``count`` instances (in ``zone`` if the group may); the zones used."""
         group = self._snapshot(t).topology.autoscaling or self.group
         if "Launch" in group.suspended:
-            return  # e.g. a power interruption in the group's only zone
+            return ""  # e.g. a power interruption in the group's only zone
         zones = self._zones(t)
+        if zone is not None and zone in zones:
+            zones = [zone]
         total = self.group.desired + len(self.launches)
         count = max(0, min(count, self.group.max_size - total))
         for n in range(count):
             self.launches.append((t + self.params.ready_after_s, zones[n % len(zones)]))
-        if count:
-            where = ", ".join(self.azs[z] for z in zones)
-            self.events.append((t, f"Auto Scaling launches {count} instance(s) in {where}: {why}"))
+        if not count:
+            return ""
+        where = ", ".join(self.azs[z] for z in zones)
+        self.events.append((t, f"Auto Scaling launches {count} instance(s) in {where}: {why}"))
+        return where
+
+    def _replace(self, t: float, count: int, zone: int) -> None:
+        """Launch replacements; one event for those of a zone that follow each other closely."""
+        where = self._launch(t, count, f"replacing {count} unhealthy instance(s)", zone)
+        if not where:
+            return
+        last = self._replacing.get(zone)
+        if last is not None and t - last[1] <= 30 and last[0] == len(self.events) - 2:
+            index, _, first_t, total = last
+            total += count
+            self.events.pop()
+            line = f"Auto Scaling launches {total} instance(s) in {where}: replacing {total} "
+            self.events[index] = (first_t, line + f"unhealthy instance(s) (the last at {t:.0f} s)")
+            self._replacing[zone] = (index, t, first_t, total)
+        else:
+            self._replacing[zone] = (len(self.events) - 1, t, t, count)
 
     def extra(self, t: float, reachable: np.ndarray) -> np.ndarray:
         """Extra instances serving per zone at time ``t``.
@@ -85,19 +110,14 @@ class Scaler:
         """Feed one second's average utilisation; act on replacements and on the policy."""
         t = float(sec)
         ids = set(self.group.instance_ids)
-        stopped_at = [
-            s.t
-            for s in self.snaps
-            if s.t + self.params.replace_after_s <= t < s.t + self.params.replace_after_s + 1
-        ]
-        for st in stopped_at:
-            topo = self._snapshot(st).topology
-            down = sum(i.id in ids and i.state != "running" for i in topo.instances)
-            if down > self.replaced:
-                self._launch(
-                    t, down - self.replaced, f"replacing {down - self.replaced} stopped instance(s)"
-                )
-                self.replaced = down
+        due = [
+            (iid, z)
+            for marked, iid, z in self.marks
+            if iid in ids and marked + self.params.replace_after_s <= t
+        ][self.replaced :]
+        for z in sorted({z for _, z in due}):
+            self._replace(t, sum(zone == z for _, zone in due), z)
+        self.replaced += len(due)
         self.acc += min(utilisation, 1.0)
         self.acc_n += 1
         if self.acc_n < 60:

@@ -185,11 +185,12 @@ class Engine:
         self.serving = self._serving_per_second()
         if self.scaler is not None:
             self.scaler.snaps = sorted(scenario.snapshots, key=lambda snap: snap.t)
+            self.scaler.marks = self.world.unhealthy_marks
 
     def _router(self) -> Router:
         """DNS and the load balancer's nodes over the current world."""
         lb = self.scenario.snapshots[0].topology.load_balancer
-        return Router(self.world, self.scenario.model.dns_ttl_s, lb)
+        return Router(self.world, self.scenario.model.dns_ttl_s, lb, self.scenario.clients)
 
     def _serving_per_second(self) -> np.ndarray:
         """(seconds, zones) up targets taking traffic, each second's mean over its ticks."""
@@ -238,7 +239,8 @@ class Engine:
             alarm_periods=model.asg_alarm_periods,
             ready_after_s=model.boot_s + checks,
         )
-        return Scaler(group, sorted(scenario.snapshots, key=lambda s: s.t), world.azs, params)
+        snaps = sorted(scenario.snapshots, key=lambda s: s.t)
+        return Scaler(group, snaps, world.azs, params, marks=world.unhealthy_marks)
 
     def _scale(self, sec: int) -> None:
         """The instances Auto Scaling has added by this second."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chaoscli.sim.healthcheck import BLACKHOLE, GONE, HUNG, REFUSED, UP
+from chaoscli.sim.routing import answer_position
 from chaoscli.sim.scenario import Scenario
 from chaoscli.sim.world import SLOW, World, build_world
 
@@ -112,7 +113,10 @@ class Reference:
         resolved += np.floor((t - resolved) / ttl) * ttl
         mask = int(world.dns_mask[min(world.ticks - 1, max(0, int(resolved / world.tick_s)))])
         zones = [z for z in range(len(world.azs)) if mask >> z & 1] or list(range(len(world.azs)))
-        return zones[(int(self.pick[i] * len(zones)) + self.shift[i]) % len(zones)]
+        at = answer_position(
+            np.array([self.pick[i] * len(zones)]), self.shift[i : i + 1], len(zones)
+        )
+        return zones[int(at[0])]
 
     def _target(self, node: int, t: float) -> str | None:
         targets = self.targets
@@ -135,13 +139,19 @@ class Reference:
         return pool[int(self.rng.integers(len(pool)))]
 
     def _on_attempt(self, t: float, i: int, k: int) -> None:
-        clients, model, world = self.scenario.clients, self.scenario.model, self.world
         self.sent += 1
+        fallbacks = len(self.world.azs) - 1 if self.scenario.clients.dns_fallback else 0
+        self._on_connect(t, i, k, fallbacks)
+
+    def _on_connect(self, t: float, i: int, k: int, fallbacks: int) -> None:
+        clients, model, world = self.scenario.clients, self.scenario.model, self.world
         node = self._node(i, t)
         tick = min(world.ticks - 1, int(t / world.tick_s))
         if not world.node_up[tick, node]:
             if clients.dns_fallback:
                 self.shift[i] += 1
+            if fallbacks > 0:  # the next address of the client's answer, in the same attempt
+                return self._push(t + clients.connect_timeout_s, "connect", i, k, fallbacks - 1)
             return self._fail(t + clients.connect_timeout_s, i, k, timeout=True)
         tid = self._target(node, t)
         if tid is None:

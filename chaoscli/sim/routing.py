@@ -1,8 +1,11 @@
 """DNS and the load balancer's nodes: which node each client reaches, and where it sends.
 
-A client connects to a node from its cached DNS answer (refreshed every TTL, moved on after
-connect timeouts when it falls back to the next address); the node sends each request by the
-world's route shares, widened by the instances Auto Scaling added.
+A client connects to a node from its cached DNS answer (refreshed every TTL). A node that
+does not answer costs the client its connect timeout; a client that falls back then tries the
+next address of its answer within the same attempt, as getaddrinfo-walking HTTP clients and
+browsers do, and the answer's order is random per client (DNS shuffles it), so the clients of
+a dark node spread over the others. The node sends each request by the world's route shares,
+widened by the instances Auto Scaling added.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from chaoscli.sim.engine_state import Customers, Route
+from chaoscli.sim.retry import ClientPolicy
 from chaoscli.sim.world import World
 from chaoscli.topology import LoadBalancer
 
@@ -17,7 +21,13 @@ from chaoscli.topology import LoadBalancer
 class Router:
     """Routes the attempts of sampled customers over one world."""
 
-    def __init__(self, world: World, dns_ttl_s: float, lb: LoadBalancer | None) -> None:
+    def __init__(
+        self,
+        world: World,
+        dns_ttl_s: float,
+        lb: LoadBalancer | None,
+        clients: ClientPolicy | None = None,
+    ) -> None:
         self.world, self.dns_ttl_s = world, dns_ttl_s
         self.cross_zone = lb is None or lb.cross_zone
         members = _mask_members(len(world.azs))
@@ -27,13 +37,31 @@ class Router:
         self.handed = np.zeros((len(handed), len(world.azs)), dtype=np.int64)
         for value, zones in enumerate(handed):
             self.handed[value, : zones.size] = zones
+        self.clients = clients or ClientPolicy()
 
     def route(self, customers: Customers, who: np.ndarray, added: np.ndarray) -> Route:
-        """Where the next attempts of these clients go: time, tick, node and routing shares."""
+        """Where the next attempts of these clients go: time, tick, node and routing shares.
+
+        ``tau`` is when the request reaches a node: after a connect timeout on each dark
+        node the client fell back from (its DNS answer holds one address per zone).
+        """
         world = self.world
-        tau = customers.next_at[who]
+        tau = customers.next_at[who].copy()
         tick = np.maximum(np.minimum((tau / world.tick_s).astype(np.int64), world.ticks - 1), 0)
         zone = self.pick_node(customers, who, tau)
+        ok = world.node_up[tick, zone]
+        if self.clients.dns_fallback:
+            for _ in range(len(world.azs) - 1):
+                dark = np.flatnonzero(~ok)
+                if dark.size == 0:
+                    break
+                customers.dns_shift[who[dark]] += 1
+                tau[dark] += self.clients.connect_timeout_s
+                tick[dark] = np.clip(
+                    (tau[dark] / world.tick_s).astype(np.int64), 0, world.ticks - 1
+                )
+                zone[dark] = self.pick_node(customers, who[dark], tau[dark])
+                ok[dark] = world.node_up[tick[dark], zone[dark]]
         # a batch spans a second's few ticks: each (tick, node) row is worked out once
         lo = int(tick.min()) if tick.size else 0
         hi = int(tick.max()) + 1 if tick.size else 1
@@ -41,7 +69,7 @@ class Router:
         block = self.shares(span[:, None], np.arange(len(world.azs))[None, :], added)
         rows = (tick - lo, zone)
         cumulative = np.cumsum(block, axis=2)[rows]
-        return Route(tau, tick, zone, world.node_up[tick, zone], block[rows], cumulative)
+        return Route(tau, tick, zone, ok, block[rows], cumulative)
 
     def pick_node(self, customers: Customers, who: np.ndarray, tau: np.ndarray) -> np.ndarray:
         """Which zone's load-balancer node each client connects to, from its cached answer."""
@@ -53,8 +81,8 @@ class Router:
         )
         mask = world.dns_mask[resolved_tick].astype(np.int64)
         size = self.sizes[mask]
-        pos = np.floor(customers.node_draw[who] * size).astype(np.int64)
-        return self.handed[mask, (pos + customers.dns_shift[who]) % size]
+        at = answer_position(customers.node_draw[who] * size, customers.dns_shift[who], size)
+        return self.handed[mask, at]
 
     def shares(self, tick: np.ndarray, zone: np.ndarray, added: np.ndarray) -> np.ndarray:
         """Where each node sends a request, counting the instances Auto Scaling ``added``."""
@@ -79,6 +107,20 @@ class Router:
         cols = self.world.columns
         shares = route.probs[:, cols.up] + route.probs[:, cols.slow]
         return (customers.weight[who, None] * shares * route.node_ok[:, None]).sum(axis=0)
+
+
+def answer_position(draw: np.ndarray, shift: np.ndarray, size: np.ndarray | int) -> np.ndarray:
+    """Which of ``size`` addresses a client uses after ``shift`` fallbacks.
+
+    ``draw`` in [0, size) picks the first address (its whole part) and, by its fraction, the
+    order of the others, so that fallbacks from one address spread evenly over the rest.
+    """
+    first = np.floor(draw).astype(np.int64)
+    step = shift % size
+    others = np.maximum(np.asarray(size) - 1, 1)
+    rest = np.floor((draw - first) * others).astype(np.int64)
+    other = (first + 1 + (rest + step - 1) % others) % size
+    return np.where(step == 0, first, other)
 
 
 def _mask_members(zones: int) -> list[np.ndarray]:

@@ -62,6 +62,7 @@ class ModelParams:
     lb_connect_timeout_s: float = 10.0
     lor_refused_weight_cap: float = 20.0
     control_plane_delay_s: float = 1.0
+    api_stop_answer: str = "refuse"
     dns_ttl_s: float = 60.0
     dns_removal_s: float = 60.0
     failover_s: tuple[float, float] = (60.0, 120.0)

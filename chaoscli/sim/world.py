@@ -8,6 +8,7 @@ or nowhere), how much capacity is serving, and whether the database takes writes
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from chaoscli.sim.healthcheck import (
     rotation_timeline,
 )
 from chaoscli.sim.route_columns import RouteColumns
-from chaoscli.sim.scenario import Scenario, Snapshot
+from chaoscli.sim.scenario import ModelParams, Scenario, Snapshot
 from chaoscli.sim.streams import Streams
 from chaoscli.topology import Topology
 
@@ -77,6 +78,7 @@ class World:
     reroute_s: float | None = None
     db_write_unavailable_s: float = 0.0
     primary_az: dict[str, str] = field(default_factory=dict)
+    unhealthy_marks: list[tuple[float, str, int]] = field(default_factory=list)
 
     @property
     def columns(self) -> RouteColumns:
@@ -95,29 +97,52 @@ def parse_slow(fault: str) -> tuple[float, float] | None:
         return None
 
 
+class TargetSnapshot(NamedTuple):
+    """One target in one control-plane snapshot, as the data plane meets it."""
+
+    state: int  # the true state: what a connection to it meets
+    removed: bool  # taken out of rotation through the control plane (an API stop)
+    registered: bool
+    slowness: tuple[float, float]  # (added seconds, error share) of a gray failure
+    serving: bool  # its application runs and would answer (a restart after it boots)
+
+
+POWER_OFF = "power-off"  # the fault tag of an instance whose zone lost power
+
+
 def _instance_state(
-    topo: Topology, iid: str, hc_timeout_s: float
-) -> tuple[int, bool, bool, tuple[float, float]]:
-    """(true state, removed via control plane, registered, slowness) in one snapshot."""
+    topo: Topology, iid: str, hc_timeout_s: float, model: ModelParams
+) -> TargetSnapshot:
+    """What a connection to one instance meets in one snapshot, and what ELB knows of it.
+
+    A stopped instance is taken out through the control plane and meanwhile refuses or, when
+    ``api_stop_answer`` says so, lets connections time out. An instance whose power is off
+    answers nothing (no RST): a blackhole that only health checks find. A cut-off subnet
+    blackholes the instances in it; a crashed process refuses, a hung one never answers.
+    """
     inst = next((i for i in topo.instances if i.id == iid), None)
     none = (0.0, 0.0)
     if inst is None or inst.state in ("terminated", "shutting-down"):
-        return GONE, True, False, none
+        return TargetSnapshot(GONE, True, False, none, False)
     registered = inst.target_state not in ("unregistered", "draining")
     if inst.state in ("stopped", "stopping"):
-        return REFUSED, True, registered, none
+        answer = REFUSED if model.api_stop_answer == "refuse" else BLACKHOLE
+        return TargetSnapshot(answer, True, registered, none, False)
+    if inst.fault == POWER_OFF:
+        return TargetSnapshot(BLACKHOLE, False, registered, none, False)
     subnet = topo.subnet(inst.subnet_id)
     if subnet is not None and not subnet.reachable:
-        return BLACKHOLE, False, registered, none
+        return TargetSnapshot(BLACKHOLE, False, registered, none, True)
     if inst.state == "pending" or inst.fault == "crash":
-        return REFUSED, False, registered, none
+        return TargetSnapshot(REFUSED, False, registered, none, False)
     if inst.fault == "hang":
-        return HUNG, False, registered, none
+        return TargetSnapshot(HUNG, False, registered, none, False)
     slow = parse_slow(inst.fault)
     if slow is not None:
         # slower than the health check's timeout, the checks catch it: it is hung to them
-        return (HUNG if slow[0] >= hc_timeout_s else SLOW), False, registered, slow
-    return UP, False, registered, none
+        state = HUNG if slow[0] >= hc_timeout_s else SLOW
+        return TargetSnapshot(state, False, registered, slow, True)
+    return TargetSnapshot(UP, False, registered, none, True)
 
 
 def _lookup(changes: list[tuple[float, float]], mids: np.ndarray) -> np.ndarray:
@@ -152,8 +177,9 @@ def build_world(scenario: Scenario) -> World:
         slow: list[tuple[float, tuple[float, float]]] = []
         prev_running = True
         for snap in snaps:
-            state, removed, is_reg, slowness = _instance_state(snap.topology, iid, hc_timeout)
-            serving = state in (UP, BLACKHOLE, SLOW)
+            state, removed, is_reg, slowness, serving = _instance_state(
+                snap.topology, iid, hc_timeout, model
+            )
             if serving and not prev_running and snap.t > 0:
                 tl.append((snap.t, REFUSED, False))  # booting: the OS is up, the app is not
                 tl.append((snap.t + model.boot_s, state, False))
@@ -184,7 +210,12 @@ def build_world(scenario: Scenario) -> World:
     }
 
     # --- change points -> per-segment state matrices (targets x segments) --------------
-    node_changes = node_timeline(snaps, azs, model.dns_removal_s, end)
+    cross = lb.cross_zone if lb else True
+    targets_ok = None
+    if not cross:
+        zone_of = {iid: zone_index.get(az_of[iid], 0) for iid in ids}
+        targets_ok = _healthy_target_changes(ids, zone_of, rotation, reg_tl, len(azs))
+    node_changes = node_timeline(snaps, azs, model.dns_removal_s, end, targets_ok)
     cuts = {0.0, end, *(min(t, end) for t, _ in node_changes)}
     for iid in ids:
         cuts.update(t for t, _, _ in timelines[iid] if t < end)
@@ -210,7 +241,6 @@ def build_world(scenario: Scenario) -> World:
     nz = len(azs)
     zone_idx = np.array([zone_index.get(az_of[i], 0) for i in ids], dtype=int)
     onehot = (zone_idx[None, :] == np.arange(nz)[:, None]).astype(float)  # zones x targets
-    cross = lb.cross_zone if lb else True
     weight = (
         _lor_weights(true_state, extra, scenario) if lb and lb.algorithm != "round_robin" else None
     )
@@ -291,9 +321,69 @@ def build_world(scenario: Scenario) -> World:
     world.order_queue = base.order_queue is not None
     world.targets = Targets(tuple(ids), zone_idx, timelines, rotation, reg_tl, slow_tl)
     world.events += [Event(t, "db", msg) for t, msg in db.events]
-    world.reroute_s = _reroute(times, seg_route, true_state, cols, _first_fault_time(snaps))
+    world.unhealthy_marks = _unhealthy_marks(ids, zone_idx, timelines, rotation)
+    node_on = np.array([nodes_at(node_changes, float(t))[0] for t in mids]).reshape(nseg, nz)
+    world.reroute_s = _reroute(
+        times, seg_route * node_on[:, :, None], true_state, cols, _first_fault_time(snaps)
+    )
     world.events.sort(key=lambda e: e.t)
     return world
+
+
+def _healthy_target_changes(
+    ids: list[str],
+    zone_of: dict[str, int],
+    rotation: dict[str, list[tuple[float, bool]]],
+    registered: dict[str, list[tuple[float, float]]],
+    zones: int,
+) -> list[list[tuple[float, bool]]]:
+    """Per zone, change points of "the load balancer has a healthy registered target here"."""
+
+    def at(changes: list[tuple[float, bool]] | list[tuple[float, float]], t: float) -> bool:
+        value = bool(changes[0][1])
+        for ts, v in changes:
+            if ts > t:
+                break
+            value = bool(v)
+        return value
+
+    out = []
+    for z in range(zones):
+        mine = [i for i in ids if zone_of[i] == z]
+        times = sorted({t for i in mine for t, _ in [*rotation[i], *registered[i]]} | {0.0})
+        points: list[tuple[float, bool]] = []
+        for t in times:
+            ok = any(at(rotation[i], t) and at(registered[i], t) for i in mine)
+            if not points or points[-1][1] != ok:
+                points.append((t, ok))
+        out.append(points)
+    return out
+
+
+def _unhealthy_marks(
+    ids: list[str],
+    zone_idx: np.ndarray,
+    timelines: dict[str, list[tuple[float, int, bool]]],
+    rotation: dict[str, list[tuple[float, bool]]],
+) -> list[tuple[float, str, int]]:
+    """When Auto Scaling (health check type ELB) first deems each instance unhealthy.
+
+    A stopped or terminated instance at once; one that stays ``running`` (a crash, a hang, a
+    power loss, a cut-off subnet) only when the load balancer's health checks take it out of
+    rotation. (time, instance id, zone index), in time order.
+    """
+    out = []
+    for k, iid in enumerate(ids):
+        gone = [t for t, _, removed in timelines[iid] if removed and t > 0]
+        failed = [
+            t
+            for n, (t, in_rot) in enumerate(rotation[iid])
+            if n and not in_rot and rotation[iid][n - 1][1]
+        ]
+        first = min([*gone[:1], *failed[:1]], default=None)
+        if first is not None:
+            out.append((float(first), iid, int(zone_idx[k])))
+    return sorted(out)
 
 
 def _zone_up(snaps: list[Snapshot], azs: tuple[str, ...], dt: float, ticks: int) -> np.ndarray:
@@ -350,7 +440,8 @@ def _reroute(
     cols: RouteColumns,
     fault_t: float | None,
 ) -> float | None:
-    """From the first fault until no node sends requests to a dead target any more."""
+    """From the first fault until no node sends requests to a dead target any more (a dark
+    node sends nothing: ``seg_route`` is zero for it)."""
     if fault_t is None:
         return None
     dead_routed = np.asarray((seg_route[:, :, cols.dead] > 0).any(axis=(1, 2)))
