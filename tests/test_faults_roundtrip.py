@@ -56,10 +56,15 @@ def _running(topo: Topology, az: str) -> set[str]:
     return {i.id for i in topo.instances_in(az) if i.state == "running"}
 
 
+@pytest.mark.parametrize(
+    ("mode", "state", "fault"),
+    [("power-loss", "running", "power-off"), ("api-stop", "stopped", "")],
+)
 def test_az_outage_stops_cuts_off_fails_over_and_blocks_launches(
-    session: AwsSession, before: Topology, log: RollbackLog
+    session: AwsSession, before: Topology, log: RollbackLog, mode: str, state: str, fault: str
 ) -> None:
-    """The zone's servers stop, its subnets go dark, its ASG subnets go; rollback restores all."""
+    """The zone's servers lose power (EC2 still says running; the fault tag says off) or are
+    stopped through the API, its subnets go dark, its ASG subnets go; rollback restores all."""
     asg = session.client("autoscaling")
     subnets = ",".join(s.id for s in before.subnets if not s.public)
     asg.create_launch_configuration(
@@ -74,9 +79,10 @@ def test_az_outage_stops_cuts_off_fails_over_and_blocks_launches(
         VPCZoneIdentifier=subnets,
         Tags=[{"Key": STACK_TAG, "Value": before.stack, "PropagateAtLaunch": False}],
     )
-    done = inject(session, log, before, fault="az-outage", az=ZONE)
+    done = inject(session, log, before, fault="az-outage", az=ZONE, mode=mode)
     during = discover(session, before.stack)
-    assert _running(during, ZONE) == set()
+    assert {(i.state, i.fault) for i in during.instances_in(ZONE)} == {(state, fault)}
+    assert all(i.fault == "" for i in during.instances if i.az != ZONE)
     assert not during.zone_reachable(ZONE)
     assert [a.kind for a in done.actions] == ["db_failover"]
     group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[f"{before.stack}-asg"])[
@@ -196,7 +202,8 @@ def test_untagged_bystander_in_the_broken_zone_keeps_running(
     inject(session, log, seen, key="step-2", fault="gray-failure", az=ZONE)
     during = {i.id: i for i in discover(session, before.stack).instances}
     assert (during[bystander].state, during[bystander].fault) == ("running", "")
-    assert {i.state for i in during.values() if i.az == ZONE and i.tagged} == {"stopped"}
+    power = {(i.state, i.fault) for i in during.values() if i.az == ZONE and i.tagged}
+    assert power == {("running", "power-off")}
     rollback(session, log)
     ec2.terminate_instances(InstanceIds=[bystander])
     ec2.get_waiter("instance_terminated").wait(InstanceIds=[bystander])

@@ -36,7 +36,7 @@ def test_dry_run_against_remote_endpoint_prints_calls_and_sends_none(
     no_network: list[str],
 ) -> None:
     """Against a remote endpoint (no flags needed) the run's calls are listed, none sent."""
-    r = cli("run", "az-outage", *SMALL, "--dry-run", "--endpoint-url", REMOTE)
+    r = cli("run", "az-outage-api-stop", *SMALL, "--dry-run", "--endpoint-url", REMOTE)
     assert r.code == 0, r.err
     for op in (
         "ec2 CreateVpc",

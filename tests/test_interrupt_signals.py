@@ -140,7 +140,8 @@ def test_kill_9_then_rollback_command_restores_the_stack(
     assert _stopped_or_isolated(url)  # nothing ran after SIGKILL
     r = cli("rollback", str(log))  # the endpoint comes from the log
     assert r.code == 0, r.err
-    assert "undone: started" in r.out and "identical to before the run" in r.out
+    assert "undone: cleared chaoscli:fault=power-off" in r.out
+    assert "identical to before the run" in r.out
     assert compare(before, _discover(url)) == []
     again = cli("rollback", str(log), "--endpoint-url", url)
     assert again.code == 0 and "nothing left to undo" in again.out

@@ -15,7 +15,6 @@ from chaoscli.errors import SpecError
 from chaoscli.experiment.build import scenario_for
 from chaoscli.experiment.loader import load
 from chaoscli.experiment.model_table import Assumption, assumptions, markdown
-from chaoscli.experiment.runner import run
 from chaoscli.sim.retry import ClientPolicy
 from chaoscli.sim.scenario import ModelParams, Scenario
 
@@ -117,18 +116,6 @@ def test_readme_model_table_is_the_generated_one() -> None:
     assert START in text and END in text
     table = text.split(START, 1)[1].split(END, 1)[0]
     assert table == markdown()
-
-
-SHORT = ["engine.samples_per_s=500", "traffic.duration_s=120"]
-
-
-@pytest.mark.parametrize(("notice_s", "deviated"), [(1, False), (15, True)])
-def test_az_outage_verdict_rests_on_the_api_stop_notice(notice_s: int, deviated: bool) -> None:
-    """Stopped instances refuse until ELB notices: at 1 s the outage holds, at 15 s it deviates."""
-    sets = [*SHORT, f"topology.load_balancer.api_stop_notice_s={notice_s}"]
-    loaded = load("az-outage", sets, ["at_s=30", "duration_s=60"])
-    out = run(loaded, seed=0)
-    assert out.deviated is deviated
 
 
 @pytest.mark.parametrize(

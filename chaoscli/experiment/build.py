@@ -83,6 +83,7 @@ def scenario_for(
             queue_limit_s=t.queue_limit_s,
             lb_connect_timeout_s=t.load_balancer.connect_timeout_s,
             control_plane_delay_s=t.load_balancer.api_stop_notice_s,
+            api_stop_answer=t.load_balancer.api_stop_answer,
             lor_refused_weight_cap=t.load_balancer.lor_refused_weight_cap,
             dns_ttl_s=t.load_balancer.dns_ttl_s,
             dns_removal_s=t.load_balancer.dns_removal_s,

@@ -69,13 +69,23 @@ class LoadBalancerSpec(Strict):
         float,
         assumed(
             "how long after an API stop ELB takes the stopped instance out of rotation "
-            "(it refuses connections meanwhile)",
+            "(az-outage in mode api-stop; what it answers meanwhile is api_stop_answer)",
             "s",
             "assumed: AWS does not document it",
             ge=0,
             le=600,
         ),
     ] = 1.0
+    api_stop_answer: Annotated[
+        Literal["refuse", "timeout"],
+        assumed(
+            "what the load balancer meets when it connects to an instance stopped through "
+            "the API before it notices the stop: a refusal (502 at once, as an instance "
+            "shutting down resets connections) or nothing (504 after connect_timeout_s)",
+            "",
+            "assumed: AWS does not document it",
+        ),
+    ] = "refuse"
     lor_refused_weight_cap: Annotated[
         float,
         assumed(
@@ -179,7 +189,8 @@ class AutoScalingSpec(Strict):
     replace_after_s: Annotated[
         float,
         assumed(
-            "how long after an instance stops Auto Scaling launches its replacement",
+            "how long after Auto Scaling deems an instance unhealthy (stopped, or taken out "
+            "by the load balancer's health checks) it launches its replacement",
             "s",
             "assumed: Amazon EC2 Auto Scaling docs: Health checks for instances in an Auto "
             "Scaling group (the delay is not documented)",

@@ -17,7 +17,7 @@ WAIT = "wait"
 # FIS selection modes: every target, n of them, or n percent of them (rounded down, at least 1)
 SELECTION = r"^(ALL|COUNT\([1-9][0-9]*\)|PERCENT\((100|[1-9][0-9]?)(\.[0-9]+)?\))$"
 # the settings a step may carry besides fault, at_s and duration_s; each fault picks its own
-SETTINGS = ("az", "selection", "tags", "latency_ms", "error_share", "rps", "ramp_s")
+SETTINGS = ("az", "mode", "selection", "tags", "latency_ms", "error_share", "rps", "ramp_s")
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class StepSettings:
     """
 
     takes: frozenset[str]
-    defaults: Mapping[str, float] = field(default_factory=dict)
+    defaults: Mapping[str, float | str] = field(default_factory=dict)
     check: Callable[[FaultStep], None] | None = None
 
 
@@ -65,6 +65,7 @@ class FaultStep(BaseModel):
     at_s: float = Field(default=None, ge=0)  # type: ignore[assignment]
     duration_s: Annotated[float, Field(gt=0)] = 300
     az: str | None = None
+    mode: str | None = None
     selection: str = "ALL"
     tags: dict[str, str] = {}
     latency_ms: Annotated[float, Field(gt=0, le=600_000)] | None = None
