@@ -58,14 +58,15 @@ def _start(url: str, exp: str, log: Path) -> subprocess.Popen[str]:
 
 
 def _wait_for_faults(proc: subprocess.Popen[str], log: Path, url: str, changes: int = 3) -> None:
-    """Wait until the log holds the fault's changes and the control plane shows them (a busy
-    machine may be slow to get there), then a little longer, into the paced simulation."""
+    """Wait until the log holds the fault's changes and the control plane shows the whole
+    zone cut off, every subnet of it (a busy machine may be slow to get there), then a
+    little longer, into the paced simulation."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
         if log.exists():
             lines = [json.loads(x) for x in log.read_text().splitlines() if x.strip()]
-            if sum(x["op"] == "change" for x in lines) >= changes and _stopped_or_isolated(url):
+            if sum(x["op"] == "change" for x in lines) >= changes and _zone_cut_off(url):
                 time.sleep(1.0)
                 return
         time.sleep(0.1)
@@ -86,6 +87,11 @@ def child() -> Iterator[list[subprocess.Popen[str]]]:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def _zone_cut_off(url: str) -> bool:
+    topo = _discover(url)
+    return any(all(not s.reachable for s in topo.subnets if s.az == az) for az in topo.azs)
 
 
 def _stopped_or_isolated(url: str) -> bool:
