@@ -46,6 +46,7 @@ VARIANTS = (
     Variant("no order queue", ("topology.order_queue.enabled=false",)),
     Variant("two zones near capacity: 21 instances a zone", ("topology.instances_per_az=21",)),
     Variant("two zones at capacity: 20 instances a zone", ("topology.instances_per_az=20",)),
+    Variant("two zones below the peak: 18 instances a zone", ("topology.instances_per_az=18",)),
     Variant("FIS's API stop instead of the power loss", vars=("mode=api-stop",)),
 )
 
