@@ -26,8 +26,10 @@ def _record(name: str, sets: list[str], vars_: list[str] | None = None) -> Recor
 
 @pytest.fixture(scope="module")
 def outage() -> Record:
-    """The shipped zone outage at 120 s, 600 s of traffic, with clients' 3 s connect timeout."""
-    return _record("az-outage", ["clients.connect_timeout_s=3"])
+    """The shipped zone outage at 120 s, 600 s of traffic, with clients' 3 s connect timeout
+    and latency judged only against an absolute 5 s p99 bound."""
+    loose = ["hypothesis.slow_request_ratio.max=1", "hypothesis.p99_increase_ms.max=60000"]
+    return _record("az-outage", ["clients.connect_timeout_s=3", *loose])
 
 
 def test_recovery_is_the_last_abnormal_second_not_the_first_normal_one() -> None:
