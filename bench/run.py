@@ -43,14 +43,14 @@ def one(kind: str, args: list[str]) -> float:
             Snapshot,
             TrafficProfile,
         )
-        from tests.topologies import AZS, power_loss, shop
+        from tests.topologies import AZS, power_off, shop
 
         rate = float(args[0])
         base = shop(per_az=25)
         sc = Scenario(
             snapshots=(
                 Snapshot(0, base),
-                Snapshot(120, power_loss(base, AZS[0])),
+                Snapshot(120, power_off(base, AZS[0])),
                 Snapshot(420, base),
             ),
             traffic=TrafficProfile.constant(rate, 600, 0.01),
