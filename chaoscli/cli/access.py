@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from chaoscli.aws.dryrun import open_shadow
 from chaoscli.aws.real_aws_guard import Access, open_guarded
-from chaoscli.cli.environment import Environment
+from chaoscli.cli.environment import Environment, spinner
 from chaoscli.cli.live import LiveView
 from chaoscli.errors import SpecError
 from chaoscli.experiment.loader import Loaded
@@ -101,14 +100,7 @@ def execute(
                     aws=session,
                     runs=runs,
                 )
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=env.stderr,
-            transient=True,
-            disable=not env.isatty(stderr=True),
-        ) as progress:
+        with spinner(env) as progress:
             task = progress.add_task("starting", total=None)
             return run_experiment(
                 loaded,

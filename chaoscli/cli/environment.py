@@ -15,6 +15,7 @@ from typing import TextIO
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 FILE_WIDTH = 80  # columns when the output is a file or a pipe
 
@@ -59,6 +60,18 @@ class Environment:
     def stderr(self) -> Console:
         """The console for progress and errors."""
         return self.console(stderr=True)
+
+
+def spinner(env: Environment) -> Progress:
+    """A spinner with elapsed time on stderr, shown only on a terminal, gone when done."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=env.stderr,
+        transient=True,
+        disable=not env.isatty(stderr=True),
+    )
 
 
 def env_of(ctx: typer.Context) -> Environment:

@@ -6,13 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from chaoscli.aws.real_aws_guard import Access
 from chaoscli.cli import reports
 from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt, SetOpt, VarOpt, execute
 from chaoscli.cli.app import ExitStatus, app
-from chaoscli.cli.environment import Environment, env_of
+from chaoscli.cli.environment import Environment, env_of, spinner
 from chaoscli.errors import SpecError
 from chaoscli.experiment import journal as journal_mod
 from chaoscli.experiment.fixes import prove
@@ -119,14 +118,7 @@ def _proven(
     record: Record, loaded: Loaded, seed: int, runs: int, env: Environment, verify: bool
 ) -> Record:
     """The record with its findings' fixes re-run in the model, a spinner on a terminal."""
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=env.stderr,
-        transient=True,
-        disable=not env.isatty(stderr=True),
-    ) as progress:
+    with spinner(env) as progress:
         task = progress.add_task("proving the fixes in the model", total=None)
         return prove(
             record,

@@ -13,7 +13,7 @@ from chaoscli.experiment.fix_proposals import (
 from chaoscli.experiment.spec import Experiment
 from chaoscli.record.findings import Finding, Fix
 from chaoscli.record.model import ProbeVerdict, Record, Window, WindowName
-from chaoscli.record.probes import label
+from chaoscli.record.probes import fmt, label
 
 CAUSE_WORDS = {
     "connect timeout": "clients kept connecting to a load-balancer node that no longer "
@@ -30,22 +30,6 @@ CAUSE_WORDS = {
     "failover window)",
 }
 SLOW_TARGET_FAULTS = ("az-slowdown", "gray-failure")  # targets slow to answer, yet healthy
-
-
-def _value(p: ProbeVerdict) -> str:
-    """A probe's measured value as the reports print it."""
-    v = p.value
-    if v is None:
-        return "n/a"
-    if not p.ratio:
-        return f"{v:,.0f}" if abs(v) >= 10 or v == int(v) else f"{v:.3g}"
-    if v >= 1:
-        return "100%"
-    for digits in (3, 4, 5, 6):
-        text = f"{v * 100:.{digits}f}"
-        if not text.startswith("100"):
-            return f"{text}%"
-    return "99.99999%"
 
 
 def _cause_fix(r: Record, exp: Experiment, cause: str, window: Window | None) -> Fix | None:
@@ -108,7 +92,9 @@ def causes(r: Record, exp: Experiment, explained: set[str]) -> list[Finding]:
         total = sum(found.values())
         what = words.get(top) or _fault_words(r, name)
         share = f" {found[top] / total:.0%} of the {total:,.0f} visible errors:" if top else ""
-        title = "; ".join(f"{label(p.probe)} {_value(p)} (needs {p.bound})" for p in probes)
+        title = "; ".join(
+            f"{label(p.probe)} {fmt(p.value, p.probe)} (needs {p.bound})" for p in probes
+        )
         fix = _cause_fix(r, exp, top, window) if name != "before" or top else None
         out.append(
             finding(

@@ -128,3 +128,27 @@ def label(name: str) -> str:
     """A probe's name as a person reads it (an unknown probe keeps its own name)."""
     probe = BY_NAME.get(name)
     return probe.label if probe else name.replace("_", " ")
+
+
+def percent(value: float | None) -> str:
+    """A fraction as a percentage with enough digits to tell it from 100%."""
+    if value is None:
+        return "n/a"
+    if value >= 1:
+        return "100%"
+    for digits in (3, 4, 5, 6):
+        text = f"{value * 100:.{digits}f}"
+        if not text.startswith("100"):
+            return f"{text}%"
+    return "99.99999%"
+
+
+def fmt(value: float | None, probe: str) -> str:
+    """A probe's measured value the way an SRE reads it, the same in findings and reports."""
+    if value is None:
+        return "n/a"
+    if is_ratio(probe):
+        return percent(value)
+    if unit(probe) == "x":
+        return f"{value:.3g}x"
+    return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.3g}"

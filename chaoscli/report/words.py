@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chaoscli.record.model import ProbeVerdict, Record
-from chaoscli.record.probes import PROBES, is_ratio, label, unit
+from chaoscli.record.probes import PROBES, fmt, is_ratio, label, percent
 from chaoscli.record.runs import RunSummary
 from chaoscli.report.recovery import p99_moved
 
@@ -25,30 +25,6 @@ def capacity(r: Record) -> tuple[int, float, float]:
     n = r.topology.before.instances if r.topology.before else 0
     rps = r.metrics.peak_offered_rps if r.metrics else 0.0
     return n, n * r.experiment.topology.instance_capacity_rps, rps
-
-
-def percent(value: float | None) -> str:
-    """A fraction as a percentage with enough digits to tell it from 100%."""
-    if value is None:
-        return "n/a"
-    if value >= 1:
-        return "100%"
-    for digits in (3, 4, 5, 6):
-        text = f"{value * 100:.{digits}f}"
-        if not text.startswith("100"):
-            return f"{text}%"
-    return "99.99999%"
-
-
-def fmt(value: float | None, probe: str) -> str:
-    """A probe's measured value the way an SRE reads it."""
-    if value is None:
-        return "n/a"
-    if is_ratio(probe):
-        return percent(value)
-    if unit(probe) == "x":
-        return f"{value:.3g}x"
-    return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.3g}"
 
 
 def shortfall(p: ProbeVerdict) -> str:
