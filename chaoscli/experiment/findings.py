@@ -147,6 +147,27 @@ def overloaded_before(r: Record, exp: Experiment) -> list[Finding]:
     ]
 
 
+DARK_NODE_CONNECT_S = 0.5  # the connect timeout the shipped sample proves against a power loss
+
+
+def _dark_node_wait(
+    p99: float, base: float | None, connect: float, ttl: float, keys: list[str]
+) -> Finding:
+    """The slow tail is clients' first connection to a dark node, paid inside one attempt."""
+    return finding(
+        f"Connecting to the dark load-balancer node dominates p99 latency "
+        f"({_ms(p99)} during, {_ms(base)} before)",
+        f"requests whose client still had the lost zone's node in its DNS cache (TTL "
+        f"{ttl:g} s) waited the {connect:g} s connect timeout before trying the next address.",
+        keys,
+        Fix(
+            words=f"Give up connecting after {DARK_NODE_CONNECT_S:g} s (now {connect:g} s) "
+            "and try the next address of the DNS answer.",
+            set={"clients.connect_timeout_s": DARK_NODE_CONNECT_S, "clients.dns_fallback": True},
+        ),
+    )
+
+
 def slow_tail(r: Record, exp: Experiment) -> list[Finding]:
     """A p99 made of retries after connect timeouts points at DNS and client timeouts."""
     during, before = r.windows.get("during"), r.windows.get("before")
@@ -154,12 +175,17 @@ def slow_tail(r: Record, exp: Experiment) -> list[Finding]:
         return []
     share, p99 = during.slow_tail_retried_share, during.p99_latency_ms
     base = before.p99_latency_ms if before else None
-    if share is None or p99 is None or share < 0.5 or (base and p99 < 3 * base):
+    if share is None or p99 is None or (base and p99 < 3 * base):
         return []
     keys = probe_keys(
         [p for name in LATENCY_PROBES for p in r.hypothesis.failed(name, ("during",))]
     )
     connect, lb = exp.clients.connect_timeout_s, exp.topology.load_balancer
+    dark = r.metrics is not None and r.metrics.recovery.dark_node_out_of_dns_s is not None
+    if share < 0.5:
+        if keys and dark and connect > DARK_NODE_CONNECT_S and p99 >= connect * 1000:
+            return [_dark_node_wait(p99, base, connect, lb.dns_ttl_s, keys)]
+        return []
     blackholed = during.visible_error_causes.get("blackhole (504)", 0) > 0
     tail = f"({_ms(p99)} during, {_ms(base)} before)"
     if during.dominant_cause == "blackhole (504)" or (
@@ -182,7 +208,6 @@ def slow_tail(r: Record, exp: Experiment) -> list[Finding]:
                 Fix(words=fix.words.strip(), set=fix.set) if fix.set else None,
             )
         ]
-    dark = r.metrics is not None and r.metrics.recovery.dark_node_out_of_dns_s is not None
     waited = dark and bool(connect) and p99 >= connect * 1000
     why = (
         f"the first attempt went to the lost zone's load-balancer node, still in clients' "
