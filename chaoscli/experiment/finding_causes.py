@@ -8,6 +8,7 @@ from chaoscli.experiment.fix_proposals import (
     faster_detection,
     finding,
     probe_keys,
+    shorter_connect,
     three_zones,
 )
 from chaoscli.experiment.spec import Experiment
@@ -36,13 +37,7 @@ def _cause_fix(r: Record, exp: Experiment, cause: str, window: Window | None) ->
     """The change a failure cause points at, from the stack's own settings."""
     c = exp.clients
     if cause == "connect timeout" and (c.connect_timeout_s > 1 or not c.dns_fallback):
-        return Fix(
-            words="Give up connecting after 1 s and try the next address of the DNS answer.",
-            set={
-                "clients.connect_timeout_s": min(1.0, c.connect_timeout_s),
-                "clients.dns_fallback": True,
-            },
-        )
+        return shorter_connect(1, c.connect_timeout_s)
     if cause == "refused (502)" and c.max_attempts < 3:
         return Fix(
             words="Let clients retry: three attempts per request.",

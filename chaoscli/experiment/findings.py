@@ -15,6 +15,7 @@ from chaoscli.experiment.fix_proposals import (
     faster_detection,
     finding,
     probe_keys,
+    shorter_connect,
     three_zones,
 )
 from chaoscli.experiment.spec import Experiment
@@ -160,11 +161,7 @@ def _dark_node_wait(
         f"requests whose client still had the lost zone's node in its DNS cache (TTL "
         f"{ttl:g} s) waited the {connect:g} s connect timeout before trying the next address.",
         keys,
-        Fix(
-            words=f"Give up connecting after {DARK_NODE_CONNECT_S:g} s (now {connect:g} s) "
-            "and try the next address of the DNS answer.",
-            set={"clients.connect_timeout_s": DARK_NODE_CONNECT_S, "clients.dns_fallback": True},
-        ),
+        shorter_connect(DARK_NODE_CONNECT_S, connect),
     )
 
 
@@ -216,11 +213,7 @@ def slow_tail(r: Record, exp: Experiment) -> list[Finding]:
         else "the first attempt failed or timed out, and the client retried after its backoff"
     )
     if waited and connect > 1:
-        fix = Fix(
-            words=f"Give up connecting after 1 s (now {connect:g} s) and try the next address "
-            "of the DNS answer.",
-            set={"clients.connect_timeout_s": 1, "clients.dns_fallback": True},
-        )
+        fix = shorter_connect(1, connect)
     else:
         base_s = exp.clients.backoff_base_s
         fix = Fix(

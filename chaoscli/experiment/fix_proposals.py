@@ -36,6 +36,15 @@ def finding(title: str, detail: str, keys: list[str], fix: Fix | None, **kw: str
     )
 
 
+def shorter_connect(after_s: float, now_s: float) -> Fix:
+    """Clients that give up on an address that does not answer and try the next one."""
+    return Fix(
+        words=f"Give up connecting after {after_s:g} s (now {now_s:g} s) and try the next "
+        "address of the DNS answer.",
+        set={"clients.connect_timeout_s": min(after_s, now_s), "clients.dns_fallback": True},
+    )
+
+
 def faster_detection(exp: Experiment) -> Fix | None:
     """ELB's fastest health checks, when the stack's are slower; None when they are not."""
     hc = exp.topology.health_check
