@@ -37,3 +37,9 @@ class Interrupted(ChaosError):
 
 class Terminated(ChaosError):
     """SIGTERM arrived; a run rolled back on the way out."""
+
+
+class NotRestored(ChaosError):
+    """The stack is not as it was before the run: an undo failed, the check after rollback
+    found a difference, or a repeated signal cut the rollback short. The rollback log is
+    kept; the message names it and the command that finishes the job."""

@@ -4,13 +4,21 @@ they are handed, not through the process's own streams."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
 from chaoscli.cli import experiments
 from chaoscli.cli.app import ExitStatus, run
 from chaoscli.cli.environment import Environment
-from chaoscli.errors import AwsError, GuardError, Interrupted, SpecError, Terminated
+from chaoscli.errors import (
+    AwsError,
+    GuardError,
+    Interrupted,
+    NotRestored,
+    SpecError,
+    Terminated,
+)
 
 
 def _env(**environ: str) -> Environment:
@@ -33,6 +41,7 @@ def _raising(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:
         (SpecError("x.yaml", "traffic.rps", "must be positive"), ExitStatus.BAD_INPUT),
         (GuardError("refused"), ExitStatus.BAD_INPUT),
         (AwsError("a call failed"), ExitStatus.ABORTED),
+        (NotRestored("1 change left"), ExitStatus.NOT_RESTORED),
         (Interrupted(), ExitStatus.INTERRUPTED),
         (Terminated("terminated by SIGTERM; rolled back"), ExitStatus.TERMINATED),
         (RuntimeError("bug"), ExitStatus.ABORTED),
@@ -61,8 +70,13 @@ def test_ctrl_c_inside_a_command_is_130_with_a_word(monkeypatch: pytest.MonkeyPa
 
 
 def test_the_numbers_shells_and_ci_rely_on() -> None:
-    """The codes are part of the interface: 0, 1, 2, 3, 130, 143."""
-    assert [int(s) for s in ExitStatus] == [0, 1, 2, 3, 130, 143]
+    """The codes are part of the interface: 0, 1, 2, 3, 4, 130, 143, each in the README's table."""
+    assert [int(s) for s in ExitStatus] == [0, 1, 2, 3, 4, 130, 143]
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("### Exit codes") :]
+    assert [int(s) for s in ExitStatus] == [
+        int(line.split("|")[1]) for line in table.splitlines() if line[:3].strip("| ").isdigit()
+    ]
 
 
 def test_commands_print_to_the_environment_they_are_given() -> None:

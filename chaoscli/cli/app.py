@@ -13,7 +13,14 @@ import typer
 from typer.core import TyperGroup
 
 from chaoscli.cli.environment import Environment
-from chaoscli.errors import ChaosError, GuardError, Interrupted, SpecError, Terminated
+from chaoscli.errors import (
+    ChaosError,
+    GuardError,
+    Interrupted,
+    NotRestored,
+    SpecError,
+    Terminated,
+)
 
 
 class ExitStatus(IntEnum):
@@ -23,12 +30,14 @@ class ExitStatus(IntEnum):
     DEVIATED = 1  # it did not (or, with --all, a verdict other than the one expected)
     BAD_INPUT = 2  # bad usage or input, or a guard refused; nothing was changed
     ABORTED = 3  # a call failed or an internal error; what was changed was rolled back
+    NOT_RESTORED = 4  # the stack is not as it was: the rollback log is kept, its command printed
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT); rolled back
     TERMINATED = 143  # SIGTERM (128 + SIGTERM); rolled back
 
 
 # The first class an error is an instance of decides its status; ChaosError catches the rest.
 _STATUS_OF_ERROR: tuple[tuple[type[ChaosError], ExitStatus], ...] = (
+    (NotRestored, ExitStatus.NOT_RESTORED),
     (SpecError, ExitStatus.BAD_INPUT),
     (GuardError, ExitStatus.BAD_INPUT),
     (Interrupted, ExitStatus.INTERRUPTED),
