@@ -30,3 +30,11 @@ def url(box: Sandbox) -> str:
     """The server's URL, with everything from earlier tests forgotten."""
     box.reset()
     return box.url
+
+
+@pytest.fixture(autouse=True)
+def _undos_retry_without_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failed undo is retried as in production, but no test sleeps between the tries."""
+    from chaoscli.aws.changes import log
+
+    monkeypatch.setattr(log, "RETRY", log.Retry(sleep=lambda _: None))

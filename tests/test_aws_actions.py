@@ -23,7 +23,7 @@ from chaoscli.aws import (
 from chaoscli.aws.changes.instances import START_INSTANCES
 from chaoscli.aws.nacl import nacl_allows
 from chaoscli.aws.tags import PURPOSE_TAG
-from chaoscli.errors import AwsError, SpecError
+from chaoscli.errors import AwsError, NotRestored, SpecError
 from chaoscli.topology import Topology
 
 REGION = "ap-south-1"
@@ -130,7 +130,8 @@ def test_a_failing_undo_does_not_stop_the_others(
         rollback(session, log)
     assert len(caught.value.undone) == 2
     assert len(caught.value.failed) == 1 and caught.value.failed[0].startswith(f"#{bad} ")
-    assert isinstance(caught.value, AwsError) and "\n" not in str(caught.value)
+    assert isinstance(caught.value, NotRestored) and "\n" not in str(caught.value)
+    assert str(log.path) in str(caught.value)
     assert discover(session, before.stack) == before
     assert [e.id for e in log.pending()] == [bad]
 

@@ -50,7 +50,8 @@ def test_rollback_restores_and_compares(broken: RollbackLog, box: Sandbox) -> No
 
 
 def test_rollback_reports_a_difference_it_cannot_undo(broken: RollbackLog, box: Sandbox) -> None:
-    """A server terminated by hand meanwhile makes the undo fail: exit 3, one FAILED line."""
+    """A server terminated by hand meanwhile makes the undo fail, even retried: exit 4, one
+    FAILED line, the aws command that finishes the job, and the log kept."""
     import boto3
 
     ec2 = boto3.client(
@@ -63,8 +64,12 @@ def test_rollback_reports_a_difference_it_cannot_undo(broken: RollbackLog, box: 
     victim = broken.pending()[-1].undo["instance_ids"][0]
     ec2.terminate_instances(InstanceIds=[victim])
     r = cli("rollback", str(broken.path), "--endpoint-url", box.url)
-    assert r.code == 3
+    assert r.code == 4
     assert "FAILED" in r.out and victim in r.out
+    fixes = [x for x in r.out.splitlines() if x.startswith("by hand: ")]
+    assert len(fixes) == 1 and "ec2 start-instances --instance-ids" in fixes[0]
+    assert f"--endpoint-url {box.url}" in fixes[0] and victim in fixes[0]
+    assert f"chaoscli rollback {broken.path}" in r.err
     assert r.err.startswith("chaoscli: could not undo 1 change(s)") and r.err.count("\n") == 1
     assert any(e.kind == "start_instances" for e in broken.pending())
 

@@ -170,6 +170,8 @@ def rollback_cmd(
                 out.print(f"undone: {line}", markup=False, highlight=False)
             for line in exc.failed:
                 out.print(f"FAILED: {line}", markup=False, highlight=False)
+            for line in exc.fixes:
+                out.print(f"by hand: {line}", markup=False, highlight=False, soft_wrap=True)
             raise  # main turns it into its exit status, as every other error
         for line in lines:
             out.print(f"undone: {line}", markup=False, highlight=False)

@@ -6,6 +6,7 @@ SetAlarmState; the undo deletes what the run created and puts old states back.
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from chaoscli.aws.changes.log import RollbackLog, undoes
@@ -59,7 +60,21 @@ def set_state(session: AwsSession, log: RollbackLog, name: str, state: str, reas
     return f"alarm {name}: {old} -> {state} ({reason})"
 
 
-@undoes(DELETE_ALARM)
+def _delete_by_hand(undo: dict[str, Any], aws: str) -> list[str]:
+    """Delete the alarm the run created with the aws CLI."""
+    return [f"{aws} cloudwatch delete-alarms --alarm-names {shlex.quote(undo['name'])}"]
+
+
+def _restore_by_hand(undo: dict[str, Any], aws: str) -> list[str]:
+    """Put the alarm back in its old state with the aws CLI."""
+    name, state = shlex.quote(undo["name"]), shlex.quote(undo["state"])
+    return [
+        f"{aws} cloudwatch set-alarm-state --alarm-name {name} --state-value {state} "
+        "--state-reason 'chaoscli rollback'"
+    ]
+
+
+@undoes(DELETE_ALARM, _delete_by_hand)
 def delete_alarm(session: AwsSession, undo: dict[str, Any]) -> str:
     """Delete an alarm the run created."""
     name = str(undo["name"])
@@ -69,7 +84,7 @@ def delete_alarm(session: AwsSession, undo: dict[str, Any]) -> str:
     return f"deleted alarm {name}"
 
 
-@undoes(RESTORE_ALARM_STATE)
+@undoes(RESTORE_ALARM_STATE, _restore_by_hand)
 def restore_alarm_state(session: AwsSession, undo: dict[str, Any]) -> str:
     """Put an alarm back in the state it had before the run evaluated it."""
     name, state = str(undo["name"]), str(undo["state"])

@@ -7,6 +7,7 @@ back the exact subnet list and resumes AZRebalance only if the fault suspended i
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,7 +56,24 @@ def block_zone_launches(
     return lines
 
 
-@undoes(RESTORE_ASG_ZONES)
+def _restore_by_hand(undo: dict[str, Any], aws: str) -> list[str]:
+    """Give the group its subnets back and resume what the fault suspended."""
+    group = shlex.quote(undo["group"])
+    lines = [
+        f"{aws} autoscaling update-auto-scaling-group --auto-scaling-group-name {group} "
+        f"--vpc-zone-identifier {shlex.quote(undo['subnets'])}"
+    ]
+    resume = [_REBALANCE] if undo.get("resume_rebalance") else []
+    resume += ["Launch"] if undo.get("resume_launch") else []
+    if resume:
+        lines.append(
+            f"{aws} autoscaling resume-processes --auto-scaling-group-name {group} "
+            f"--scaling-processes {' '.join(resume)}"
+        )
+    return lines
+
+
+@undoes(RESTORE_ASG_ZONES, _restore_by_hand)
 def restore_asg_zones(session: AwsSession, undo: dict[str, Any]) -> str:
     """Give the group its subnets back; resume what the fault suspended."""
     name = str(undo["group"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from chaoscli.aws.changes.log import RollbackLog, undoes
@@ -24,7 +25,17 @@ def reboot_with_failover(session: AwsSession, log: RollbackLog, db_id: str) -> s
     return f"rebooted {db_id} with forced failover (primary was in {az})"
 
 
-@undoes(FAIL_BACK_DB)
+def _fail_back_by_hand(undo: dict[str, Any], aws: str) -> list[str]:
+    """Fail the database back only if its primary is not where it began."""
+    db_id, az = shlex.quote(undo["db_id"]), undo["az"]
+    where = f"{aws} rds describe-db-instances --db-instance-identifier {db_id}"
+    return [
+        f"[ \"$({where} --query 'DBInstances[0].AvailabilityZone' --output text)\" = {az} ] || "
+        f"{aws} rds reboot-db-instance --db-instance-identifier {db_id} --force-failover"
+    ]
+
+
+@undoes(FAIL_BACK_DB, _fail_back_by_hand)
 def fail_back_db(session: AwsSession, undo: dict[str, Any]) -> str:
     """Fail the database back to its recorded zone if a failover moved the primary."""
     db_id, az = str(undo["db_id"]), str(undo["az"])

@@ -6,6 +6,7 @@ how the control plane records it, and discovery reads it back into ``Instance.fa
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from typing import Any
 
@@ -45,7 +46,13 @@ def set_fault_tag(session: AwsSession, log: RollbackLog, ids: Sequence[str], val
     return f"marked {len(free)} instance(s) {FAULT_TAG}={value}: {short_ids(free)}"
 
 
-@undoes(CLEAR_FAULT_TAG)
+def _clear_by_hand(undo: dict[str, Any], aws: str) -> list[str]:
+    """Delete the fault tag from the instances with the aws CLI."""
+    tag = shlex.quote(f"Key={FAULT_TAG},Value={undo['value']}")
+    return [f"{aws} ec2 delete-tags --resources {shlex.join(undo['instance_ids'])} --tags {tag}"]
+
+
+@undoes(CLEAR_FAULT_TAG, _clear_by_hand)
 def clear_fault_tag(session: AwsSession, undo: dict[str, Any]) -> str:
     """Delete the fault tag from the instances that still carry the value the fault set."""
     ids, value = list(undo["instance_ids"]), str(undo["value"])

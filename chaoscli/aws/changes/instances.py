@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,7 +30,12 @@ def stop_instances(session: AwsSession, log: RollbackLog, ids: Sequence[str]) ->
     return f"stopped {len(running)} instance(s): {short_ids(running)}"
 
 
-@undoes(START_INSTANCES)
+def _start_by_hand(undo: dict[str, Any], aws: str) -> list[str]:
+    """Start the stopped instances with the aws CLI."""
+    return [f"{aws} ec2 start-instances --instance-ids {shlex.join(undo['instance_ids'])}"]
+
+
+@undoes(START_INSTANCES, _start_by_hand)
 def start_instances(session: AwsSession, undo: dict[str, Any]) -> str:
     """Start the instances a fault stopped (those that are still stopped)."""
     ids = list(undo["instance_ids"])

@@ -2,29 +2,43 @@
 
 Each change is written to the log (flushed and fsynced) before it is made, so a run killed with
 ``kill -9`` can still be rolled back from the file alone by ``chaoscli rollback LOG``. Each
-change module registers its undos here with ``@undoes(kind)``; the log knows no change module.
+change module registers its undos here with ``@undoes(kind, fix)``, ``fix`` being the aws CLI
+commands an SRE would type when the undo keeps failing; the log knows no change module.
+
+The rollback finishes whatever happens to the file: each undo is attempted (and retried with
+backoff) even when the log can no longer be written, and what is left is reported at the end.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import tenacity
+
 from chaoscli.aws.session import AwsSession
-from chaoscli.errors import AwsError, ChaosError, SpecError
+from chaoscli.errors import AwsError, ChaosError, NotRestored, SpecError
 
 Undo = Callable[[AwsSession, dict[str, Any]], str]
+# The aws CLI commands that undo one change by hand, given its undo arguments and the
+# ``aws --region R [--endpoint-url E]`` prefix of the place it was made.
+Fix = Callable[[dict[str, Any], str], list[str]]
 _UNDOS: dict[str, Undo] = {}
+_FIXES: dict[str, Fix] = {}
 
 
-def undoes(kind: str) -> Callable[[Undo], Undo]:
-    """Register the decorated function as the undo of every logged change of ``kind``.
+def undoes(kind: str, fix: Fix) -> Callable[[Undo], Undo]:
+    """Register the decorated function as the undo of every logged change of ``kind``, and
+    ``fix`` as the commands that do the same by hand.
 
     ``kind`` is written into the log, so it never changes once released: an old log must
     still replay.
@@ -33,9 +47,56 @@ def undoes(kind: str) -> Callable[[Undo], Undo]:
     def register(fn: Undo) -> Undo:
         if _UNDOS.setdefault(kind, fn) is not fn:
             raise ValueError(f"two undos for the kind of change {kind!r}")
+        _FIXES[kind] = fix
         return fn
 
     return register
+
+
+def aws_prefix(region: str, endpoint_url: str | None) -> str:
+    """``aws --region R`` (and ``--endpoint-url E``): where a manual fix must be sent."""
+    words = ["aws", "--region", region]
+    if endpoint_url:
+        words += ["--endpoint-url", endpoint_url]
+    return shlex.join(words)
+
+
+def manual_fix(entry: LogEntry, aws: str) -> list[str]:
+    """The aws CLI commands that undo ``entry`` by hand (empty for an unknown kind)."""
+    fix = _FIXES.get(entry.kind)
+    if fix is None:
+        return []
+    try:
+        return fix(entry.undo, aws)
+    except (KeyError, TypeError, ValueError):  # a log line from a damaged file
+        return []
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How often a failed undo is tried again, and how long to wait in between (doubling).
+
+    ``sleep`` is injectable so that tests never wait.
+    """
+
+    attempts: int = 3
+    first_wait_s: float = 2.0
+    max_wait_s: float = 10.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def call(self, fn: Callable[[], str]) -> str:
+        """``fn()``, tried up to ``attempts`` times; the last failure is raised as it was."""
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.attempts),
+            wait=tenacity.wait_exponential(multiplier=self.first_wait_s, max=self.max_wait_s),
+            sleep=self.sleep,
+            retry=tenacity.retry_if_exception_type(Exception),
+            reraise=True,
+        )
+        return retrying(fn)
+
+
+RETRY = Retry()
 
 
 def undo_kinds() -> frozenset[str]:
@@ -57,13 +118,32 @@ class LogEntry:
     step: str | None = None
 
 
-class RollbackError(AwsError):
-    """Some undos failed; ``undone`` and ``failed`` say which, one line each."""
+class RollbackError(NotRestored):
+    """Some undos failed even when retried; ``undone`` and ``failed`` say which, one line each,
+    ``fixes`` the aws CLI commands that finish the job by hand, ``log_problems`` what could
+    not be written to the log. The message is one line and names the log and its command."""
 
-    def __init__(self, undone: list[str], failed: list[str]) -> None:
+    def __init__(
+        self,
+        undone: list[str],
+        failed: list[str],
+        fixes: list[str] | None = None,
+        log_problems: list[str] | None = None,
+        path: Path | None = None,
+    ) -> None:
         self.undone = undone
         self.failed = failed
-        super().__init__(f"could not undo {len(failed)} change(s): " + "; ".join(failed))
+        self.fixes = fixes or []
+        self.log_problems = log_problems or []
+        self.path = path
+        text = f"could not undo {len(failed)} change(s): " + "; ".join(failed)
+        if self.fixes:
+            text += "; by hand: " + "; ".join(self.fixes)
+        if path is not None:
+            text += f"; the rollback log is kept: `chaoscli rollback {shlex.quote(str(path))}`"
+        if self.log_problems:
+            text += f"; {self.log_problems[0]}"
+        super().__init__(" ".join(text.split()))
 
 
 class RollbackLog:
@@ -73,6 +153,8 @@ class RollbackLog:
         self.path = Path(path)
         self.skipped_lines = 0
         self.step: str | None = None
+        self.undone_unrecorded: set[int] = set()  # undone, but the log could not say so
+        self.problems: list[str] = []  # what could not be written, one line each
 
     @contextmanager
     def scope(self, step: str) -> Iterator[None]:
@@ -109,6 +191,7 @@ class RollbackLog:
     def pending(self, step: str | None = None) -> list[LogEntry]:
         """Entries not yet undone (only ``step``'s when given), newest first."""
         entries, undone = self._read()
+        undone |= self.undone_unrecorded
         return sorted(
             (e for e in entries if e.id not in undone and (step is None or e.step == step)),
             key=lambda e: -e.id,
@@ -206,22 +289,49 @@ class RollbackLog:
         return entries, undone
 
 
-def rollback(session: AwsSession, log: RollbackLog, step: str | None = None) -> list[str]:
-    """Undo every pending change (only ``step``'s when given), newest first; idempotent."""
+def rollback(
+    session: AwsSession, log: RollbackLog, step: str | None = None, retry: Retry | None = None
+) -> list[str]:
+    """Undo every pending change (only ``step``'s when given), newest first; idempotent.
+
+    Every undo is attempted, each retried with backoff, whether or not the log can still be
+    written. What could not be undone raises ``RollbackError`` with its manual fix; a log that
+    could not be written is reported in the last line returned (the stack is restored, the
+    file still lists undone changes, and replaying them is harmless).
+    """
+    policy = retry or RETRY
+    aws = aws_prefix(session.region, session.endpoint_url)
     done: list[str] = []
     failed: list[str] = []
+    fixes: list[str] = []
+    problems: list[str] = []
     for entry in log.pending(step):
         undo = _UNDOS.get(entry.kind)
         try:
             if undo is None:
                 raise AwsError(f"unknown kind of change {entry.kind!r}")
-            line = undo(session, entry.undo)
+            line = policy.call(partial(undo, session, entry.undo))
         except Exception as exc:  # one failed undo must not stop the others
             text = str(exc) if isinstance(exc, ChaosError) else f"{type(exc).__name__}: {exc}"
             failed.append(f"#{entry.id} {entry.kind}: {text}")
+            fixes += manual_fix(entry, aws)
             continue
-        log.mark_undone(entry.id)
         done.append(line)
+        log.undone_unrecorded.add(entry.id)
+        try:
+            log.mark_undone(entry.id)
+        except AwsError as exc:
+            problems.append(str(exc))
+        else:
+            log.undone_unrecorded.discard(entry.id)
+    if problems:
+        note = (
+            f"could not record {len(problems)} undo(s) in the rollback log ({problems[0]}): "
+            "the log still lists them, and replaying it is harmless: each undo looks before it acts"
+        )
+        log.problems.append(note)
     if failed:
-        raise RollbackError(done, failed)
+        raise RollbackError(done, failed, fixes, log.problems[-1:] if problems else [], log.path)
+    if problems:
+        done.append(log.problems[-1])
     return done

@@ -5,6 +5,7 @@ This is FIS's aws:network:disrupt-connectivity with scope ``all``.
 
 from __future__ import annotations
 
+import shlex
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -60,7 +61,32 @@ def isolate_subnets(
     return f"isolated {len(subnets)} subnet(s) with deny-all NACL {acl_id}: {short_ids(subnets)}"
 
 
-@undoes(RESTORE_NACLS)
+def _restore_by_hand(undo: dict[str, Any], aws: str) -> list[str]:
+    """Each subnet back on its own ACL (found by its current association), then the fault ACL
+    found by its tag deleted."""
+    lines = []
+    for subnet, acl in dict(undo["subnets"]).items():
+        query = shlex.quote(
+            f"NetworkAcls[].Associations[?SubnetId=='{subnet}'].NetworkAclAssociationId"
+        )
+        find = (
+            f"{aws} ec2 describe-network-acls --filters Name=association.subnet-id,"
+            f"Values={subnet} --query {query} --output text"
+        )
+        lines.append(
+            f"{aws} ec2 replace-network-acl-association --network-acl-id {acl} "
+            f'--association-id "$({find})"'
+        )
+    tag = shlex.quote(f"Name=tag:{FAULT_ID_TAG},Values={undo['fault_id']}")
+    find_fault = (
+        f"{aws} ec2 describe-network-acls --filters {tag} "
+        "--query 'NetworkAcls[].NetworkAclId' --output text"
+    )
+    lines.append(f'{aws} ec2 delete-network-acl --network-acl-id "$({find_fault})"')
+    return lines
+
+
+@undoes(RESTORE_NACLS, _restore_by_hand)
 def restore_nacls(session: AwsSession, undo: dict[str, Any]) -> str:
     """Put each subnet back on its original NACL, then delete the fault's deny-all NACL."""
     originals: dict[str, str] = dict(undo["subnets"])

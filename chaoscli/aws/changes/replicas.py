@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,7 +42,27 @@ def delete_replicas(session: AwsSession, log: RollbackLog, ids: Sequence[str]) -
     return f"deleted {len(ids)} read replica(s): {short_ids(ids)}"
 
 
-@undoes(RECREATE_REPLICA)
+def _recreate_by_hand(undo: dict[str, Any], aws: str) -> list[str]:
+    """Create the read replica again from its source, in its zone, with its tags."""
+    public = "--publicly-accessible" if undo.get("public") else "--no-publicly-accessible"
+    tags = [f"Key={t['Key']},Value={t['Value']}" for t in undo.get("tags", [])]
+    words = [
+        "--db-instance-identifier",
+        str(undo["db_id"]),
+        "--source-db-instance-identifier",
+        str(undo["source"]),
+        "--db-instance-class",
+        str(undo["instance_class"]),
+        "--availability-zone",
+        str(undo["az"]),
+        public,
+    ]
+    if tags:
+        words += ["--tags", *tags]
+    return [f"{aws} rds create-db-instance-read-replica {shlex.join(words)}"]
+
+
+@undoes(RECREATE_REPLICA, _recreate_by_hand)
 def recreate_replica(session: AwsSession, undo: dict[str, Any]) -> str:
     """Create the replica again from its source, in its zone, unless it still exists."""
     db_id = str(undo["db_id"])
