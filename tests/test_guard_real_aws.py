@@ -73,6 +73,8 @@ def test_loopback_is_only_literal_loopback(url: str, loopback: bool) -> None:
         ("up", "--endpoint-url", REMOTE),
         ("down", "--endpoint-url", REMOTE),
         ("down", "--allow-real-aws"),
+        ("status", "--allow-real-aws"),
+        ("status", "--endpoint-url", REMOTE),
     ],
 )
 def test_refusal_sends_nothing(no_network: list[str], args: tuple[str, ...]) -> None:
@@ -136,7 +138,9 @@ def test_matching_account_is_let_through(remote_box: Sandbox) -> None:
 
 def test_status_reads_a_remote_endpoint_but_cannot_change_it(remote_box: Sandbox) -> None:
     """A read-only session on a remote endpoint reads, and refuses a change before sending it."""
-    with open_guarded(REGION, Access(remote_box.url), read_only=True) as session:
+    with open_guarded(
+        REGION, Access(remote_box.url, account="123456789012"), read_only=True
+    ) as session:
         assert session.client("ec2").describe_vpcs()["Vpcs"] is not None
         with pytest.raises(GuardError, match="CreateVpc"):
             session.client("ec2").create_vpc(CidrBlock="10.9.0.0/16")

@@ -1,21 +1,21 @@
 """The guard against real AWS: nothing is changed outside a sandbox without an explicit yes.
 
 In-process moto and endpoints on this machine's loopback are sandboxes. Anything else (a remote
-endpoint, or AWS itself) needs ``--allow-real-aws`` together with ``--account ID``, and the ID
-must be the account STS GetCallerIdentity reports; otherwise the guard refuses before a single
-call leaves the process.
+endpoint, or AWS itself) needs ``--account ID`` (and ``--allow-real-aws`` to change anything),
+and the ID must be the account STS GetCallerIdentity reports, whose ARN is shown first;
+otherwise the guard refuses before a single call leaves the process.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from chaoscli.aws.session import AwsSession, open_session
+from chaoscli.aws.session import is_loopback as is_loopback
 from chaoscli.errors import GuardError, SpecError
 
 
@@ -26,24 +26,11 @@ class Access:
     endpoint_url: str | None = None
     allow_real_aws: bool = False
     account: str | None = None
+    role_arn: str | None = None
 
     def endpoint(self) -> str | None:
         """The endpoint in effect: the flag, else ``$AWS_ENDPOINT_URL``, else none."""
         return self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
-
-
-def is_loopback(url: str) -> bool:
-    """True for an http(s) URL whose host is this machine's loopback (127.0.0.0/8, ::1)."""
-    parsed = urlparse(url)
-    host = parsed.hostname or ""
-    if parsed.scheme not in ("http", "https"):
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a name could resolve anywhere; only literal loopback counts
 
 
 def check_endpoint(url: str) -> None:
@@ -65,13 +52,23 @@ def sandboxed(access: Access) -> bool:
     return is_loopback(endpoint)
 
 
-def refusal(access: Access) -> str | None:
-    """Why the guard refuses without asking AWS anything, or None if it may go on."""
-    if access.account is not None and not access.allow_real_aws:
+def refusal(access: Access, *, read_only: bool = False) -> str | None:
+    """Why the guard refuses without asking AWS anything, or None if it may go on.
+
+    Outside the sandbox every command needs ``--account``; one that changes anything also
+    needs ``--allow-real-aws``.
+    """
+    if access.account is not None and not access.allow_real_aws and not read_only:
         return "--account is only used together with --allow-real-aws"
+    if access.role_arn is not None and not access.allow_real_aws and not read_only:
+        return "--role-arn is only used together with --allow-real-aws"
     if sandboxed(access):
         return None
     place = access.endpoint() or "AWS itself"
+    if read_only:
+        if not access.account:
+            return f"reading {place} needs --account ID (the account expected there)"
+        return None
     if not access.allow_real_aws:
         return (
             f"refusing to change anything at {place}: it is not on loopback; "
@@ -83,27 +80,37 @@ def refusal(access: Access) -> str | None:
 
 
 @contextmanager
-def open_guarded(region: str, access: Access, *, read_only: bool = False) -> Iterator[AwsSession]:
+def open_guarded(
+    region: str,
+    access: Access,
+    *,
+    read_only: bool = False,
+    say: Callable[[str], None] | None = None,
+) -> Iterator[AwsSession]:
     """A session the guard has let through; ``read_only`` sessions may act anywhere but only read.
 
-    Raises ``GuardError`` before any client exists when the flags do not allow the endpoint, and
-    after one STS GetCallerIdentity when the account there is not the one the user named.
+    Raises ``GuardError`` before any client exists when the flags do not allow the endpoint.
+    Outside the sandbox the first call is STS GetCallerIdentity: ``say`` is told whose
+    credentials these are, and the guard refuses when the account is not the one named.
     """
     endpoint = access.endpoint()
     if endpoint is not None:
         check_endpoint(endpoint)
-    reason = None if read_only and access.account is None else refusal(access)
+    reason = refusal(access, read_only=read_only)
     if reason is not None:
         raise GuardError(reason)
-    with open_session(region, endpoint, real_aws=access.allow_real_aws) as session:
+    with open_session(
+        region, endpoint, real_aws=access.allow_real_aws, role_arn=access.role_arn
+    ) as session:
         if not sandboxed(access):
             if read_only:
                 session.refuse_changes("chaoscli only reads from this endpoint")
-            if access.account is not None:
-                actual = session.account_id()
-                if actual != access.account:
-                    raise GuardError(
-                        f"refusing to act on {session.where}: the credentials belong to account "
-                        f"{actual}, not {access.account} as --account says"
-                    )
+            who = session.identity()
+            if say is not None:
+                say(f"acting as {who['Arn']} (account {who['Account']}) at {session.where}")
+            if who["Account"] != access.account:
+                raise GuardError(
+                    f"refusing to act on {session.where}: the credentials belong to account "
+                    f"{who['Account']}, not {access.account} as --account says"
+                )
         yield session

@@ -2,16 +2,21 @@
 
 Every other module of the adapter asks an ``AwsSession`` for clients and wraps its calls in
 ``aws_errors`` so a failed call reaches the user as one ``AwsError`` line, not a traceback.
+``AwsSession.client`` is the only place in chaoscli that builds a boto3 client, and it checks
+where each client resolved before the client can make a call (``check_resolved``).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
+from unittest import mock
+from urllib.parse import urlparse
 
 import boto3
 from botocore.config import Config
@@ -54,8 +59,24 @@ _FAKE_ENV = {
     "AWS_SESSION_TOKEN": "testing",
     "AWS_SECURITY_TOKEN": "testing",
 }
-# Removed for the same span so that no profile or endpoint redirects the mocked clients.
-_CLEARED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL")
+# Set for the same span so that no configured endpoint, profile or credential source applies:
+# moto intercepts only requests to AWS's own hostnames, so any other endpoint would be reached.
+_NEUTRAL_ENV = {
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+# Removed for the same span, with every variable that starts with ``AWS_ENDPOINT_URL``.
+_CLEARED_ENV = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT",
+)
+_ENDPOINT_ENV_PREFIX = "AWS_ENDPOINT_URL"
+# Hostname suffixes of AWS's own endpoints (commercial, China, dual-stack).
+_AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
 # moto's own settings for the same span: no catalogue of thousands of public AMIs built for
 # every EC2 backend (the stack launches one fixed AMI id), which would cost seconds.
 MOTO_ENV = {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
@@ -65,6 +86,32 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeou
 _READ_PREFIXES = ("Describe", "List", "Get", "Head")
 
 Hook = tuple[str, Callable[..., Any]]
+
+
+def is_loopback(url: str) -> bool:
+    """True for an http(s) URL whose host is this machine's loopback (127.0.0.0/8, ::1)."""
+    parsed = urlparse(url)
+    host = parsed.hostname or ""
+    if parsed.scheme not in ("http", "https"):
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name could resolve anywhere; only literal loopback counts
+
+
+def is_aws_host(url: str) -> bool:
+    """True for an https URL on one of AWS's own hostnames (``*.amazonaws.com`` and kin)."""
+    parsed = urlparse(url)
+    host = parsed.hostname or ""
+    return parsed.scheme == "https" and host.endswith(_AWS_HOST_SUFFIXES)
+
+
+def endpoint_variables(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """Every ``AWS_ENDPOINT_URL*`` variable set (the global one and one per service)."""
+    return sorted(k for k in environ if k.startswith(_ENDPOINT_ENV_PREFIX))
 
 
 def is_read_only(operation: str) -> bool:
@@ -82,9 +129,12 @@ class AwsSession:
         *,
         mocked: bool = False,
         persistent: bool | None = None,
+        role_arn: str | None = None,
     ) -> None:
         self.region = region
         self.endpoint_url = endpoint_url
+        # A role to assume (STS AssumeRole) before any other call, to scope the credentials.
+        self.role_arn = role_arn
         # In-process moto: its state ends with this process, and no call leaves it.
         self.mocked = mocked
         # Whether what this session creates outlives the process (a server or a real account).
@@ -92,7 +142,7 @@ class AwsSession:
         self._boto: boto3.session.Session | None = None
         self._clients: dict[str, Any] = {}
         self._hooks: list[Hook] = []
-        self._account_id: str | None = None
+        self._identity: dict[str, str] | None = None
         self._closed = False
         # Every API call made through this session, by "service Operation" (botocore's
         # before-call event: once per call, retries not counted again).
@@ -128,45 +178,156 @@ class AwsSession:
 
         self.add_hook("before-call.*.*", refuse)
 
+    @property
+    def mode(self) -> str:
+        """``in-process`` (moto in this process), ``endpoint`` (the one named) or ``aws``."""
+        if self.mocked:
+            return "in-process"
+        return "endpoint" if self.endpoint_url else "aws"
+
     def client(self, service: str) -> Any:
-        """The cached boto3 client for ``service`` (``"ec2"``, ``"elbv2"``, ``"rds"``, ...)."""
+        """The cached boto3 client for ``service`` (``"ec2"``, ``"elbv2"``, ``"rds"``, ...).
+
+        Raises ``GuardError`` before the client's first call when it resolved anywhere but
+        where this session's mode allows.
+        """
         if self._closed:
             raise AwsError(f"AWS session for {self.where} is closed")
         if service not in self._clients:
-            with aws_errors(f"create {service} client"):
-                if self._boto is None:
-                    self._boto = self._new_boto_session()
-                client = self._boto.client(service, endpoint_url=self.endpoint_url, config=_CONFIG)
+            if self._boto is None:
+                self._boto = self._new_boto_session()
+            client = self._new_client(self._boto, service)
             for event, handler in self._hooks:
                 client.meta.events.register(event, handler)
             self._clients[service] = client
         return self._clients[service]
 
+    def _new_client(self, boto: boto3.session.Session, service: str) -> Any:
+        """A boto3 client whose resolved endpoint has been checked, and whose sends are too.
+
+        Outside in-process moto, botocore looks for credentials when it builds a client (which
+        may ask the instance metadata service), so the endpoint is first resolved by a client
+        built with placeholder credentials, and checked, before the real one is built.
+        """
+        with aws_errors(f"create {service} client"):
+            if not self.mocked:
+                probe = boto.client(
+                    service,
+                    endpoint_url=self.endpoint_url,
+                    config=_CONFIG,
+                    aws_access_key_id="probe",
+                    aws_secret_access_key="probe",
+                )
+                check_resolved(self.mode, service, str(probe.meta.endpoint_url), self.endpoint_url)
+            client = boto.client(service, endpoint_url=self.endpoint_url, config=_CONFIG)
+        resolved = str(client.meta.endpoint_url)
+        check_resolved(self.mode, service, resolved, self.endpoint_url)
+        _guard_sends(client, self.mode, service, resolved)
+        return client
+
     def _new_boto_session(self) -> boto3.session.Session:
-        """A boto3 session; a loopback emulator without credentials gets fake ones."""
-        boto = boto3.session.Session(region_name=self.region)
-        if self.endpoint_url and boto.get_credentials() is None:
+        """A boto3 session with the credentials this mode may use (scoped by ``role_arn``).
+
+        In-process moto gets the fake credentials of ``in_process_session``; a loopback
+        emulator gets ``$AWS_ACCESS_KEY_ID`` or fake ones, never a profile's (so finding
+        them cannot reach the network); anything else uses boto3's usual chain.
+        """
+        if self.endpoint_url and is_loopback(self.endpoint_url):
             boto = boto3.session.Session(
                 region_name=self.region,
-                aws_access_key_id=_FAKE_ENV["AWS_ACCESS_KEY_ID"],
-                aws_secret_access_key=_FAKE_ENV["AWS_SECRET_ACCESS_KEY"],
+                aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID")
+                or _FAKE_ENV["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY")
+                or _FAKE_ENV["AWS_SECRET_ACCESS_KEY"],
+                aws_session_token=os.environ.get("AWS_SESSION_TOKEN") or None,
             )
-        return boto
+        else:
+            with aws_errors("open a boto3 session"):
+                boto = boto3.session.Session(region_name=self.region)
+            if self.endpoint_url and boto.get_credentials() is None:
+                boto = boto3.session.Session(
+                    region_name=self.region,
+                    aws_access_key_id=_FAKE_ENV["AWS_ACCESS_KEY_ID"],
+                    aws_secret_access_key=_FAKE_ENV["AWS_SECRET_ACCESS_KEY"],
+                )
+        if self.role_arn is None:
+            return boto
+        sts = self._new_client(boto, "sts")
+        with aws_errors(f"assume role {self.role_arn}"):
+            creds = sts.assume_role(RoleArn=self.role_arn, RoleSessionName="chaoscli")[
+                "Credentials"
+            ]
+        self.calls["sts AssumeRole"] += 1
+        return boto3.session.Session(
+            region_name=self.region,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+
+    def identity(self) -> dict[str, str]:
+        """Who the credentials are (STS GetCallerIdentity, asked once): Account, Arn, UserId."""
+        if self._identity is None:
+            with aws_errors("read the caller identity"):
+                reply = self.client("sts").get_caller_identity()
+            self._identity = {k: str(reply.get(k, "")) for k in ("Account", "Arn", "UserId")}
+        return self._identity
 
     def account_id(self) -> str:
-        """The account the credentials belong to (sts get_caller_identity, asked once)."""
-        if self._account_id is None:
-            with aws_errors("read the account id"):
-                account = str(self.client("sts").get_caller_identity()["Account"])
-            self._account_id = account
-            return account
-        return self._account_id
+        """The account the credentials belong to."""
+        return self.identity()["Account"]
 
     def close(self) -> None:
         """Forget every client so nothing can reach a real endpoint after the mock is gone."""
         self._clients.clear()
         self._boto = None
         self._closed = True
+
+
+def check_resolved(mode: str, service: str, resolved: str, endpoint: str | None) -> None:
+    """Refuse (``GuardError``) a client that resolved where its session's mode does not allow.
+
+    In-process moto answers only AWS's own hostnames, so a custom one would be reached for
+    real; an endpoint session must use exactly its endpoint; an AWS session must use AWS.
+    """
+    if mode == "in-process":
+        ok = is_aws_host(resolved)
+        wanted = "AWS's own hostname, which in-process moto intercepts"
+    elif mode == "endpoint":
+        ok = resolved.rstrip("/") == (endpoint or "").rstrip("/")
+        wanted = str(endpoint)
+    else:
+        ok = is_aws_host(resolved)
+        wanted = "an https amazonaws.com endpoint"
+    if not ok:
+        raise GuardError(
+            f"refusing the {service} client: it resolved to {resolved}, not {wanted} "
+            "(an AWS_ENDPOINT_URL_* variable or a config file's endpoint_url points it elsewhere)"
+        )
+
+
+def _guard_sends(client: Any, mode: str, service: str, resolved: str) -> None:
+    """Check each request the client would put on the wire, after botocore built its URL.
+
+    botocore calls ``_send`` only for a request no ``before-send`` handler answered, so in
+    process (where moto answers everything it knows) any send means moto let one through.
+    """
+    endpoint = client._endpoint
+    send = endpoint._send
+    host = urlparse(resolved).hostname or ""
+
+    def guarded_send(request: Any) -> Any:
+        url = str(request.url)
+        target = urlparse(url).hostname or ""
+        if mode == "in-process":
+            raise GuardError(f"{service}: in-process moto did not answer {url}: not sent")
+        if mode == "endpoint" and not (target == host or target.endswith("." + host)):
+            raise GuardError(f"{service}: {url} is not on the endpoint {resolved}: not sent")
+        if mode == "aws" and not is_aws_host(url):
+            raise GuardError(f"{service}: {url} is not an AWS endpoint: not sent")
+        return send(request)
+
+    endpoint._send = guarded_send
 
 
 class aws_errors:  # lower case: it reads like a function, ``with aws_errors("create VPC"):``
@@ -207,7 +368,11 @@ def short_ids(ids: list[str], limit: int = 3) -> str:
 
 @contextmanager
 def open_session(
-    region: str, endpoint_url: str | None = None, *, real_aws: bool = False
+    region: str,
+    endpoint_url: str | None = None,
+    *,
+    real_aws: bool = False,
+    role_arn: str | None = None,
 ) -> Iterator[AwsSession]:
     """A session on ``endpoint_url`` (or ``$AWS_ENDPOINT_URL``), on AWS itself when ``real_aws``,
     else on moto started in-process.
@@ -216,7 +381,7 @@ def open_session(
     """
     endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
     if endpoint is not None or real_aws:
-        session = AwsSession(region, endpoint)
+        session = AwsSession(region, endpoint, role_arn=role_arn)
         try:
             yield session
         finally:
@@ -231,26 +396,28 @@ def in_process_session(region: str, persistent: bool = False) -> Iterator[AwsSes
     """A session on moto started in this process, whatever the environment points at."""
     from moto import mock_aws  # imported lazily: only the in-process mode needs it
 
-    saved = {key: os.environ.get(key) for key in (*_FAKE_ENV, *MOTO_ENV, *_CLEARED_ENV)}
-    for key in _CLEARED_ENV:
-        os.environ.pop(key, None)
-    os.environ.update(_FAKE_ENV)
-    os.environ.update(MOTO_ENV)
-    session = AwsSession(region, mocked=True, persistent=persistent)
-    mock = mock_aws()
-    try:
-        mock.start()
+    with neutral_environment():
+        session = AwsSession(region, mocked=True, persistent=persistent)
+        moto_mock = mock_aws()
+        moto_mock.start()
         try:
             yield session
         finally:
             session.close()
-            mock.stop()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+            moto_mock.stop()
+
+
+@contextmanager
+def neutral_environment() -> Iterator[None]:
+    """For in-process moto: fake credentials, no endpoint variable, no configured endpoint URL,
+    no profile; the environment is restored as it was when the block ends."""
+    with mock.patch.dict(os.environ):
+        for key in (*_CLEARED_ENV, *endpoint_variables()):
+            os.environ.pop(key, None)
+        os.environ.update(_FAKE_ENV)
+        os.environ.update(_NEUTRAL_ENV)
+        os.environ.update(MOTO_ENV)
+        yield
 
 
 def instance_states(ec2: Any, ids: list[str]) -> dict[str, str]:

@@ -1,11 +1,12 @@
 """Where a command acts and how `run` executes there: guarded, dry, paced or with a spinner.
 
-The endpoint, real-AWS and account options are declared once here and shared by `run`,
+The endpoint, real-AWS, account and role options are declared once here and shared by `run`,
 `up`, `status`, `down` and `rollback`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,7 @@ from chaoscli.aws.dryrun import open_shadow
 from chaoscli.aws.real_aws_guard import Access, open_guarded
 from chaoscli.cli.environment import Environment, spinner
 from chaoscli.cli.live import LiveView
-from chaoscli.errors import SpecError
+from chaoscli.errors import GuardError, SpecError
 from chaoscli.experiment.loader import Loaded
 from chaoscli.experiment.runner import Outcome
 from chaoscli.experiment.runner import run as run_experiment
@@ -51,6 +52,40 @@ AccountOpt = Annotated[
         help="The AWS account id that must match STS GetCallerIdentity before anything changes.",
     ),
 ]
+
+RoleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--role-arn",
+        help="Assume this IAM role (STS AssumeRole) and act with its scoped credentials only.",
+    ),
+]
+
+
+def announce(env: Environment) -> Callable[[str], None]:
+    """Where the guard says whose credentials a real-account command uses: stderr."""
+    return lambda line: env.stderr.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def recorded_endpoint(notes: Mapping[str, object], given: str | None) -> str | None:
+    """The endpoint a rollback log's run used; a different one given (flag or variable) is refused.
+
+    Logs that predate these notes say nothing: then the given endpoint is used.
+    """
+    if "in_process" not in notes:
+        return given
+    recorded = notes.get("endpoint")
+    where = str(recorded) if recorded else "AWS itself"
+    if given is not None and given.rstrip("/") != where.rstrip("/") and not notes["in_process"]:
+        raise GuardError(
+            f"the log was recorded at {where}, but --endpoint-url or AWS_ENDPOINT_URL says "
+            f"{given}: refusing to undo it anywhere else (unset AWS_ENDPOINT_URL, or pass "
+            f"--endpoint-url {where})"
+            if recorded
+            else f"the log was recorded at {where}, but --endpoint-url or AWS_ENDPOINT_URL "
+            f"says {given}: refusing to undo it anywhere else (unset AWS_ENDPOINT_URL)"
+        )
+    return str(recorded) if recorded else None
 
 
 def execute(
@@ -88,7 +123,7 @@ def execute(
                 highlight=False,
             )
         return None
-    with open_guarded(region, access) as session:
+    with open_guarded(region, access, say=announce(env)) as session:
         if pace is not None:
             with LiveView(env.stdout, loaded.experiment, pace) as view:
                 return run_experiment(

@@ -9,7 +9,15 @@ import typer
 
 from chaoscli.aws.real_aws_guard import Access
 from chaoscli.cli import reports
-from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt, SetOpt, VarOpt, execute
+from chaoscli.cli.access import (
+    AccountOpt,
+    AllowRealOpt,
+    EndpointOpt,
+    RoleOpt,
+    SetOpt,
+    VarOpt,
+    execute,
+)
 from chaoscli.cli.app import ExitStatus, app
 from chaoscli.cli.environment import Environment, env_of, spinner
 from chaoscli.errors import SpecError
@@ -50,6 +58,7 @@ def run(
     ] = None,
     allow_real_aws: AllowRealOpt = False,
     account: AccountOpt = None,
+    role_arn: RoleOpt = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print every AWS call the run would make; make none.")
     ] = False,
@@ -79,7 +88,7 @@ def run(
             loaded = load(name, set_ or [], var or [])
             done = execute(
                 loaded,
-                Access(endpoint_url, allow_real_aws, account),
+                Access(endpoint_url, allow_real_aws, account, role_arn),
                 env,
                 seed=seed,
                 rollback_log=rollback_log,
@@ -92,7 +101,7 @@ def run(
 
         raise typer.Exit(reports.run_shipped(one, report or [], journal, env))
     loaded = load(experiment, set_ or [], var or [])
-    access = Access(endpoint_url, allow_real_aws, account)
+    access = Access(endpoint_url, allow_real_aws, account, role_arn)
     outcome = execute(
         loaded,
         access,

@@ -22,7 +22,16 @@ from chaoscli.aws.provision import provision
 from chaoscli.aws.real_aws_guard import Access, open_guarded
 from chaoscli.aws.sandbox import running_sandbox
 from chaoscli.aws.teardown import teardown
-from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt, SetOpt, VarOpt
+from chaoscli.cli.access import (
+    AccountOpt,
+    AllowRealOpt,
+    EndpointOpt,
+    RoleOpt,
+    SetOpt,
+    VarOpt,
+    announce,
+    recorded_endpoint,
+)
 from chaoscli.cli.app import app
 from chaoscli.cli.environment import env_of
 from chaoscli.errors import SpecError
@@ -84,13 +93,14 @@ def up(
     endpoint_url: EndpointOpt = None,
     allow_real_aws: AllowRealOpt = False,
     account: AccountOpt = None,
+    role_arn: RoleOpt = None,
 ) -> None:
     """Provision an experiment's stack on an endpoint and leave it there."""
-    access = Access(endpoint_url, allow_real_aws, account)
+    access = Access(endpoint_url, allow_real_aws, account, role_arn)
     _persistent(access, "up")
     exp = load(experiment, set_ or [], var or []).experiment
     out = env_of(ctx).stdout
-    with open_guarded(exp.topology.region, access) as session:
+    with open_guarded(exp.topology.region, access, say=announce(env_of(ctx))) as session:
         if find_stack_vpc(session, exp.topology.stack) is not None:
             out.print(f"stack {exp.topology.stack} already exists at {session.where}")
         else:
@@ -107,11 +117,12 @@ def status(
     endpoint_url: EndpointOpt = None,
     allow_real_aws: AllowRealOpt = False,
     account: AccountOpt = None,
+    role_arn: RoleOpt = None,
 ) -> None:
     """Show a stack as discovery reads it back (reads only)."""
-    access = Access(endpoint_url, allow_real_aws, account)
+    access = Access(endpoint_url, allow_real_aws, account, role_arn)
     _persistent(access, "status")
-    with open_guarded(region, access, read_only=True) as session:
+    with open_guarded(region, access, read_only=True, say=announce(env_of(ctx))) as session:
         _show(discover(session, stack), env_of(ctx).stdout)
 
 
@@ -123,12 +134,13 @@ def down(
     endpoint_url: EndpointOpt = None,
     allow_real_aws: AllowRealOpt = False,
     account: AccountOpt = None,
+    role_arn: RoleOpt = None,
 ) -> None:
     """Delete everything tagged with the stack's name."""
-    access = Access(endpoint_url, allow_real_aws, account)
+    access = Access(endpoint_url, allow_real_aws, account, role_arn)
     _persistent(access, "down")
     out = env_of(ctx).stdout
-    with open_guarded(region, access) as session:
+    with open_guarded(region, access, say=announce(env_of(ctx))) as session:
         if find_stack_vpc(session, stack) is None:
             out.print(f"no stack {stack} at {session.where}: nothing to delete")
             return
@@ -143,6 +155,7 @@ def rollback_cmd(
     endpoint_url: EndpointOpt = None,
     allow_real_aws: AllowRealOpt = False,
     account: AccountOpt = None,
+    role_arn: RoleOpt = None,
     region: Annotated[
         str | None, typer.Option(help="Region, if the log does not say (older logs).")
     ] = None,
@@ -150,19 +163,20 @@ def rollback_cmd(
     """Undo what a killed run left behind, then compare the stack with its state before the run."""
     log = RollbackLog.load(log_path)
     notes = log.notes()
-    access = Access(endpoint_url or notes.get("endpoint"), allow_real_aws, account)
     out = env_of(ctx).stdout
-    if access.endpoint() is None and not allow_real_aws:
-        if notes.get("in_process"):
-            out.print(
-                f"{log_path}: that run used in-process moto, whose state ended with it: "
-                "nothing is left to roll back"
-            )
-            return
+    if notes.get("in_process"):
+        out.print(
+            f"{log_path}: that run used in-process moto, whose state ended with it: "
+            "nothing is left to roll back"
+        )
+        return
+    endpoint = recorded_endpoint(notes, endpoint_url)
+    access = Access(endpoint, allow_real_aws, account, role_arn)
+    if endpoint is None and not allow_real_aws:
         _persistent(access, "rollback")
     pending = log.pending()
     where_region = region or notes.get("region") or _DEFAULT.region
-    with open_guarded(str(where_region), access) as session:
+    with open_guarded(str(where_region), access, say=announce(env_of(ctx))) as session:
         try:
             lines = rollback(session, log)
         except RollbackError as exc:
