@@ -29,14 +29,14 @@ class GuardError(ChaosError):
 
 
 class Interrupted(ChaosError):
-    """Ctrl-C stopped the command; a run rolled back on the way out."""
+    """Ctrl-C stopped the command; a run rolled back on the way out (else it is NotRestored)."""
 
-    def __init__(self, message: str = "interrupted; the stack was rolled back") -> None:
+    def __init__(self, message: str = "interrupted") -> None:
         super().__init__(message)
 
 
 class Terminated(ChaosError):
-    """SIGTERM arrived; a run rolled back on the way out."""
+    """SIGTERM arrived; a run rolled back on the way out (else it is NotRestored)."""
 
 
 class NotRestored(ChaosError):

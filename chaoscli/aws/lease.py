@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any, TypeVar
 
+from chaoscli import stop
 from chaoscli.aws.changes.log import RollbackLog
 from chaoscli.aws.network import find_stack_vpc
 from chaoscli.aws.plan import StackPlan
 from chaoscli.aws.provision import provision
 from chaoscli.aws.session import AwsSession
 from chaoscli.aws.teardown import teardown
+from chaoscli.errors import ChaosError, Interrupted, NotRestored, Terminated
 from chaoscli.topology import (
     Database,
     DbInstance,
@@ -42,6 +44,35 @@ def acquire(session: AwsSession, log: RollbackLog, plan: StackPlan) -> bool:
     log.note(provisioned=True)  # before the first create, so a killed run's stack is found
     provision(session, plan)
     return True
+
+
+def build(session: AwsSession, plan: StackPlan) -> None:
+    """Provision ``plan``'s stack to keep (``chaoscli up``); stopped half way, delete what was
+    built, shielded, so that a stop leaves no half-built stack a later run takes for whole."""
+    try:
+        provision(session, plan)
+    except (Interrupted, Terminated):
+        raise _unbuilt(session, plan.stack) from None
+
+
+def _unbuilt(session: AwsSession, stack: str) -> ChaosError:
+    """Delete a stack whose provisioning a stop request cut short; the error to end with."""
+    stopped = stop.error(f"while provisioning stack {stack}")
+    again = down_command(session, stack)
+    with stop.shielded(lambda: f"deleting what was built of stack {stack}"):
+        try:
+            teardown(session, stack)
+        except ChaosError as exc:
+            return NotRestored(f"{stopped}; stack {stack} is half built ({exc}): run `{again}`")
+        except stop.Abandoned:
+            return NotRestored(f"{stopped}; stack {stack} is left half built: run `{again}`")
+    return type(stopped)(f"{stopped}; deleted what had been built of it")
+
+
+def down_command(session: AwsSession, stack: str) -> str:
+    """The command that deletes ``stack`` where ``session`` points."""
+    where = f" --endpoint-url {session.endpoint_url}" if session.endpoint_url else ""
+    return f"chaoscli down --stack {stack} --region {session.region}{where}"
 
 
 def release(session: AwsSession, log: RollbackLog, stack: str, provisioned: bool) -> str | None:

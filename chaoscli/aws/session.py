@@ -23,6 +23,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from chaoscli import stop
 from chaoscli.errors import AwsError, GuardError
 
 
@@ -114,6 +115,12 @@ def endpoint_variables(environ: Mapping[str, str] = os.environ) -> list[str]:
     return sorted(k for k in environ if k.startswith(_ENDPOINT_ENV_PREFIX))
 
 
+def _honour_stop(**_: Any) -> None:
+    """Before each call: a stop request ends the work here, where nothing is half sent, not
+    inside the request, where botocore would take it for a network error and retry."""
+    stop.honour()
+
+
 def is_read_only(operation: str) -> bool:
     """True for AWS operations that only read (Describe*, List*, Get*, Head*)."""
     return operation.startswith(_READ_PREFIXES)
@@ -148,6 +155,7 @@ class AwsSession:
         # before-call event: once per call, retries not counted again).
         self.calls: Counter[str] = Counter()
         self._hooks.append(("before-call.*.*", self._count_call))
+        self._hooks.append(("before-call.*.*", _honour_stop))
 
     def _count_call(self, model: Any, **_: Any) -> None:
         self.calls[f"{model.service_model.service_name} {model.name}"] += 1

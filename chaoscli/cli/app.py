@@ -12,6 +12,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from chaoscli import stop
 from chaoscli.cli.environment import Environment
 from chaoscli.errors import (
     ChaosError,
@@ -71,8 +72,21 @@ def main() -> None:
 
 
 def run(env: Environment, args: list[str]) -> ExitStatus | int:
-    """Run the app on ``args``; every error becomes one clear line on stderr and a status."""
+    """Run the app on ``args``; every error becomes one clear line on stderr and a status.
+
+    SIGINT and SIGTERM only record a stop request meanwhile (``chaoscli.stop``); a command
+    that finished before honouring one still exits 130 or 143.
+    """
+    with stop.handling():
+        code = _run(env, args)
+        if stop.requested() and code in (ExitStatus.HELD, ExitStatus.DEVIATED):
+            return _failed(env, stop.error("after the command had done its work"))
+        return code
+
+
+def _run(env: Environment, args: list[str]) -> ExitStatus | int:
     try:
+        stop.honour("before anything changed")
         code = app(args=args, prog_name="chaoscli", standalone_mode=False, obj=env)
         return code if isinstance(code, int) else ExitStatus.HELD
     except typer.Exit as exc:

@@ -16,6 +16,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from chaoscli import stop
 from chaoscli.experiment.spec import Experiment
 from chaoscli.sim.results import SecondStats
 
@@ -33,7 +34,7 @@ class LiveView:
         exp: Experiment,
         pace: float,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = stop.sleep,
     ) -> None:
         self.console = console
         self.pace = pace

@@ -14,11 +14,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from chaoscli import stop
 from chaoscli.aws.changes.log import RollbackError, RollbackLog, rollback
 from chaoscli.aws.discover import discover
-from chaoscli.aws.lease import topology_from_json
+from chaoscli.aws.lease import build, down_command, topology_from_json
 from chaoscli.aws.network import find_stack_vpc
-from chaoscli.aws.provision import provision
 from chaoscli.aws.real_aws_guard import Access, open_guarded
 from chaoscli.aws.sandbox import running_sandbox
 from chaoscli.aws.teardown import teardown
@@ -34,7 +34,7 @@ from chaoscli.cli.access import (
 )
 from chaoscli.cli.app import app
 from chaoscli.cli.environment import env_of
-from chaoscli.errors import SpecError
+from chaoscli.errors import Interrupted, SpecError, Terminated
 from chaoscli.experiment.loader import load
 from chaoscli.experiment.runner import compare, plan_for
 from chaoscli.experiment.topology_spec import TopologySpec
@@ -75,11 +75,10 @@ def sandbox(
             highlight=False,
             soft_wrap=True,
         )
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            out.print("moto server stopped")
+        while not stop.requested():
+            time.sleep(0.2)
+        stop.withdraw()  # Ctrl-C is how a sandbox ends: not an interruption
+        out.print("moto server stopped")
 
 
 @app.command()
@@ -104,7 +103,7 @@ def up(
         if find_stack_vpc(session, exp.topology.stack) is not None:
             out.print(f"stack {exp.topology.stack} already exists at {session.where}")
         else:
-            provision(session, plan_for(exp))
+            build(session, plan_for(exp))
             out.print(f"provisioned stack {exp.topology.stack} at {session.where}")
         _show(discover(session, exp.topology.stack), out)
 
@@ -144,7 +143,13 @@ def down(
         if find_stack_vpc(session, stack) is None:
             out.print(f"no stack {stack} at {session.where}: nothing to delete")
             return
-        teardown(session, stack)
+        try:
+            teardown(session, stack)
+        except (Interrupted, Terminated):
+            again = down_command(session, stack)
+            raise stop.error(
+                f"while deleting stack {stack}: part of it is left; run `{again}` to finish"
+            ) from None
         out.print(f"deleted stack {stack} at {session.where}")
 
 

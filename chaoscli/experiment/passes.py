@@ -15,6 +15,7 @@ from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
 
+from chaoscli import stop
 from chaoscli.aws.cloudwatch import Alarm
 from chaoscli.experiment.build import scenario_for
 from chaoscli.experiment.faults import shaped_traffic
@@ -60,17 +61,27 @@ def until_trip(
     """Simulate second by second while the method runs; stop at the first trip, if any."""
     for second in range(watch.seconds):
         engine.advance(second + 1, view)
+        stop.honour("while simulating customer traffic")
         trip = watch.check(engine.so_far(), second)
         if trip is not None:
             return trip
     return None
 
 
+def advance(
+    engine: Engine, until_s: float, view: Callable[[SecondStats], None] | None = None
+) -> None:
+    """Simulate up to ``until_s``, honouring a stop request once per simulated second."""
+    while engine.now < min(until_s, engine.seconds):
+        engine.advance(engine.now + 1, view)
+        stop.honour("while simulating customer traffic")
+
+
 def finish(
     exp: Experiment, engine: Engine, seed: int, cut_at: float | None, cp: ControlPlane
 ) -> RunSummary:
     """Simulate the rest of the run and keep what the runs section needs of it."""
-    engine.advance(exp.traffic.duration_s, None)
+    advance(engine, exp.traffic.duration_s)
     result = engine.result()
     patience = exp.hypothesis.patience_s
     windows = {

@@ -7,27 +7,27 @@ Rollback always runs: after success, deviation, an error, Ctrl-C or SIGTERM.
 
 from __future__ import annotations
 
-import signal
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
+from chaoscli import stop
 from chaoscli.aws.changes.log import RollbackLog, rollback
 from chaoscli.aws.determinism import seed_moto
 from chaoscli.aws.discover import discover
-from chaoscli.aws.lease import acquire, release, remember
+from chaoscli.aws.lease import acquire, remember
 from chaoscli.aws.network import pick_azs
 from chaoscli.aws.session import AwsSession, open_session
-from chaoscli.errors import ChaosError, SpecError, Terminated
+from chaoscli.errors import SpecError
 from chaoscli.experiment import alarms as alarm_setup
 from chaoscli.experiment.build import plan_for
-from chaoscli.experiment.compare import compare
+from chaoscli.experiment.compare import compare  # noqa: F401  (re-exported for tests)
 from chaoscli.experiment.faults import FAULTS, StackShape
 from chaoscli.experiment.hypothesis import ProbeResult, check, recovery_rule
+from chaoscli.experiment.lifecycle import Hold, held
 from chaoscli.experiment.loader import Loaded
 from chaoscli.experiment.many import (
     RunFigures,
@@ -40,6 +40,7 @@ from chaoscli.experiment.method import ControlPlane, LiveReplay, drive, step_key
 from chaoscli.experiment.passes import (
     Ahead,
     Shared,
+    advance,
     cores,
     fault_windows,
     finish,
@@ -91,24 +92,6 @@ class Outcome:
             must = self.loaded.experiment.hypothesis.runs_must_hold
             return not enough_held(sum(r.held for r in self.runs), len(self.runs), must)
         return self.stopped is not None or any(not p.ok for p in self.probes)
-
-
-@contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """Turn SIGTERM into an exception so that rollback runs."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise Terminated("terminated by SIGTERM; rolled back")
-
-    try:
-        previous: Any = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _cut(
@@ -210,19 +193,20 @@ def run(
     out = Outcome(loaded=loaded, seed=seed)
     log_path = rollback_path or Path(tempfile.mkstemp(prefix="chaoscli-", suffix=".rollback")[1])
     opened = nullcontext(aws) if aws else open_session(exp.topology.region, endpoint_url)
-    with opened as session, _sigterm_raises(), ExitStack() as stack:
-        zones = pick_azs(session, exp.topology.azs)
-        if session.mocked:
-            # in-process moto starts empty; a server may hold earlier runs' resources, and
-            # reseeding it would draw their ids again (two NACL associations, one id).
-            # Seeded after the first EC2 call, whose one-time set-up draws ids of its own.
-            seed_moto(session, seed)
-        _check_zones(zones, loaded)
-        _check_method(loaded)
-        alarm_setup.check_exist(session, loaded)
-        log = RollbackLog(log_path)
-        provisioned = False
-        try:
+    with opened as session, stop.handling(), ExitStack() as stack:
+        hold = Hold(session, RollbackLog(log_path), exp.topology.stack, phase)
+        with held(hold, out):
+            phase = hold.phase
+            log = hold.log
+            zones = pick_azs(session, exp.topology.azs)
+            if session.mocked:
+                # in-process moto starts empty; a server may hold earlier runs' resources, and
+                # reseeding it would draw their ids again (two NACL associations, one id).
+                # Seeded after the first EC2 call, whose one-time set-up draws ids of its own.
+                seed_moto(session, seed)
+            _check_zones(zones, loaded)
+            _check_method(loaded)
+            alarm_setup.check_exist(session, loaded)
             phase("provisioning the stack")
             provisioned = acquire(session, log, plan_for(exp))
             phase("discovering the stack")
@@ -249,7 +233,7 @@ def run(
                 cp = _cut(session, log, exp, before, first, phase, cut_at)
                 engine.resume(scenario(exp, cp, first, cut_at))
                 view = on_second  # the control plane is in its final state already
-            engine.advance(exp.traffic.duration_s, view)
+            advance(engine, exp.traffic.duration_s, view)
             result = engine.result()
             if trip is not None:
                 out.stopped = trip.as_dict()
@@ -289,25 +273,6 @@ def run(
                     summary(first, out.probes, RunFigures.of(out.measures), cut_at, cp.events)
                 ]
                 out.runs += _more_runs(session, log, shared, before, seeds[1:], ahead, phase)
-            out.status = "completed"
-        except KeyboardInterrupt:
-            out.status = "interrupted"
-            raise
-        except ChaosError as exc:
-            out.status = "aborted"
-            out.error = str(exc)
-            raise
-        finally:
-            phase("rolling back")
-            out.rollback = rollback(session, log)
-            if out.topology_before is not None:
-                out.topology_after = discover(session, exp.topology.stack)
-                out.restored = compare(out.topology_before, out.topology_after)
-            released = release(session, log, exp.topology.stack, provisioned)
-            if released:
-                out.rollback.append(released)
-            if out.status == "completed":
-                log_path.unlink(missing_ok=True)
     out.events.sort(key=lambda e: e.t)
     return out
 
