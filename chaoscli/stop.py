@@ -67,9 +67,8 @@ def _handler(signum: int, frame: FrameType | None) -> None:
         s.presses = [t for t in s.presses if now - t <= ABANDON_WINDOW_S] + [now]
     if s.signum is None:
         s.signum = signum
-        if s.progress is None:
-            _say(f"{_name(signum)} received: stopping at the next safe point; undoing changes")
-            return
+        _say(f"{_name(signum)} received: stopping at the next safe point; undoing changes")
+        return
     if s.progress is None:
         _say(f"{_name(signum)} received again: already stopping; the rollback will run")
         return
@@ -136,7 +135,8 @@ def abandoned() -> bool:
 
 
 def error(where: str) -> ChaosError:
-    """The error that ends a stopped run (``where``: e.g. "during provisioning")."""
+    """The error that ends a stopped command (``where``: e.g. "while provisioning the stack");
+    Interrupted when no signal was recorded (a KeyboardInterrupt where handlers were not ours)."""
     if _state.signum == signal.SIGTERM:
         return Terminated(f"terminated by SIGTERM {where}")
     return Interrupted(f"interrupted {where}")

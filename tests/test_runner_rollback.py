@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chaoscli.errors import ChaosError
-from chaoscli.experiment import runner
+from chaoscli.errors import ChaosError, Interrupted
+from chaoscli.experiment import lifecycle, runner
 from chaoscli.experiment.loader import load
 from chaoscli.topology import Topology
 
@@ -16,14 +16,14 @@ FAST = ["engine.samples_per_s=300", "traffic.duration_s=300", "topology.instance
 def comparisons(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Topology, Topology, list[str]]]:
     """Record every before/after comparison the runner makes after its rollback."""
     seen: list[tuple[Topology, Topology, list[str]]] = []
-    real = runner.compare
+    real = lifecycle.compare
 
     def spy(before: Topology, after: Topology) -> list[str]:
         diffs = real(before, after)
         seen.append((before, after, diffs))
         return diffs
 
-    monkeypatch.setattr(runner, "compare", spy)
+    monkeypatch.setattr(lifecycle, "compare", spy)
     return seen
 
 
@@ -54,17 +54,22 @@ def test_fault_actually_changed_the_control_plane(monkeypatch: pytest.MonkeyPatc
     assert broken.zone_reachable("ap-south-1b")
 
 
-@pytest.mark.parametrize("exc", [ChaosError("boom"), KeyboardInterrupt()])
+@pytest.mark.parametrize(
+    ("exc", "raised"), [(ChaosError("boom"), ChaosError), (KeyboardInterrupt(), Interrupted)]
+)
 def test_error_or_interrupt_during_the_method_still_rolls_back(
-    monkeypatch: pytest.MonkeyPatch, comparisons: list, exc: BaseException
+    monkeypatch: pytest.MonkeyPatch, comparisons: list, exc: BaseException, raised: type
 ) -> None:
-    """An error or Ctrl-C while the zone is dark: rollback runs and restores everything."""
+    """An error or Ctrl-C while the zone is dark: rollback runs and restores everything; the
+    interrupt ends as Interrupted, saying what was undone."""
 
     def explode(self, until_s, on_second=None):  # type: ignore[no-untyped-def]
         raise exc
 
     monkeypatch.setattr(runner.Engine, "advance", explode)
-    with pytest.raises(type(exc)):
+    with pytest.raises(raised) as caught:
         runner.run(load("az-outage", [*FAST, "method.0.duration_s=1000"]), seed=1)
+    if raised is Interrupted:
+        assert "rolled back:" in str(caught.value) and "change(s) undone" in str(caught.value)
     before, after, diffs = comparisons[-1]
     assert diffs == [] and before == after

@@ -95,6 +95,14 @@ def _run(env: Environment, args: list[str]) -> ExitStatus | int:
         return _failed(env, exc)
     except (KeyboardInterrupt, typer.Abort):  # Ctrl-C outside a command, or end of input
         return _failed(env, Interrupted())
+    except stop.Abandoned:  # a third quick Ctrl-C during a rollback the command shielded
+        return _failed(
+            env,
+            NotRestored(
+                "stopped at your request with the rollback unfinished; run the same command "
+                "again to finish it"
+            ),
+        )
     except Exception as exc:  # usage errors from typer's own copy of click, and the like
         show = getattr(exc, "show", None)
         if callable(show) and hasattr(exc, "exit_code"):

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from chaoscli import stop
 from chaoscli.aws.real_aws_guard import Access
 from chaoscli.cli import reports
 from chaoscli.cli.access import (
@@ -129,12 +130,17 @@ def _proven(
     """The record with its findings' fixes re-run in the model, a spinner on a terminal."""
     with spinner(env) as progress:
         task = progress.add_task("proving the fixes in the model", total=None)
+
+        def shown(text: str) -> None:
+            stop.honour("after the run had rolled back")  # the rest only simulates
+            progress.update(task, description=text)
+
         return prove(
             record,
             loaded,
             seed,
             runs,
-            lambda text: progress.update(task, description=text),
+            shown,
             verify=verify,
         )
 

@@ -181,7 +181,15 @@ def rollback_cmd(
         _persistent(access, "rollback")
     pending = log.pending()
     where_region = region or notes.get("region") or _DEFAULT.region
-    with open_guarded(str(where_region), access, say=announce(env_of(ctx))) as session:
+    total = len(pending)
+
+    def progress() -> str:
+        return f"{total - len(log.pending())} of {total} change(s) undone"
+
+    with (
+        open_guarded(str(where_region), access, say=announce(env_of(ctx))) as session,
+        stop.shielded(progress),
+    ):
         try:
             lines = rollback(session, log)
         except RollbackError as exc:

@@ -24,6 +24,7 @@ from chaoscli.experiment.compare import compare
 from chaoscli.topology import Topology
 
 Phase = Callable[[str], None]
+BEFORE = "before anything changed"
 
 
 class Outcome(Protocol):
@@ -45,7 +46,7 @@ class Hold:
     log: RollbackLog
     stack: str
     show: Phase  # the caller's phase callback (a spinner, the live view)
-    now: str = "before anything changed"  # the phase under way, for the last word
+    now: str = BEFORE  # the phase under way, for the last word
     failed: list[str] = field(default_factory=list)  # undos that failed, with their reason
     undone: int = 0
     tore_down: str | None = None
@@ -73,24 +74,36 @@ def held(hold: Hold, out: Outcome) -> Iterator[None]:
     try:
         yield
         out.status = "completed"
-    except (Interrupted, Terminated, KeyboardInterrupt) as exc:
-        out.status, cause = "interrupted", exc
-    except ChaosError as exc:
-        out.status, out.error, cause = "aborted", str(exc), exc
-    except BaseException as exc:  # stop.Abandoned, or a bug: the rollback still runs
+    except BaseException as exc:  # a stop, an error, stop.Abandoned or a bug: roll back
         cause = exc
+        out.status = "interrupted" if _stopped(exc) else "aborted"
+        if isinstance(exc, ChaosError) and not _stopped(exc):
+            out.error = str(exc)
     stopped_at = hold.now
     abandoned = _restore(hold, out)
     hold.now = stopped_at
     left = hold.left()
     if not left:
         hold.log.path.unlink(missing_ok=True)
-        if isinstance(cause, Interrupted | Terminated | KeyboardInterrupt):
-            raise _stopped(cause, hold) from None
+        if cause is not None and _stopped(cause):
+            done = "" if hold.now == BEFORE else f"; {_done(hold)}"
+            raise stop.error(f"{_where(hold)}{done}") from None
         if cause is not None:
             raise cause
         return
     raise NotRestored(_not_restored(cause, hold, left, abandoned)) from cause
+
+
+def _stopped(exc: BaseException) -> bool:
+    """Whether ``exc`` ended the block because of a stop request (whatever it became on the
+    way: an undo of ``--pace``'s replay that the request cut is a failed undo, for one)."""
+    return isinstance(exc, Interrupted | Terminated | KeyboardInterrupt) or (
+        stop.requested() is not None and not isinstance(exc, stop.Abandoned)
+    )
+
+
+def _where(hold: Hold) -> str:
+    return hold.now if hold.now == BEFORE else f"while {hold.now}"
 
 
 def _restore(hold: Hold, out: Outcome) -> bool:
@@ -100,7 +113,10 @@ def _restore(hold: Hold, out: Outcome) -> bool:
     total = len(log.pending())
 
     def progress() -> str:
-        return f"{total - len(log.pending())} of {total} change(s) undone"
+        done = f"{total - len(log.pending())} of {total} change(s) undone"
+        return f"{done}; tearing down stack {hold.stack}" if tearing else done
+
+    tearing = False
 
     with stop.shielded(progress):
         try:
@@ -117,6 +133,7 @@ def _restore(hold: Hold, out: Outcome) -> bool:
                 except ChaosError as exc:
                     out.restored = [f"could not re-discover the stack: {exc}"]
             provisioned = bool(log.notes().get("provisioned"))  # noted before the first create
+            tearing = provisioned and session.persistent
             try:
                 hold.tore_down = release(session, log, hold.stack, provisioned)
             except ChaosError as exc:
@@ -133,23 +150,15 @@ def _done(hold: Hold) -> str:
     parts = [f"{hold.undone} change(s) undone"] if hold.undone else []
     if hold.tore_down:
         parts.append(f"stack {hold.stack}, which this run provisioned, torn down")
-    return "rolled back: " + " and ".join(parts) if parts else "nothing had been changed"
-
-
-def _stopped(cause: BaseException, hold: Hold) -> ChaosError:
-    """The stop error a cleanly stopped run ends with: 130 or 143, and what was undone."""
-    where = hold.now if hold.now.startswith("before") else f"while {hold.now}"
-    kind = Terminated if isinstance(cause, Terminated) else Interrupted
-    word = "terminated by SIGTERM" if kind is Terminated else "interrupted"
-    return kind(f"{word} {where}; {_done(hold)}")
+    if parts:
+        return "rolled back: " + " and ".join(parts)
+    return "nothing had been changed" if hold.now == BEFORE else "nothing was left to undo"
 
 
 def _not_restored(cause: BaseException | None, hold: Hold, left: list[str], abandoned: bool) -> str:
     """One line: why the run ended, what is left, and the command that finishes the job."""
-    if isinstance(cause, Terminated):
-        why = "terminated by SIGTERM"
-    elif isinstance(cause, Interrupted | KeyboardInterrupt):
-        why = "interrupted"
+    if cause is not None and _stopped(cause):
+        why = str(stop.error(_where(hold)))
     elif cause is not None and not isinstance(cause, stop.Abandoned):
         why = f"{cause}"
     else:

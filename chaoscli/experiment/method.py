@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from chaoscli import stop
 from chaoscli.aws.changes.log import RollbackLog, rollback
 from chaoscli.aws.discover import discover, rediscover
 from chaoscli.aws.session import AwsSession
@@ -38,6 +39,13 @@ class ControlPlane:
 def step_key(n: int) -> str:
     """The rollback-log key of the method's step ``n``."""
     return f"step-{n}"
+
+
+def undo_step(session: AwsSession, log: RollbackLog, n: int) -> list[str]:
+    """Undo step ``n``'s changes, shielded: a stop request waits for this undo to finish and
+    is honoured at the next call after it, rather than being taken for a failed undo."""
+    with stop.shielded(lambda: f"undoing step {n}'s changes"):
+        return rollback(session, log, step=step_key(n))
 
 
 def schedule(
@@ -75,7 +83,6 @@ def drive(
     """Inject and end every step at its time through the AWS API; discover after each."""
     cp = ControlPlane([Snapshot(0.0, before)])
     for t, kind, n, step in schedule(exp, cut_at):
-        key = step_key(n)
         if kind == "inject":
             phase(f"injecting {step.fault} at t={t:g} s")
             done = _inject(session, log, cp.snapshots[-1].topology, step, t, n, seed)
@@ -83,7 +90,7 @@ def drive(
             cp.actions += done.actions
         else:
             phase(f"ending {step.fault} at t={t:g} s")
-            lines = rollback(session, log, step=key)
+            lines = undo_step(session, log, n)
             if cut_at is not None and t == cut_at and t < step.end_s:
                 lines = [f"stopped early: {line}" for line in lines] or [
                     f"{step.fault} stopped early"
@@ -144,7 +151,7 @@ class LiveReplay:
         while self.items and self.items[0][0] <= t:
             at, kind, n, step = self.items.pop(0)
             if kind == "end":
-                rollback(self.session, self.log, step=step_key(n))
+                undo_step(self.session, self.log, n)
             elif FAULTS[step.fault].control_plane:
                 topo = discover(self.session, self.exp.topology.stack)
                 _inject(self.session, self.log, topo, step, at, n, self.seed)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chaoscli import stop
-from chaoscli.aws.changes.log import RollbackLog, rollback
+from chaoscli.aws.changes.log import RollbackLog
 from chaoscli.aws.determinism import seed_moto
 from chaoscli.aws.discover import discover
 from chaoscli.aws.lease import acquire, remember
@@ -36,7 +36,7 @@ from chaoscli.experiment.many import (
     seeded_targets,
     summary,
 )
-from chaoscli.experiment.method import ControlPlane, LiveReplay, drive, step_key
+from chaoscli.experiment.method import ControlPlane, LiveReplay, drive, undo_step
 from chaoscli.experiment.passes import (
     Ahead,
     Shared,
@@ -105,7 +105,7 @@ def _cut(
 ) -> ControlPlane:
     """Undo the method's steps and drive them again (for another seed, or cut at a trip)."""
     for n in range(len(exp.method)):
-        rollback(session, log, step=step_key(n))
+        undo_step(session, log, n)
     return drive(session, log, exp, before, seed, phase, cut_at)
 
 
@@ -166,7 +166,7 @@ def _paced(
     if on_second is None:
         return None
     for n in range(len(exp.method)):
-        rollback(session, log, step=step_key(n))
+        undo_step(session, log, n)
     return LiveReplay(session, log, exp, seed, cut_at).wrap(on_second)
 
 
