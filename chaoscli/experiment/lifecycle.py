@@ -48,6 +48,7 @@ class Hold:
     show: Phase  # the caller's phase callback (a spinner, the live view)
     now: str = BEFORE  # the phase under way, for the last word
     failed: list[str] = field(default_factory=list)  # undos that failed, with their reason
+    fixes: list[str] = field(default_factory=list)  # the aws CLI commands that do them by hand
     undone: int = 0
     tore_down: str | None = None
 
@@ -125,6 +126,7 @@ def _restore(hold: Hold, out: Outcome) -> bool:
                 out.rollback = rollback(session, log)
             except RollbackError as exc:
                 out.rollback, hold.failed = list(exc.undone), list(exc.failed)
+                hold.fixes = list(exc.fixes)
             hold.undone = len(out.rollback)
             if out.topology_before is not None and not hold.failed:
                 try:
@@ -170,4 +172,5 @@ def _not_restored(cause: BaseException | None, hold: Hold, left: list[str], aban
     else:
         finish = f"in-process moto ends with this process; log kept at {hold.log.path}"
     shown = ", ".join(left[:8]) + (f" and {len(left) - 8} more" if len(left) > 8 else "")
-    return f"{why}; {how}: still to undo {shown}{failed}; {finish}"
+    by_hand = f"; or by hand: {'; '.join(hold.fixes)}" if hold.fixes else ""
+    return f"{why}; {how}: still to undo {shown}{failed}; {finish}{by_hand}"
