@@ -64,7 +64,7 @@ class Hold:
         out = [f"#{e.id} {e.kind}" for e in self.log.pending()]
         notes = self.log.notes()
         if notes.get("provisioned") and not notes.get("torn_down") and self.session.persistent:
-            out.append(f"stack {self.stack} (provisioned by this run) still stands")
+            out.append(f"stack {self.stack} (provisioned by this run, not torn down)")
         return out
 
 
@@ -173,4 +173,4 @@ def _not_restored(cause: BaseException | None, hold: Hold, left: list[str], aban
         finish = f"in-process moto ends with this process; log kept at {hold.log.path}"
     shown = ", ".join(left[:8]) + (f" and {len(left) - 8} more" if len(left) > 8 else "")
     by_hand = f"; or by hand: {'; '.join(hold.fixes)}" if hold.fixes else ""
-    return f"{why}; {how}: still to undo {shown}{failed}; {finish}{by_hand}"
+    return f"{why}; {how}; left: {shown}{failed}; {finish}{by_hand}"
