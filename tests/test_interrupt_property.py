@@ -125,7 +125,7 @@ def trials() -> Iterator[list[str]]:
 
 
 @settings(
-    max_examples=10,
+    max_examples=8,
     derandomize=True,
     database=None,
     deadline=None,
