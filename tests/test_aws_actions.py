@@ -143,10 +143,46 @@ def test_reboot_with_failover_records_the_zone_and_undo_reports_no_move(
     assert before.database is not None
     primary = before.database.primary
     assert primary.az in reboot_with_failover(session, log, primary.id)
-    assert log.pending()[0].undo == {"db_id": primary.id, "az": primary.az}
+    assert log.pending()[0].undo == {"db_id": primary.id, "az": primary.az, "fail_back": False}
     assert rollback(session, log) == [
         f"{primary.id}: primary reported in {ZONE}, where it began; no failback needed"
     ]
+
+
+@pytest.mark.parametrize("fail_back", [False, True])
+def test_fail_back_is_a_second_failover_only_when_asked(
+    session: AwsSession, before: Topology, log: RollbackLog, fail_back: bool
+) -> None:
+    """A primary the failover moved stays where it is unless the step asked to fail back, and
+    the rollback says which; failing back is a second forced failover."""
+    assert before.database is not None
+    primary = before.database.primary
+    moved_from = next(az for az in before.azs if az != primary.az)  # as if the failover moved it
+    log.record("fail_back_db", {"db_id": primary.id, "az": moved_from, "fail_back": fail_back})
+    earlier = session.calls["rds RebootDBInstance"]
+    [line] = rollback(session, log)
+    reboots = session.calls["rds RebootDBInstance"] - earlier
+    if fail_back:
+        assert reboots == 1 and line.startswith(f"failed {primary.id} back")
+    else:
+        assert reboots == 0 and "second write outage" in line and f"left in {primary.az}" in line
+
+
+def test_a_failover_left_in_place_is_an_expected_difference(before: Topology) -> None:
+    """After a failover without fail-back the primary runs in its standby's zone: re-discovery
+    names that as expected; the primary anywhere else is a plain difference."""
+    from dataclasses import replace
+
+    from chaoscli.experiment.compare import compare
+
+    db = before.database
+    assert db is not None and db.standby_az is not None
+    swapped = replace(db, primary=replace(db.primary, az=db.standby_az), standby_az=db.primary.az)
+    [line] = compare(before, replace(before, database=swapped))
+    assert line.startswith("expected: ") and "second write outage" in line
+    third = next(az for az in before.azs if az not in (db.primary.az, db.standby_az))
+    moved = replace(db, primary=replace(db.primary, az=third))
+    assert not compare(before, replace(before, database=moved))[0].startswith("expected")
 
 
 def test_failover_of_a_single_az_database_is_refused(session: AwsSession, log: RollbackLog) -> None:

@@ -2,7 +2,8 @@
 
 moto stores metrics and alarms but never evaluates an alarm, so chaoscli evaluates them itself
 (in the experiment layer); creating an alarm and setting its state are changes with an undo,
-in ``chaoscli.aws.changes.alarms``.
+in ``chaoscli.aws.changes.alarms``. The modelled metrics go into chaoscli's own namespace:
+``AWS/*`` namespaces are AWS's, and a modelled 5XX count there would read as a real one.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chaoscli.aws.session import AwsSession, aws_errors
+from chaoscli.aws.tags import STACK_TAG, tag_dict
 
-NAMESPACE = "AWS/ApplicationELB"
+NAMESPACE = "chaoscli/ApplicationELB"
+# The namespace whose metrics chaoscli's are a model of: an SRE's alarm on it is evaluated over
+# chaoscli's copy of the same metric and dimensions (never written to).
+AWS_NAMESPACE = "AWS/ApplicationELB"
 _BATCH = 500
 
 
@@ -43,6 +48,7 @@ class Alarm:
     threshold: float
     comparison: str
     state: str
+    arn: str = ""
 
 
 def lb_dimension(arn: str) -> str:
@@ -56,7 +62,7 @@ def tg_dimension(arn: str) -> str:
 
 
 def publish(session: AwsSession, points: Sequence[Datapoint]) -> int:
-    """PutMetricData in batches; returns how many datapoints were published."""
+    """PutMetricData in batches into chaoscli's namespace; how many datapoints were published."""
     cw = session.client("cloudwatch")
     with aws_errors(f"publish {len(points)} datapoints to CloudWatch"):
         for start in range(0, len(points), _BATCH):
@@ -98,5 +104,16 @@ def describe(session: AwsSession, names: Sequence[str]) -> dict[str, Alarm]:
             threshold=float(a.get("Threshold", 0.0)),
             comparison=str(a.get("ComparisonOperator", "GreaterThanThreshold")),
             state=str(a.get("StateValue", "OK")),
+            arn=str(a.get("AlarmArn", "")),
         )
     return out
+
+
+def created_by_chaoscli(session: AwsSession, alarm: Alarm) -> bool:
+    """True when the alarm carries chaoscli's stack tag (chaoscli tags every alarm it creates)."""
+    if not alarm.arn:
+        return False
+    cw = session.client("cloudwatch")
+    with aws_errors(f"read the tags of alarm {alarm.name}"):
+        tags = cw.list_tags_for_resource(ResourceARN=alarm.arn).get("Tags", [])
+    return STACK_TAG in tag_dict(tags)

@@ -3,6 +3,7 @@
 
 from chaoscli.cli import (
     experiments,  # noqa: F401  (registers the commands)
+    export,  # noqa: F401  (registers `export iam-policy`)
     reports,  # noqa: F401  (registers `report`)
     stack,  # noqa: F401  (registers the commands)
 )

@@ -1,8 +1,10 @@
 """CloudWatch alarms as stop conditions: create the declared ones, publish, evaluate, record.
 
 moto never evaluates an alarm, so chaoscli evaluates the stack's alarms over the metrics it
-published and sets their state with SetAlarmState (undone by the rollback), so an SRE's own
-alarms guard the run and show in the report.
+published (into its own namespace) and sets the state of the alarms it created with
+SetAlarmState (undone by the rollback); an SRE's own alarm on the load balancer's metrics is
+evaluated over chaoscli's copy of them, guards the run and shows in the report, but its state
+is never set.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from chaoscli.aws import cloudwatch
 from chaoscli.aws.changes import alarms as alarm_changes
 from chaoscli.aws.changes.log import RollbackLog
-from chaoscli.aws.cloudwatch import NAMESPACE, Alarm, Datapoint
+from chaoscli.aws.cloudwatch import AWS_NAMESPACE, NAMESPACE, Alarm, Datapoint
 from chaoscli.aws.session import AwsSession
 from chaoscli.errors import SpecError
 from chaoscli.experiment.loader import Loaded
@@ -110,7 +112,8 @@ def prepare(
     for n, cond in enumerate(exp.stop_conditions):
         found = alarms.get(cond.alarm or "")
         if found is not None and (
-            found.namespace != NAMESPACE or (found.metric, found.dimensions) not in published
+            found.namespace not in (NAMESPACE, AWS_NAMESPACE)
+            or (found.metric, found.dimensions) not in published
         ):
             raise SpecError(
                 loaded.source,
@@ -129,8 +132,8 @@ def _shapes(lb: LoadBalancer) -> list[MinuteMetric]:
 def points_for(
     alarm: Alarm, points: Sequence[MinuteMetric], lb: LoadBalancer
 ) -> list[MinuteMetric]:
-    """The published points an alarm watches."""
-    if alarm.namespace != NAMESPACE:
+    """The published points an alarm watches (chaoscli's copy, for an alarm on AWS's metric)."""
+    if alarm.namespace not in (NAMESPACE, AWS_NAMESPACE):
         return []
     return [p for p in points if p.metric == alarm.metric and dims_of(p, lb) == alarm.dimensions]
 

@@ -6,6 +6,8 @@ replaced); anything else means the stack is not as it was.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chaoscli.topology import Topology
 
 
@@ -63,6 +65,20 @@ def _database_diffs(before: Topology, after: Topology) -> list[str]:
     if x is None or y is None:
         return ["database " + ("appeared" if x is None else "is gone")]
     out = []
+    if (
+        x.multi_az
+        and y.multi_az
+        and x.primary.id == y.primary.id
+        and (y.primary.az, y.standby_az) == (x.standby_az, x.primary.az)
+    ):
+        out.append(
+            f"expected: database {x.primary.id} runs in {y.primary.az}, its standby's zone, "
+            f"after a failover (failing back to {x.primary.az} is a second write outage: "
+            "fail_back: true on the step does it)"
+        )
+        x = replace(x, primary=y.primary, standby_az=y.standby_az)
+        if x == y:
+            return out
     if (x.primary.id, x.primary.az) != (y.primary.id, y.primary.az):
         out.append(
             f"database primary {x.primary.id} in {x.primary.az} -> {y.primary.id} in {y.primary.az}"

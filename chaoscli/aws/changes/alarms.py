@@ -1,7 +1,8 @@
 """Alarms a run creates and the states it sets, each with its undo.
 
 moto never evaluates an alarm, so the experiment layer does and records its verdict with
-SetAlarmState; the undo deletes what the run created and puts old states back.
+SetAlarmState, on alarms chaoscli created only (an SRE's alarm's state is never set: its
+actions would fire); the undo deletes what the run created and puts old states back.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import shlex
 from typing import Any
 
 from chaoscli.aws.changes.log import RollbackLog, undoes
-from chaoscli.aws.cloudwatch import Alarm, describe
+from chaoscli.aws.cloudwatch import Alarm, created_by_chaoscli, describe
 from chaoscli.aws.session import AwsSession, aws_errors
 from chaoscli.aws.tags import stack_tags
 
@@ -46,10 +47,13 @@ def create_alarm(
 
 
 def set_state(session: AwsSession, log: RollbackLog, name: str, state: str, reason: str) -> str:
-    """SetAlarmState, as CloudWatch would have set it; the undo puts the old state back."""
+    """SetAlarmState, as CloudWatch would have set it, on an alarm chaoscli created; the undo
+    puts the old state back. Another alarm's state is left alone."""
     found = describe(session, [name])
     if name not in found:
         return f"alarm {name} is gone: state not set"
+    if not created_by_chaoscli(session, found[name]):
+        return f"alarm {name} was not created by chaoscli: its state is left alone ({state})"
     old = found[name].state
     if old == state:
         return f"alarm {name} already {state}"

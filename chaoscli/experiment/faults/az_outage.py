@@ -49,7 +49,11 @@ def az_outage(ctx: FaultContext) -> Injected:
     db = topo.database
     if db is not None and db.primary.az == az:
         if db.multi_az:
-            done.messages.append(database.reboot_with_failover(ctx.session, ctx.log, db.primary.id))
+            done.messages.append(
+                database.reboot_with_failover(
+                    ctx.session, ctx.log, db.primary.id, fail_back=ctx.step.fail_back
+                )
+            )
             done.actions.append(ControlAction(ctx.t, "db_failover", db.primary.id))
         else:
             done.messages.append(
@@ -69,7 +73,9 @@ register(
         "az-outage",
         "a zone goes dark: a power loss (nothing answers) or FIS's API stop of its instances; "
         "its network is cut, the database fails over",
-        StepSettings(frozenset({"az", "mode"}), defaults={"mode": POWER_LOSS}, check=_known_mode),
+        StepSettings(
+            frozenset({"az", "mode", "fail_back"}), defaults={"mode": POWER_LOSS}, check=_known_mode
+        ),
         az_outage,
     )
 )

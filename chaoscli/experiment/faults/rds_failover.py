@@ -15,7 +15,9 @@ def rds_failover(ctx: FaultContext) -> Injected:
     db = ctx.topo.database
     if db is None or not db.multi_az:
         raise AwsError(f"stack {ctx.topo.stack} has no Multi-AZ database to fail over")
-    line = database.reboot_with_failover(ctx.session, ctx.log, db.primary.id)
+    line = database.reboot_with_failover(
+        ctx.session, ctx.log, db.primary.id, fail_back=ctx.step.fail_back
+    )
     return Injected([line], [ControlAction(ctx.t, "db_failover", db.primary.id)])
 
 
@@ -30,7 +32,7 @@ register(
     FaultKind(
         "rds-failover",
         "the Multi-AZ database fails over to its standby",
-        StepSettings(frozenset({"az"})),
+        StepSettings(frozenset({"az", "fail_back"})),
         rds_failover,
         needs=_needs,
     )

@@ -17,7 +17,17 @@ WAIT = "wait"
 # FIS selection modes: every target, n of them, or n percent of them (rounded down, at least 1)
 SELECTION = r"^(ALL|COUNT\([1-9][0-9]*\)|PERCENT\((100|[1-9][0-9]?)(\.[0-9]+)?\))$"
 # the settings a step may carry besides fault, at_s and duration_s; each fault picks its own
-SETTINGS = ("az", "mode", "selection", "tags", "latency_ms", "error_share", "rps", "ramp_s")
+SETTINGS = (
+    "az",
+    "mode",
+    "selection",
+    "tags",
+    "latency_ms",
+    "error_share",
+    "rps",
+    "ramp_s",
+    "fail_back",
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,9 @@ class FaultStep(BaseModel):
     error_share: Annotated[float, Field(ge=0, le=1)] | None = None
     rps: Annotated[float, Field(gt=0, le=50_000_000)] | None = None
     ramp_s: Annotated[float, Field(ge=0)] = 60
+    # After a database failover, fail back in the rollback: a second failover, so a second
+    # write outage; off by default (the standby stays primary, as after a real failover).
+    fail_back: bool = False
 
     @field_validator("fault")
     @classmethod
