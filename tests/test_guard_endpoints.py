@@ -80,6 +80,7 @@ def test_real_mode_refuses_a_redirected_client(monkeypatch: pytest.MonkeyPatch) 
 def remote_box(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
     """A moto server the guard is told to treat as a remote account."""
     with server() as box:
+        box.reset()  # moto's backends are per process: forget other tests' stacks
         monkeypatch.setattr(real_aws_guard, "is_loopback", lambda url: False)
         monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
         yield box

@@ -103,6 +103,7 @@ def test_rollback_of_a_remote_log_is_refused(no_network: list[str], tmp_path: Pa
 def remote_box(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
     """A moto server the guard is told to treat as a remote account (is_loopback -> False)."""
     with server() as box:
+        box.reset()  # moto's backends are per process: forget other tests' stacks
         monkeypatch.setattr(real_aws_guard, "is_loopback", lambda url: False)
         monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
         yield box
