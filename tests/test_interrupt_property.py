@@ -154,7 +154,23 @@ def test_a_signal_at_any_instant_leaves_the_stack_as_it_was(
     """Exit 130/143 and "rolled back" (or "nothing had been changed") with the stack as it was;
     or exit 4 naming `chaoscli rollback LOG`, which then restores it; never a traceback."""
     box.reset()
-    url = box.url
+    try:
+        _trial(box.url, tmp_path, trials, existing, paced, kind, marker, delay, gap)
+    finally:
+        box.reset()  # moto's state is the process's: leave none to the next test
+
+
+def _trial(
+    url: str,
+    tmp_path: Path,
+    trials: list[str],
+    existing: bool,
+    paced: bool,
+    kind: str,
+    marker: str,
+    delay: float,
+    gap: float,
+) -> None:
     exp = _experiment(tmp_path)
     log = tmp_path / f"run-{time.monotonic_ns()}.rollback"
     before = None

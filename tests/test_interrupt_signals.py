@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 import yaml
 
 from chaoscli.aws.discover import discover
 from chaoscli.aws.real_aws_guard import Access, open_guarded
+from chaoscli.aws.sandbox import Sandbox
 from chaoscli.experiment.runner import compare
 from chaoscli.topology import Topology
 from tests.endpoint_helpers import REGION, cli, experiment_doc, stack_vpcs, step_for
@@ -80,14 +83,16 @@ def _discover(url: str) -> Topology:
 
 
 @pytest.fixture
-def child() -> Iterator[list[subprocess.Popen[str]]]:
-    """Children started by a test, killed if the test left them running."""
+def child(box: Sandbox) -> Iterator[list[subprocess.Popen[str]]]:
+    """Children started by a test, killed if the test left them running; the server is
+    reset after (moto's state is the whole process's, other modules' servers included)."""
     procs: list[subprocess.Popen[str]] = []
     yield procs
     for proc in procs:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    box.reset()
 
 
 def _zone_cut_off(url: str) -> bool:
@@ -167,4 +172,71 @@ def test_kill_9_of_a_run_that_provisioned_then_rollback_leaves_nothing(
     r = cli("rollback", str(log), "--endpoint-url", url)
     assert r.code == 0, r.err
     assert "tore down stack shop" in r.out
+    assert stack_vpcs(url) == []
+
+
+def _cli_child(*args: str) -> subprocess.Popen[str]:
+    """A chaoscli command in a child process, whose SIGINT is not ignored."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "chaoscli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
+def _wait_until(proc: subprocess.Popen[str], ready: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 180
+    while not ready():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the command never got there"
+        time.sleep(0.02)
+
+
+def _load_balancers(url: str) -> int:
+    elb = boto3.client(
+        "elbv2",
+        region_name=REGION,
+        endpoint_url=url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    return len(elb.describe_load_balancers()["LoadBalancers"])
+
+
+def test_up_stopped_halfway_deletes_what_it_built(
+    url: str, tmp_path: Path, child: list[subprocess.Popen[str]]
+) -> None:
+    """SIGINT once `up` has created the VPC: exit 130, it says it deleted what it had built,
+    and nothing of the stack is left on the server."""
+    child.append(proc := _cli_child("up", _experiment(tmp_path), "--endpoint-url", url))
+    _wait_until(proc, lambda: stack_vpcs(url) != [])
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 130, err
+    assert "interrupted while provisioning stack shop; deleted what had been built of it" in err
+    assert stack_vpcs(url) == []
+    assert cli("status", "--endpoint-url", url).code != 0  # no stack tagged shop
+
+
+def test_down_stopped_halfway_prints_the_command_that_finishes(
+    url: str, tmp_path: Path, child: list[subprocess.Popen[str]]
+) -> None:
+    """SIGTERM while `down` deletes: exit 143 and the `down` command that finishes the job
+    (or, if it was done first, exit 0); that command leaves nothing."""
+    assert cli("up", _experiment(tmp_path), "--endpoint-url", url).code == 0
+    child.append(proc := _cli_child("down", "--endpoint-url", url))
+    _wait_until(proc, lambda: _load_balancers(url) == 0)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=180)
+    if proc.returncode == 0:
+        assert stack_vpcs(url) == []
+        return
+    assert proc.returncode == 143, err
+    command = re.search(r"run `chaoscli (down [^`]+)` to finish", err)
+    assert command is not None, err
+    assert cli(*command.group(1).split()).code == 0
     assert stack_vpcs(url) == []
