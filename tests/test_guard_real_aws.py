@@ -147,3 +147,28 @@ def test_status_reads_a_remote_endpoint_but_cannot_change_it(remote_box: Sandbox
             session.client("ec2").create_vpc(CidrBlock="10.9.0.0/16")
     vpcs = ec2(remote_box.url).describe_vpcs()["Vpcs"]  # type: ignore[attr-defined]
     assert all(v["CidrBlock"] != "10.9.0.0/16" for v in vpcs)
+
+
+@pytest.mark.parametrize(
+    ("args", "word"),
+    [
+        (("az-outage", "--pace", "5"), "second time"),
+        (("instance-crash", "--runs", "3"), "once per seed"),
+    ],
+)
+def test_a_real_account_is_broken_once(
+    no_network: list[str], args: tuple[str, ...], word: str
+) -> None:
+    """On a real account, neither --pace nor per-seed targets may make the faults again: the
+    refusal comes before the guard asks AWS who the caller is."""
+    allowed = ("--endpoint-url", REMOTE, "--allow-real-aws", "--account", "123456789012")
+    r = cli("run", *args, *allowed, *SMALL)
+    assert r.code == 2, r.err
+    assert word in r.err and r.err.count("\n") == 1
+    assert no_network == []
+
+
+def test_a_sandbox_may_replay_and_repeat(tmp_path: Path) -> None:
+    """Counter-example: in-process moto takes the same --runs as a real account refuses."""
+    r = cli("run", "instance-crash", "--runs", "2", "--no-verify-fixes", *SMALL)
+    assert r.code in (0, 1), r.err

@@ -13,11 +13,12 @@ from typing import Annotated
 import typer
 
 from chaoscli.aws.dryrun import open_shadow
-from chaoscli.aws.real_aws_guard import Access, open_guarded
+from chaoscli.aws.real_aws_guard import Access, open_guarded, sandboxed
 from chaoscli.cli.environment import Environment, spinner
 from chaoscli.cli.live import LiveView
 from chaoscli.errors import GuardError, SpecError
 from chaoscli.experiment.loader import Loaded
+from chaoscli.experiment.many import seeded_targets
 from chaoscli.experiment.runner import Outcome
 from chaoscli.experiment.runner import run as run_experiment
 
@@ -105,6 +106,8 @@ def execute(
         raise SpecError("--runs", "", f"{runs} is not a number of runs: give 1 or more")
     if pace is not None and not 0 < pace <= 100_000:
         raise SpecError("--pace", "", f"{pace:g} is not a speed between 0 and 100000")
+    if not dry_run and not sandboxed(access):
+        _changed_once(loaded, pace, runs)
     if dry_run:
         if pace is not None:
             raise SpecError("--pace", "", "a dry run has nothing to watch; leave out --pace")
@@ -145,3 +148,29 @@ def execute(
                 aws=session,
                 runs=runs,
             )
+
+
+def _changed_once(loaded: Loaded, pace: float | None, runs: int) -> None:
+    """Refuse what would make a real account's faults twice, before anything is asked of it.
+
+    The model needs every snapshot before it simulates, so the method is driven once, as
+    fast as the control plane allows; ``--pace`` would then undo and make the same changes
+    again in step with the view, and ``--runs`` with targets drawn per seed would break the
+    stack once per seed. In a sandbox both are harmless; on a real account they are a
+    second outage.
+    """
+    if pace is not None:
+        raise SpecError(
+            "--pace",
+            "",
+            "on a real account the method's changes are made once, as fast as the control "
+            "plane allows; --pace would make them a second time in step with the view "
+            "(watch a run live in a sandbox: `chaoscli sandbox`)",
+        )
+    if runs > 1 and seeded_targets(loaded.experiment):
+        raise SpecError(
+            "--runs",
+            "",
+            f"this method draws its targets from the seed, so {runs} runs would break the "
+            "real account's stack once per seed; give --runs 1 here (repeat it in a sandbox)",
+        )
