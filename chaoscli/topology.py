@@ -98,6 +98,25 @@ class AutoScaling:
     target_utilization: float | None = None  # target tracking on average CPU, 0-1
     warmup_s: float = 300.0
     suspended: tuple[str, ...] = ()  # suspended processes, e.g. ("Launch",)
+    subnet_ids: tuple[str, ...] = ()  # its VPCZoneIdentifier, sorted
+
+
+@dataclass(frozen=True)
+class NetworkAcl:
+    """A network ACL of the stack's VPC, each rule as one line, and whether a fault made it
+    (tagged ``chaoscli:purpose=fault``): one left behind is a subnet's deny-all waiting."""
+
+    id: str
+    entries: tuple[str, ...]
+    fault: bool = False
+
+
+@dataclass(frozen=True)
+class AlarmState:
+    """A CloudWatch alarm chaoscli created, and its state."""
+
+    name: str
+    state: str
 
 
 @dataclass(frozen=True)
@@ -116,6 +135,8 @@ class Topology:
     order_queue: str | None = None
     autoscaling: AutoScaling | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    nacls: tuple[NetworkAcl, ...] = ()  # every network ACL of the VPC, by id
+    alarms: tuple[AlarmState, ...] = ()  # the alarms chaoscli created, by name
 
     def instances_in(self, az: str) -> list[Instance]:
         """The stack's web instances in one zone."""

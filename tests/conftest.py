@@ -38,3 +38,11 @@ def _undos_retry_without_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     from chaoscli.aws.changes import log
 
     monkeypatch.setattr(log, "RETRY", log.Retry(sleep=lambda _: None))
+
+
+@pytest.fixture(autouse=True)
+def _state_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rollback logs go to a per-test state folder, never into the real home's."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))

@@ -69,10 +69,24 @@ def _refuse(monkeypatch: pytest.MonkeyPatch, folder: Path, code: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     def os_write(fd: int, data: Any) -> int:
-        if fd in ours:
+        if mine(fd):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_write(fd, data)
 
+    real_fsync = os.fsync
+
+    def mine(fd: int) -> bool:
+        try:  # a number once ours may be reused for another file since
+            return _inside(os.readlink(f"/proc/self/fd/{fd}"), folder)
+        except OSError:
+            return fd in ours
+
+    def os_fsync(fd: Any) -> None:
+        if mine(fd if isinstance(fd, int) else fd.fileno()):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", os_fsync)
     monkeypatch.setattr(os, "open", os_open)
     monkeypatch.setattr(pathlib.Path, "open", path_open)
     monkeypatch.setattr(os, "write", os_write)

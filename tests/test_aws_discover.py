@@ -24,7 +24,7 @@ def test_rediscovery_sees_what_a_fault_changed_like_a_whole_discovery(
     session: AwsSession, tmp_path: Path
 ) -> None:
     """Stopped servers, a cut-off zone and a database failover show in ``rediscover`` exactly
-    as in ``discover``, and so does their rollback; ``rediscover`` makes 7 calls, not 17."""
+    as in ``discover``, and so does their rollback; ``rediscover`` makes 8 calls, not 18."""
     plan = StackPlan("rediscover", instances_per_az=2, read_replicas=1)
     provision(session, plan)
     before = discover(session, plan.stack)
@@ -37,10 +37,10 @@ def test_rediscovery_sees_what_a_fault_changed_like_a_whole_discovery(
 
     calls = session.call_count
     during = rediscover(session, before)
-    assert session.call_count - calls == 7
+    assert session.call_count - calls == 8
     calls = session.call_count
     assert during == discover(session, plan.stack)
-    assert session.call_count - calls == 17
+    assert session.call_count - calls == 18
     assert during != before and not during.zone_reachable(ZONE)
     assert {i.state for i in during.instances_in(ZONE)} == {"stopped"}
 

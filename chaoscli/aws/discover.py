@@ -1,8 +1,11 @@
 """Read a stack back from the control plane into plain ``Topology`` objects.
 
 The model is built from this, never from the experiment file, so any change made through the
-API (by a fault or by hand) shows. Describe/list calls only: 17 for a whole stack, 7 for
-``rediscover``, which re-reads only what a fault can change.
+API (by a fault or by hand) shows. Describe/list calls only: 18 for a whole stack, 8 for
+``rediscover``, which re-reads only what a fault can change. The check after a rollback
+compares two of these, so everything a fault can touch is read: instance states and fault
+tags, every network ACL with its rules and associations, the Auto Scaling group's subnets and
+suspended processes, the alarms chaoscli created and the database's placement.
 """
 
 from __future__ import annotations
@@ -18,17 +21,29 @@ from chaoscli.aws.nacl import ANYWHERE, nacl_allows
 from chaoscli.aws.provision_autoscaling import describe_group
 from chaoscli.aws.queue import find_order_queue
 from chaoscli.aws.session import AwsSession, aws_errors
-from chaoscli.aws.tags import FAULT_TAG, STACK_TAG, STANDBY_TAG, stack_filter, tag_dict
+from chaoscli.aws.tags import (
+    FAULT_TAG,
+    PURPOSE_TAG,
+    STACK_TAG,
+    STANDBY_TAG,
+    stack_filter,
+    tag_dict,
+)
 from chaoscli.errors import AwsError
 from chaoscli.topology import (
+    AlarmState,
     Database,
     DbInstance,
     HealthCheck,
     Instance,
     LoadBalancer,
+    NetworkAcl,
     Subnet,
     Topology,
 )
+
+# Alarms chaoscli creates say so first in their description.
+CREATED_BY = "chaoscli"
 
 _LIVE = ["pending", "running", "stopping", "stopped", "shutting-down"]
 
@@ -41,7 +56,8 @@ def discover(session: AwsSession, stack: str) -> Topology:
         if not vpcs:
             raise AwsError(f"no stack tagged {STACK_TAG}={stack} at {session.where}")
         vpc = min(vpcs, key=lambda v: v["VpcId"])
-        subnets = _subnets(ec2, vpc["VpcId"], stack)
+        acls = _vpc_nacls(ec2, vpc["VpcId"])
+        subnets = _subnets(ec2, vpc["VpcId"], stack, acls)
         lb, health = _load_balancer(session.client("elbv2"), vpc["VpcId"], stack)
         instances = _known_instances(session, ec2, [s.id for s in subnets], stack, health)
         return Topology(
@@ -57,21 +73,24 @@ def discover(session: AwsSession, stack: str) -> Topology:
             order_queue=find_order_queue(session, stack),
             autoscaling=describe_group(session, stack, {s.id: s.az for s in subnets}),
             tags=tag_dict(vpc.get("Tags")),
+            nacls=_nacl_rules(acls),
+            alarms=_alarms(session.client("cloudwatch")),
         )
 
 
 def rediscover(session: AwsSession, previous: Topology) -> Topology:
     """``previous`` with what a fault can change read again: instance states and fault tags,
-    target health, subnets' network ACLs, the database and the Auto Scaling group.
+    target health, network ACLs, the database, the Auto Scaling group and chaoscli's alarms.
 
     What no fault changes (the VPC, subnets and their routes, the load balancer and target
     group, the bucket, the queue) is kept from ``previous``: the same topology as a full
-    ``discover`` in 7 calls instead of 17.
+    ``discover`` in 8 calls instead of 18.
     """
     stack = previous.stack
     with aws_errors(f"discover stack {stack}"):
         ec2 = session.client("ec2")
-        subnets = _with_nacls(ec2, previous.vpc_id, previous.subnets)
+        acls = _vpc_nacls(ec2, previous.vpc_id)
+        subnets = _with_nacls(acls, previous.subnets)
         health = _target_health(session.client("elbv2"), previous.load_balancer)
         return dataclasses.replace(
             previous,
@@ -79,12 +98,52 @@ def rediscover(session: AwsSession, previous: Topology) -> Topology:
             instances=_known_instances(session, ec2, [s.id for s in subnets], stack, health),
             database=_database(session.client("rds"), stack),
             autoscaling=describe_group(session, stack, {s.id: s.az for s in subnets}),
+            nacls=_nacl_rules(acls),
+            alarms=_alarms(session.client("cloudwatch")),
         )
 
 
-def _with_nacls(ec2: Any, vpc_id: str, subnets: tuple[Subnet, ...]) -> tuple[Subnet, ...]:
+def _vpc_nacls(ec2: Any, vpc_id: str) -> list[dict[str, Any]]:
+    """Every network ACL of the VPC as EC2 describes it."""
+    return list(
+        ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NetworkAcls"]
+    )
+
+
+def _nacl_rules(acls: list[dict[str, Any]]) -> tuple[NetworkAcl, ...]:
+    """Each ACL with its rules as lines (so two reads compare rule by rule), by id."""
+
+    def rule(e: dict[str, Any]) -> str:
+        ports = e.get("PortRange") or {}
+        span = f" ports {ports.get('From')}-{ports.get('To')}" if ports else ""
+        return (
+            f"{'out' if e.get('Egress') else 'in'} #{e.get('RuleNumber')} {e.get('RuleAction')} "
+            f"protocol {e.get('Protocol')} {e.get('CidrBlock') or e.get('Ipv6CidrBlock')}{span}"
+        )
+
+    return tuple(
+        NetworkAcl(
+            id=acl["NetworkAclId"],
+            entries=tuple(sorted(rule(e) for e in acl.get("Entries", []))),
+            fault=tag_dict(acl.get("Tags")).get(PURPOSE_TAG) == "fault",
+        )
+        for acl in sorted(acls, key=lambda a: a["NetworkAclId"])
+    )
+
+
+def _alarms(cw: Any) -> tuple[AlarmState, ...]:
+    """The alarms chaoscli created (in the region: a run's are deleted by its rollback)."""
+    return tuple(
+        AlarmState(a["AlarmName"], a["StateValue"])
+        for page in cw.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"])
+        for a in sorted(page["MetricAlarms"], key=lambda a: a["AlarmName"])
+        if str(a.get("AlarmDescription", "")).startswith(CREATED_BY)
+    )
+
+
+def _with_nacls(acls: list[dict[str, Any]], subnets: tuple[Subnet, ...]) -> tuple[Subnet, ...]:
     """The same subnets with the NACL each is associated with now, and its verdict."""
-    acl_of = _nacls_by_subnet(ec2, vpc_id)
+    acl_of = _nacls_by_subnet(acls)
     return tuple(
         dataclasses.replace(
             s,
@@ -96,22 +155,20 @@ def _with_nacls(ec2: Any, vpc_id: str, subnets: tuple[Subnet, ...]) -> tuple[Sub
     )
 
 
-def _nacls_by_subnet(ec2: Any, vpc_id: str) -> dict[str, dict[str, Any]]:
+def _nacls_by_subnet(acls: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Each subnet of the VPC with the network ACL it is associated with."""
     acl_of: dict[str, dict[str, Any]] = {}
-    for acl in ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])[
-        "NetworkAcls"
-    ]:
+    for acl in acls:
         for assoc in acl.get("Associations", []):
             acl_of[assoc["SubnetId"]] = acl
     return acl_of
 
 
-def _subnets(ec2: Any, vpc_id: str, stack: str) -> tuple[Subnet, ...]:
+def _subnets(ec2: Any, vpc_id: str, stack: str, acls: list[dict[str, Any]]) -> tuple[Subnet, ...]:
     """The stack's subnets with their NACL verdict and whether they route to the internet."""
     in_vpc = {"Name": "vpc-id", "Values": [vpc_id]}
     raw = ec2.describe_subnets(Filters=[stack_filter(stack), in_vpc])["Subnets"]
-    acl_of = _nacls_by_subnet(ec2, vpc_id)
+    acl_of = _nacls_by_subnet(acls)
     public = _public_subnets(ec2.describe_route_tables(Filters=[in_vpc])["RouteTables"])
     subnets = []
     for s in raw:

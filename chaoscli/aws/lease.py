@@ -19,11 +19,14 @@ from chaoscli.aws.session import AwsSession
 from chaoscli.aws.teardown import teardown
 from chaoscli.errors import ChaosError, Interrupted, NotRestored, Terminated
 from chaoscli.topology import (
+    AlarmState,
+    AutoScaling,
     Database,
     DbInstance,
     HealthCheck,
     Instance,
     LoadBalancer,
+    NetworkAcl,
     Subnet,
     Topology,
 )
@@ -98,6 +101,7 @@ def topology_from_json(data: dict[str, Any]) -> Topology:
     """The topology ``topology_to_json`` wrote; raises KeyError/TypeError on anything else."""
     lb = data.get("load_balancer")
     db = data.get("database")
+    group = data.get("autoscaling")
     nested = {
         "azs": tuple(data["azs"]),
         "subnets": tuple(_build(Subnet, s) for s in data["subnets"]),
@@ -122,6 +126,21 @@ def topology_from_json(data: dict[str, Any]) -> Topology:
                 "replicas": tuple(_build(DbInstance, r) for r in db["replicas"]),
             },
         ),
+        "autoscaling": None
+        if group is None
+        else _build(
+            AutoScaling,
+            {
+                **group,
+                **{k: tuple(group.get(k) or ()) for k in ("azs", "instance_ids", "suspended")},
+                "subnet_ids": tuple(group.get("subnet_ids") or ()),
+            },
+        ),
+        "nacls": tuple(
+            _build(NetworkAcl, {**n, "entries": tuple(n["entries"])})
+            for n in data.get("nacls") or ()
+        ),
+        "alarms": tuple(_build(AlarmState, x) for x in data.get("alarms") or ()),
         "tags": dict(data.get("tags") or {}),
     }
     return _build(Topology, {**data, **nested})

@@ -125,6 +125,7 @@ def describe_group(
         target_utilization=target,
         warmup_s=warmup,
         suspended=tuple(sorted(p["ProcessName"] for p in g.get("SuspendedProcesses", []))),
+        subnet_ids=tuple(sorted(subnets)),
     )
 
 

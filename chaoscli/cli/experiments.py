@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from chaoscli import stop
+from chaoscli.aws.changes import log_home
 from chaoscli.aws.real_aws_guard import Access
 from chaoscli.cli import reports
 from chaoscli.cli.access import (
@@ -26,6 +28,7 @@ from chaoscli.experiment import journal as journal_mod
 from chaoscli.experiment.fixes import prove
 from chaoscli.experiment.loader import Loaded, available, load
 from chaoscli.record import Record
+from chaoscli.record.write import OutputError, check_writable
 from chaoscli.report.markdown import render as render_markdown
 from chaoscli.report.terminal import print_summary
 
@@ -55,7 +58,11 @@ def run(
     var: VarOpt = None,
     endpoint_url: EndpointOpt = None,
     rollback_log: Annotated[
-        Path | None, typer.Option(help="Where to keep the rollback log while the run lasts.")
+        Path | None,
+        typer.Option(
+            help="Where to keep the rollback log while the run lasts (default: a new file in "
+            "$XDG_STATE_HOME/chaoscli/rollback/, else ~/.local/state/chaoscli/rollback/)."
+        ),
     ] = None,
     allow_real_aws: AllowRealOpt = False,
     account: AccountOpt = None,
@@ -78,6 +85,10 @@ def run(
     """Run an experiment: provision, break, simulate, judge, roll back."""
     env = env_of(ctx)
     reports.check_paths(report or [], journal)
+    if rollback_log is not None:
+        check_writable(rollback_log)
+    with contextlib.suppress(OSError):
+        log_home.prune()
     if all_ and experiment is not None:
         raise SpecError("run", "--all", f"runs every shipped experiment; drop {experiment!r}")
     if all_ or experiment is None:
@@ -87,12 +98,13 @@ def run(
         def one(name: str) -> Record | None:
             """Run one shipped experiment with this command's options; its journal."""
             loaded = load(name, set_ or [], var or [])
+            where = Access(endpoint_url, allow_real_aws, account, role_arn)
             done = execute(
                 loaded,
-                Access(endpoint_url, allow_real_aws, account, role_arn),
+                where,
                 env,
                 seed=seed,
-                rollback_log=rollback_log,
+                rollback_log=None if dry_run else _log_path(rollback_log, where, env),
                 dry_run=dry_run,
                 runs=runs,
             )
@@ -108,7 +120,7 @@ def run(
         access,
         env,
         seed=seed,
-        rollback_log=rollback_log,
+        rollback_log=None if dry_run else _log_path(rollback_log, access, env),
         dry_run=dry_run,
         pace=pace,
         runs=runs,
@@ -116,12 +128,30 @@ def run(
     if outcome is None:  # a dry run: its calls are the output
         raise typer.Exit(ExitStatus.HELD)
     data = _proven(journal_mod.build(outcome), loaded, seed, runs, env, not no_verify_fixes)
-    if journal is not None:
-        journal_mod.write(data, journal)
-    reports.write_reports(data, report or [])
+    unwritten = reports.write_all(data, journal, report or [])
     reports.step_summary(render_markdown(data), env)
     print_summary(data, env.stdout)
+    if unwritten:
+        raise OutputError("; ".join(unwritten) + " (the verdict above stands)")
     raise typer.Exit(ExitStatus.DEVIATED if outcome.deviated else ExitStatus.HELD)
+
+
+def _log_path(given: Path | None, access: Access, env: Environment) -> Path:
+    """The rollback log's path: the one given, else a new one in the per-user state folder.
+
+    Printed first where the run changes something that outlives the process (an endpoint or
+    a real account), so that after a kill -9 the SRE knows what to pass to `chaoscli
+    rollback`. In-process moto's state dies with the process, so there it is not printed.
+    """
+    path = given or log_home.new_path(environ=dict(env.environ))
+    if access.endpoint() is not None or access.allow_real_aws:
+        env.stdout.print(
+            f"rollback log: {path} (if this run dies: chaoscli rollback {path})",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    return path
 
 
 def _proven(

@@ -16,6 +16,7 @@ from chaoscli.errors import ChaosError, SpecError
 from chaoscli.experiment import journal as journal_mod
 from chaoscli.experiment.loader import available, load
 from chaoscli.record import Record, read
+from chaoscli.record.write import OutputError, check_writable, write_atomic
 from chaoscli.report import junit, markdown
 
 
@@ -39,7 +40,8 @@ def report(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        check_writable(output)
+        write_atomic(output, text)
 
 
 def read_journal(path: Path) -> Record:
@@ -48,10 +50,21 @@ def read_journal(path: Path) -> Record:
     return read(path)
 
 
-def write_reports(record: Record, paths: list[Path]) -> None:
-    """Write each ``--report`` file in the format its extension names."""
+def write_all(record: Record, journal: Path | None, paths: list[Path]) -> list[str]:
+    """Write the journal and every report, each whole or not at all; what could not be
+    written, one line each (a full disk must not cost the others, nor the verdict)."""
+    problems = []
+    if journal is not None:
+        try:
+            journal_mod.write(record, journal)
+        except OutputError as exc:
+            problems.append(str(exc))
     for path in paths:
-        report_mod.write(record, path)
+        try:
+            report_mod.write(record, path)
+        except OutputError as exc:
+            problems.append(str(exc))
+    return problems
 
 
 def step_summary(text: str, env: Environment) -> None:
@@ -63,16 +76,13 @@ def step_summary(text: str, env: Environment) -> None:
 
 
 def check_paths(paths: list[Path], journal: Path | None = None) -> None:
-    """Reject an output path with an unknown format or no folder to go in, before anything
-    runs: a long run should not end with nowhere to put its results."""
+    """Reject an output path with an unknown format or that cannot be written (a file is
+    created and removed in its folder), before anything runs: a long run should not end with
+    nowhere to put its results."""
     for path in paths:
         report_mod.format_for(path)
     for path in [*paths, *([journal] if journal else [])]:
-        folder = path.parent if str(path.parent) else Path(".")
-        if not folder.is_dir():
-            raise SpecError(str(path), "", f"no folder {folder} to write into")
-        if path.is_dir():
-            raise SpecError(str(path), "", "is a folder, not a file")
+        check_writable(path)
 
 
 def _named(path: Path, name: str) -> Path:
@@ -119,6 +129,6 @@ def run_shipped(
         step_summary(markdown.render(case.record, heading=3), env)
     for target in reports:
         if report_mod.format_for(target) == "junit":
-            target.write_text(junit.render_many(cases), encoding="utf-8")
+            write_atomic(target, junit.render_many(cases))
     out.print(f"{len(cases) - mismatches} of {len(cases)} experiment(s) as expected")
     return ExitStatus.DEVIATED if mismatches else ExitStatus.HELD

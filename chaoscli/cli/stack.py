@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from chaoscli import stop
+from chaoscli.aws.changes import log_home
 from chaoscli.aws.changes.log import RollbackError, RollbackLog, rollback
 from chaoscli.aws.discover import discover
 from chaoscli.aws.lease import build, down_command, topology_from_json
@@ -34,7 +35,8 @@ from chaoscli.cli.access import (
 )
 from chaoscli.cli.app import app
 from chaoscli.cli.environment import env_of
-from chaoscli.errors import Interrupted, SpecError, Terminated
+from chaoscli.errors import Interrupted, NotRestored, SpecError, Terminated
+from chaoscli.experiment.compare import unexpected
 from chaoscli.experiment.loader import load
 from chaoscli.experiment.runner import compare, plan_for
 from chaoscli.experiment.topology_spec import TopologySpec
@@ -156,7 +158,13 @@ def down(
 @app.command("rollback")
 def rollback_cmd(
     ctx: typer.Context,
-    log_path: Annotated[Path, typer.Argument(metavar="LOG", help="A run's rollback log.")],
+    log_path: Annotated[
+        Path | None, typer.Argument(metavar="[LOG]", help="A run's rollback log.")
+    ] = None,
+    last: Annotated[
+        bool,
+        typer.Option("--last", help="The newest unfinished log in the per-user state folder."),
+    ] = False,
     endpoint_url: EndpointOpt = None,
     allow_real_aws: AllowRealOpt = False,
     account: AccountOpt = None,
@@ -165,7 +173,14 @@ def rollback_cmd(
         str | None, typer.Option(help="Region, if the log does not say (older logs).")
     ] = None,
 ) -> None:
-    """Undo what a killed run left behind, then compare the stack with its state before the run."""
+    """Undo what a killed run left behind, then compare the stack with its state before the run.
+
+    Exit 4 when something is left: an undo that failed (its aws command is printed), or a
+    difference from before the run; the log is then kept. A log fully done is deleted.
+    """
+    if last == (log_path is not None):
+        raise SpecError("rollback", "", "name a rollback log, or pass --last (not both)")
+    log_path = log_home.last_unfinished() if log_path is None else log_path
     log = RollbackLog.load(log_path)
     notes = log.notes()
     out = env_of(ctx).stdout
@@ -179,6 +194,8 @@ def rollback_cmd(
     access = Access(endpoint, allow_real_aws, account, role_arn)
     if endpoint is None and not allow_real_aws:
         _persistent(access, "rollback")
+    if last:
+        out.print(f"rollback log: {log_path}", markup=False, highlight=False, soft_wrap=True)
     pending = log.pending()
     where_region = region or notes.get("region") or _DEFAULT.region
     total = len(pending)
@@ -206,16 +223,29 @@ def rollback_cmd(
             out.print(f"{log_path}: nothing left to undo")
         stack = notes.get("stack")
         before = _before(notes)
+        left: list[str] = []
         if stack and before is not None and find_stack_vpc(session, str(stack)) is not None:
             diffs = compare(before, discover(session, str(stack)))
             for line in diffs:
                 out.print(f"difference: {line}", markup=False, highlight=False)
             if not diffs:
                 out.print(f"stack {stack} re-discovered: identical to before the run")
+            left = unexpected(diffs)
         if stack and notes.get("provisioned") and not notes.get("torn_down"):
             teardown(session, str(stack))
             log.note(torn_down=True)
             out.print(f"tore down stack {stack}, which the run had provisioned")
+            left = []  # its differences went with it
+    if left:
+        raise NotRestored(
+            f"stack {stack} is not as it was before the run: {len(left)} difference(s) "
+            f"(above) that no logged change explains; the rollback log {log_path} is kept"
+        )
+    try:
+        log_path.unlink(missing_ok=True)
+        out.print(f"{log_path}: done, deleted", markup=False, highlight=False, soft_wrap=True)
+    except OSError as exc:
+        out.print(f"{log_path}: done, but could not be deleted: {exc.strerror}", markup=False)
 
 
 def _before(notes: dict[str, object]) -> Topology | None:

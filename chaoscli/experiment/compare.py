@@ -1,14 +1,22 @@
 """Re-discovery after rollback: what differs from the stack before the run, one line each.
 
-Differences a run may leave on purpose are named as such (an instance Auto Scaling
-replaced); anything else means the stack is not as it was.
+Differences AWS makes on its own are named as such (an instance Auto Scaling replaced, a
+desired capacity it scaled); anything else means the stack is not as it was, and the run
+keeps its rollback log and exits 4.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from chaoscli.topology import Topology
+from chaoscli.topology import AutoScaling, Topology
+
+EXPECTED = "expected: "
+
+
+def unexpected(diffs: list[str]) -> list[str]:
+    """The differences that mean the stack is not as it was."""
+    return [d for d in diffs if not d.startswith(EXPECTED)]
 
 
 def compare(before: Topology, after: Topology) -> list[str]:
@@ -28,7 +36,7 @@ def compare(before: Topology, after: Topology) -> list[str]:
             gone.remove(old)
             new.remove(twin)
             diffs.append(
-                f"expected: instance {old.id} in {old.az} was replaced by {twin.id} "
+                f"{EXPECTED}instance {old.id} in {old.az} was replaced by {twin.id} "
                 "(Auto Scaling replaces lost instances)"
             )
     diffs += [f"instance {i.id} in {i.az} is gone" for i in gone]
@@ -47,6 +55,9 @@ def compare(before: Topology, after: Topology) -> list[str]:
         sx, sy = b_sub[sid], a_sub[sid]
         if (sx.nacl_id, sx.reachable) != (sy.nacl_id, sy.reachable):
             diffs.append(f"subnet {sid}: network ACL {sx.nacl_id} -> {sy.nacl_id}")
+    diffs += _nacl_diffs(before, after)
+    diffs += _group_diffs(before.autoscaling, after.autoscaling)
+    diffs += _alarm_diffs(before, after)
     diffs += _database_diffs(before, after)
     if before.load_balancer != after.load_balancer:
         diffs.append("load balancer settings changed")
@@ -55,6 +66,72 @@ def compare(before: Topology, after: Topology) -> list[str]:
         if was != now:
             diffs.append(f"{name.replace('_', ' ')}: {was} -> {now}")
     return diffs
+
+
+def _nacl_diffs(before: Topology, after: Topology) -> list[str]:
+    """Network ACLs that appeared (a fault's deny-all left behind), went, or changed rules.
+
+    Skipped when ``before`` holds none (a log written before they were recorded): a VPC
+    always has its default ACL.
+    """
+    if not before.nacls:
+        return []
+    b, a = {n.id: n for n in before.nacls}, {n.id: n for n in after.nacls}
+    out = []
+    for acl_id in sorted(a.keys() - b.keys()):
+        used = [s.id for s in after.subnets if s.nacl_id == acl_id]
+        kind = "fault network ACL" if a[acl_id].fault else "network ACL"
+        out.append(
+            f"{kind} {acl_id} appeared, "
+            + (f"associated with {', '.join(used)}" if used else "associated with no subnet")
+        )
+    out += [f"network ACL {acl_id} is gone" for acl_id in sorted(b.keys() - a.keys())]
+    for acl_id in sorted(b.keys() & a.keys()):
+        added = sorted(set(a[acl_id].entries) - set(b[acl_id].entries))
+        removed = sorted(set(b[acl_id].entries) - set(a[acl_id].entries))
+        out += [f"network ACL {acl_id}: rule added: {r}" for r in added]
+        out += [f"network ACL {acl_id}: rule removed: {r}" for r in removed]
+    return out
+
+
+def _group_diffs(x: AutoScaling | None, y: AutoScaling | None) -> list[str]:
+    """The Auto Scaling group's subnets, zones, suspended processes and sizes."""
+    if x is None or y is None:
+        return [] if x is y else ["Auto Scaling group " + ("appeared" if x is None else "is gone")]
+    out = []
+    if x.subnet_ids and x.subnet_ids != y.subnet_ids:
+        out.append(
+            f"Auto Scaling group {x.name}: subnets {','.join(x.subnet_ids)} -> "
+            f"{','.join(y.subnet_ids) or 'none'}"
+        )
+    elif x.azs != y.azs:
+        out.append(f"Auto Scaling group {x.name}: zones {','.join(x.azs)} -> {','.join(y.azs)}")
+    for process in sorted(set(y.suspended) - set(x.suspended)):
+        out.append(f"Auto Scaling group {x.name}: process {process} is suspended")
+    for process in sorted(set(x.suspended) - set(y.suspended)):
+        out.append(f"Auto Scaling group {x.name}: process {process} was resumed")
+    if (x.min_size, x.max_size) != (y.min_size, y.max_size):
+        out.append(
+            f"Auto Scaling group {x.name}: size {x.min_size}-{x.max_size} -> "
+            f"{y.min_size}-{y.max_size}"
+        )
+    if x.desired != y.desired:
+        out.append(
+            f"{EXPECTED}Auto Scaling group {x.name} desired capacity {x.desired} -> {y.desired} "
+            "(its scaling policy acts on its own)"
+        )
+    if (x.target_utilization, x.warmup_s) != (y.target_utilization, y.warmup_s):
+        out.append(f"Auto Scaling group {x.name}: scaling policy changed")
+    return out
+
+
+def _alarm_diffs(before: Topology, after: Topology) -> list[str]:
+    """Alarms chaoscli created that are left behind or gone, and states not put back."""
+    b, a = {x.name: x.state for x in before.alarms}, {x.name: x.state for x in after.alarms}
+    out = [f"alarm {n} created by chaoscli is still there" for n in sorted(a.keys() - b.keys())]
+    out += [f"alarm {n} is gone" for n in sorted(b.keys() - a.keys())]
+    out += [f"alarm {n}: {b[n]} -> {a[n]}" for n in sorted(a.keys() & b.keys()) if a[n] != b[n]]
+    return out
 
 
 def _database_diffs(before: Topology, after: Topology) -> list[str]:

@@ -45,6 +45,7 @@ from chaoscli.record.model import (
 )
 from chaoscli.record.setup import ExperimentAsRun
 from chaoscli.record.topology import Topologies, TopologySummary
+from chaoscli.record.write import write_atomic
 from chaoscli.sim.measures import RunMeasures, Seconds, WindowMeasures
 from chaoscli.sim.metrics import WindowMetrics
 from chaoscli.topology import Topology
@@ -317,5 +318,5 @@ def text(record: Record) -> str:
 
 
 def write(record: Record, path: Path) -> None:
-    """Write the journal as indented JSON."""
-    path.write_text(text(record), encoding="utf-8")
+    """Write the journal as indented JSON, whole or not at all (the old file stays intact)."""
+    write_atomic(path, text(record))

@@ -7,7 +7,6 @@ Rollback always runs: after success, deviation, an error, Ctrl-C or SIGTERM.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from chaoscli import stop
+from chaoscli.aws.changes import log_home
 from chaoscli.aws.changes.log import RollbackLog
 from chaoscli.aws.determinism import seed_moto
 from chaoscli.aws.discover import discover
@@ -191,7 +191,7 @@ def run(
     seeds = engine_seeds(seed, runs)
     first = seeds[0]
     out = Outcome(loaded=loaded, seed=seed)
-    log_path = rollback_path or Path(tempfile.mkstemp(prefix="chaoscli-", suffix=".rollback")[1])
+    log_path = rollback_path or log_home.new_path()
     opened = nullcontext(aws) if aws else open_session(exp.topology.region, endpoint_url)
     with opened as session, stop.handling(), ExitStack() as stack:
         hold = Hold(session, RollbackLog(log_path), exp.topology.stack, phase)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from chaoscli.errors import SpecError
 from chaoscli.record.model import Record
+from chaoscli.record.write import write_atomic
 
 FORMATS = ("md", "html", "json", "junit")
 EXTENSIONS = {
@@ -48,7 +49,7 @@ def render(record: Record, fmt: str) -> str:
 
 
 def write(record: Record, path: Path, fmt: str | None = None) -> str:
-    """Write one report; returns the format used."""
+    """Write one report, whole or not at all; returns the format used."""
     fmt = fmt or format_for(path)
-    path.write_text(render(record, fmt), encoding="utf-8")
+    write_atomic(path, render(record, fmt))
     return fmt
