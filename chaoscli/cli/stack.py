@@ -176,7 +176,8 @@ def rollback_cmd(
     """Undo what a killed run left behind, then compare the stack with its state before the run.
 
     Exit 4 when something is left: an undo that failed (its aws command is printed), or a
-    difference from before the run; the log is then kept. A log fully done is deleted.
+    difference from before the run; the log is then kept. A log fully done stays, as a
+    record, until a later run prunes it (a day on).
     """
     if last == (log_path is not None):
         raise SpecError("rollback", "", "name a rollback log, or pass --last (not both)")
@@ -241,11 +242,6 @@ def rollback_cmd(
             f"stack {stack} is not as it was before the run: {len(left)} difference(s) "
             f"(above) that no logged change explains; the rollback log {log_path} is kept"
         )
-    try:
-        log_path.unlink(missing_ok=True)
-        out.print(f"{log_path}: done, deleted", markup=False, highlight=False, soft_wrap=True)
-    except OSError as exc:
-        out.print(f"{log_path}: done, but could not be deleted: {exc.strerror}", markup=False)
 
 
 def _before(notes: dict[str, object]) -> Topology | None:
