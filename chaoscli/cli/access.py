@@ -21,6 +21,7 @@ from chaoscli.experiment.loader import Loaded
 from chaoscli.experiment.many import seeded_targets
 from chaoscli.experiment.runner import Outcome
 from chaoscli.experiment.runner import run as run_experiment
+from chaoscli.experiment.strategy import RollbackStrategy
 
 SetOpt = Annotated[
     list[str] | None,
@@ -99,6 +100,8 @@ def execute(
     dry_run: bool = False,
     pace: float | None = None,
     runs: int = 1,
+    outcome: Outcome | None = None,
+    strategy: RollbackStrategy = RollbackStrategy.ALWAYS,
 ) -> Outcome | None:
     """Run the experiment where ``access`` says; a dry run prints its calls and returns None."""
     region = loaded.experiment.topology.region
@@ -137,6 +140,8 @@ def execute(
                     on_second=view.on_second,
                     aws=session,
                     runs=runs,
+                    outcome=outcome,
+                    strategy=strategy,
                 )
         with spinner(env) as progress:
             task = progress.add_task("starting", total=None)
@@ -147,6 +152,8 @@ def execute(
                 phase=lambda text: progress.update(task, description=text),
                 aws=session,
                 runs=runs,
+                outcome=outcome,
+                strategy=strategy,
             )
 
 

@@ -27,6 +27,8 @@ from chaoscli.errors import SpecError
 from chaoscli.experiment import journal as journal_mod
 from chaoscli.experiment.fixes import prove
 from chaoscli.experiment.loader import Loaded, available, load
+from chaoscli.experiment.runner import Outcome
+from chaoscli.experiment.strategy import RollbackStrategy
 from chaoscli.record import Record
 from chaoscli.record.write import OutputError, check_writable
 from chaoscli.report.markdown import render as render_markdown
@@ -81,6 +83,14 @@ def run(
             help="Do not re-run the findings' fixes in the model (faster, e.g. in CI).",
         ),
     ] = False,
+    rollback_strategy: Annotated[
+        RollbackStrategy,
+        typer.Option(
+            "--rollback-strategy",
+            help="Chaos Toolkit's: always roll back, never (leave the faults, print how to "
+            "undo them), or only when the hypothesis deviated.",
+        ),
+    ] = RollbackStrategy.ALWAYS,
 ) -> None:
     """Run an experiment: provision, break, simulate, judge, roll back."""
     env = env_of(ctx)
@@ -107,7 +117,10 @@ def run(
                 rollback_log=None if dry_run else _log_path(rollback_log, where, env),
                 dry_run=dry_run,
                 runs=runs,
+                strategy=rollback_strategy,
             )
+            if done is not None:
+                _say_kept(done, env)
             if done is None:
                 return None
             return _proven(journal_mod.build(done), loaded, seed, runs, env, not no_verify_fixes)
@@ -115,18 +128,29 @@ def run(
         raise typer.Exit(reports.run_shipped(one, report or [], journal, env))
     loaded = load(experiment, set_ or [], var or [])
     access = Access(endpoint_url, allow_real_aws, account, role_arn)
-    outcome = execute(
-        loaded,
-        access,
-        env,
-        seed=seed,
-        rollback_log=None if dry_run else _log_path(rollback_log, access, env),
-        dry_run=dry_run,
-        pace=pace,
-        runs=runs,
-    )
+    so_far = Outcome(loaded=loaded, seed=seed)
+    try:
+        outcome = execute(
+            loaded,
+            access,
+            env,
+            seed=seed,
+            rollback_log=None if dry_run else _log_path(rollback_log, access, env),
+            dry_run=dry_run,
+            pace=pace,
+            runs=runs,
+            outcome=so_far,
+            strategy=rollback_strategy,
+        )
+    except BaseException:
+        if journal is not None and so_far.status != "running":
+            # interrupted, aborted or not restored: what was measured and the rollback result
+            with contextlib.suppress(Exception):  # the run's own error is the one to report
+                journal_mod.write(journal_mod.build(so_far), journal)
+        raise
     if outcome is None:  # a dry run: its calls are the output
         raise typer.Exit(ExitStatus.HELD)
+    _say_kept(outcome, env)
     data = _proven(journal_mod.build(outcome), loaded, seed, runs, env, not no_verify_fixes)
     unwritten = reports.write_all(data, journal, report or [])
     reports.step_summary(render_markdown(data), env)
@@ -134,6 +158,27 @@ def run(
     if unwritten:
         raise OutputError("; ".join(unwritten) + " (the verdict above stands)")
     raise typer.Exit(ExitStatus.DEVIATED if outcome.deviated else ExitStatus.HELD)
+
+
+def _say_kept(outcome: Outcome, env: Environment) -> None:
+    """Under a strategy that left the faults in place: what is left and how to undo it."""
+    if not outcome.kept:
+        return
+    out = env.stdout
+    out.print(
+        f"not rolled back ({outcome.kept_why}): {len(outcome.kept)} change(s) left in place",
+        markup=False,
+        highlight=False,
+    )
+    if outcome.kept_log is None:
+        out.print("in-process moto: they end with this process", markup=False, highlight=False)
+    else:
+        out.print(
+            f"undo them with: chaoscli rollback {outcome.kept_log}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _log_path(given: Path | None, access: Access, env: Environment) -> Path:

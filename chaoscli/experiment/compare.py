@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from chaoscli.errors import NotRestored
 from chaoscli.topology import AutoScaling, Topology
 
 EXPECTED = "expected: "
@@ -17,6 +18,24 @@ EXPECTED = "expected: "
 def unexpected(diffs: list[str]) -> list[str]:
     """The differences that mean the stack is not as it was."""
     return [d for d in diffs if not d.startswith(EXPECTED)]
+
+
+def differs(diffs: list[str], log: str, persistent: bool) -> NotRestored | None:
+    """The error a run ends with when re-discovery found the stack not as it was: one line
+    naming the differences and the log that is kept; None when there are none."""
+    left = unexpected(diffs)
+    if not left:
+        return None
+    shown = "; ".join(left[:5]) + (f"; and {len(left) - 5} more" if len(left) > 5 else "")
+    where = (
+        f"the rollback log {log} is kept: `chaoscli rollback {log}` re-checks it"
+        if persistent
+        else f"in-process moto ends with this process; the log is kept at {log}"
+    )
+    return NotRestored(
+        f"the stack is not as it was after the rollback: {len(left)} difference(s): {shown}; "
+        + where
+    )
 
 
 def compare(before: Topology, after: Topology) -> list[str]:

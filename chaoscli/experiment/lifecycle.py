@@ -9,6 +9,7 @@ run's error, or "rolled back") or a ``NotRestored`` that names it and the comman
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ from chaoscli.aws.discover import discover
 from chaoscli.aws.lease import release
 from chaoscli.aws.session import AwsSession
 from chaoscli.errors import ChaosError, Interrupted, NotRestored, Terminated
-from chaoscli.experiment.compare import compare
+from chaoscli.experiment.compare import compare, differs
+from chaoscli.experiment.strategy import RollbackStrategy, keep
 from chaoscli.topology import Topology
 
 Phase = Callable[[str], None]
@@ -36,6 +38,12 @@ class Outcome(Protocol):
     restored: list[str]
     topology_before: Topology | None
     topology_after: Topology | None
+    kept: list[str]
+    kept_why: str
+    kept_log: str | None
+
+    @property
+    def deviated(self) -> bool: ...
 
 
 @dataclass
@@ -51,6 +59,7 @@ class Hold:
     fixes: list[str] = field(default_factory=list)  # the aws CLI commands that do them by hand
     undone: int = 0
     tore_down: str | None = None
+    strategy: RollbackStrategy = RollbackStrategy.ALWAYS  # whether the run rolls back at all
 
     def phase(self, text: str) -> None:
         """Between phases: honour a stop request, then show the next phase."""
@@ -80,12 +89,24 @@ def held(hold: Hold, out: Outcome) -> Iterator[None]:
         out.status = "interrupted" if _stopped(exc) else "aborted"
         if isinstance(exc, ChaosError) and not _stopped(exc):
             out.error = str(exc)
+    if not hold.strategy.rolls_back(out.status, out.deviated):
+        keep(out, hold.strategy, hold.log, hold.session.persistent)
+        if cause is not None and _stopped(cause):
+            raise stop.error(f"{_where(hold)}; not rolled back ({out.kept_why})") from None
+        if cause is not None:
+            raise cause
+        return
     stopped_at = hold.now
     abandoned = _restore(hold, out)
     hold.now = stopped_at
     left = hold.left()
     if not left:
-        hold.log.path.unlink(missing_ok=True)
+        if not hold.tore_down:
+            wrong = differs(out.restored, str(hold.log.path), hold.session.persistent)
+            if wrong is not None:
+                raise wrong from cause
+        with contextlib.suppress(OSError):  # a read-only folder: the log lists nothing to do
+            hold.log.path.unlink(missing_ok=True)
         if cause is not None and _stopped(cause):
             done = "" if hold.now == BEFORE else f"; {_done(hold)}"
             raise stop.error(f"{_where(hold)}{done}") from None

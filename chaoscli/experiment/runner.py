@@ -49,6 +49,7 @@ from chaoscli.experiment.passes import (
 )
 from chaoscli.experiment.spec import Experiment
 from chaoscli.experiment.stop_conditions import StopWatch
+from chaoscli.experiment.strategy import RollbackStrategy
 from chaoscli.record.runs import RunSummary
 from chaoscli.sim.cloudwatch_series import CloudWatchSeries
 from chaoscli.sim.engine import Engine, RunResult, SecondStats
@@ -82,6 +83,9 @@ class Outcome:
     published_datapoints: int = 0
     runs: list[RunSummary] = field(default_factory=list)  # with --runs N > 1: every run's
     per_seed: bool = False  # the control plane was driven again for each seed
+    kept: list[str] = field(default_factory=list)  # changes a rollback strategy left in place
+    kept_why: str = ""
+    kept_log: str | None = None  # the log that undoes them, where they outlive the process
 
     @property
     def deviated(self) -> bool:
@@ -179,22 +183,26 @@ def run(
     on_second: Callable[[SecondStats], None] | None = None,
     aws: AwsSession | None = None,
     runs: int = 1,
+    outcome: Outcome | None = None,
+    strategy: RollbackStrategy = RollbackStrategy.ALWAYS,
 ) -> Outcome:
     """Run one experiment end to end; the outcome says whether the hypothesis held.
 
     ``aws`` is a session the caller already opened (guarded, or a dry run's shadow); it is
     used instead of opening one on ``endpoint_url`` and left open. ``runs`` above one repeats
     the engine pass with that many seeds spawned from ``seed`` (the control plane is driven
-    once, or once per seed when the fault draws its targets from the seed).
+    once, or once per seed when the fault draws its targets from the seed). ``outcome``, when
+    given, is filled in place, so that a caller still has what a run that raised measured;
+    ``strategy`` says whether the run rolls back at its end.
     """
     exp = loaded.experiment
     seeds = engine_seeds(seed, runs)
     first = seeds[0]
-    out = Outcome(loaded=loaded, seed=seed)
+    out = outcome or Outcome(loaded=loaded, seed=seed)
     log_path = rollback_path or log_home.new_path()
     opened = nullcontext(aws) if aws else open_session(exp.topology.region, endpoint_url)
     with opened as session, stop.handling(), ExitStack() as stack:
-        hold = Hold(session, RollbackLog(log_path), exp.topology.stack, phase)
+        hold = Hold(session, RollbackLog(log_path), exp.topology.stack, phase, strategy=strategy)
         with held(hold, out):
             phase = hold.phase
             log = hold.log
