@@ -12,10 +12,11 @@ from typing import Any, TypeVar
 
 from chaoscli import stop
 from chaoscli.aws.changes.log import RollbackLog
-from chaoscli.aws.network import find_stack_vpc
+from chaoscli.aws.network import Claim, find_stack_vpc
 from chaoscli.aws.plan import StackPlan
 from chaoscli.aws.provision import provision
 from chaoscli.aws.session import AwsSession
+from chaoscli.aws.stack_lease import LeaseHeld
 from chaoscli.aws.teardown import teardown
 from chaoscli.errors import ChaosError, Interrupted, NotRestored, Terminated
 from chaoscli.topology import (
@@ -34,26 +35,37 @@ from chaoscli.topology import (
 _T = TypeVar("_T")
 
 
-def acquire(session: AwsSession, log: RollbackLog, plan: StackPlan) -> bool:
-    """Use the stack tagged ``plan.stack`` if it exists, else provision it; True if provisioned."""
+def acquire(
+    session: AwsSession, log: RollbackLog, plan: StackPlan, claim: Claim | None = None
+) -> bool:
+    """Use the stack tagged ``plan.stack`` if it exists, else provision it (holding ``claim``,
+    the run's lease, from the VPC's creation on); True if provisioned."""
     log.note(
         stack=plan.stack,
         region=session.region,
         endpoint=session.endpoint_url,
         in_process=session.mocked,
     )
-    if find_stack_vpc(session, plan.stack) is not None:
+    # the claim's own look decides: a stack that appeared since is another command's
+    found = claim.found if claim is not None else None
+    if found is None:
+        found = find_stack_vpc(session, plan.stack) is not None
+    if found:
         return False
     log.note(provisioned=True)  # before the first create, so a killed run's stack is found
-    provision(session, plan)
+    try:
+        provision(session, plan, claim)
+    except LeaseHeld:  # another command created the stack too; this one deleted its own VPC
+        log.note(provisioned=False)
+        raise
     return True
 
 
-def build(session: AwsSession, plan: StackPlan) -> None:
+def build(session: AwsSession, plan: StackPlan, claim: Claim | None = None) -> None:
     """Provision ``plan``'s stack to keep (``chaoscli up``); stopped half way, delete what was
     built, shielded, so that a stop leaves no half-built stack a later run takes for whole."""
     try:
-        provision(session, plan)
+        provision(session, plan, claim)
     except (Interrupted, Terminated):
         raise _unbuilt(session, plan.stack) from None
 
@@ -79,10 +91,12 @@ def down_command(session: AwsSession, stack: str) -> str:
 
 
 def release(session: AwsSession, log: RollbackLog, stack: str, provisioned: bool) -> str | None:
-    """Tear down a stack this run provisioned where it outlives the run; a line saying so."""
+    """Tear down a stack this run provisioned where it outlives the run (only in the VPC its
+    lease claimed, when the log notes one); a line saying so."""
     if not provisioned or not session.persistent:
         return None
-    teardown(session, stack)
+    vpc = log.notes().get("lease_vpc")
+    teardown(session, stack, None if vpc is None else str(vpc))
     log.note(torn_down=True)
     return f"tore down stack {stack}, which this run had provisioned at {session.where}"
 

@@ -7,7 +7,7 @@ it for a deny-all NACL and the rollback can swap it back exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from chaoscli.aws.plan import StackPlan
 from chaoscli.aws.session import AwsSession, aws_errors
@@ -28,6 +28,23 @@ class Network:
     alb_sg: str
     web_sg: str
     untagged: tuple[str, ...]  # ids AWS created for us (defaults, rules) still to be tagged
+
+
+class Claim(Protocol):
+    """A command's claim on a new stack: tags its VPC is created with, and the check right
+    after (``chaoscli.aws.stack_lease``), which raises if another command created it too.
+    ``found`` says whether the stack existed when the claim looked (None: it did not look)."""
+
+    @property
+    def vpc_tags(self) -> dict[str, str]: ...
+
+    @property
+    def vpc_id(self) -> str | None: ...
+
+    @property
+    def found(self) -> bool | None: ...
+
+    def claim(self, vpc_id: str) -> None: ...
 
 
 def pick_azs(session: AwsSession, count: int) -> list[str]:
@@ -57,14 +74,21 @@ def find_stack_vpc(session: AwsSession, stack: str) -> str | None:
     return min(v["VpcId"] for v in vpcs) if vpcs else None
 
 
-def build_network(session: AwsSession, plan: StackPlan, azs: list[str]) -> Network:
-    """Create the VPC and everything in it that is not a server, all tagged with the stack."""
+def build_network(
+    session: AwsSession, plan: StackPlan, azs: list[str], claim: Claim | None = None
+) -> Network:
+    """Create the VPC and everything in it that is not a server, all tagged with the stack;
+    a ``claim`` tags the VPC and is checked before anything else is created in it."""
     ec2 = session.client("ec2")
     stack = plan.stack
     with aws_errors(f"create the network of stack {stack}"):
+        extra = claim.vpc_tags if claim is not None else None
         vpc_id = ec2.create_vpc(
-            CidrBlock=VPC_CIDR, TagSpecifications=tag_spec("vpc", stack, f"{stack}-vpc")
+            CidrBlock=VPC_CIDR, TagSpecifications=tag_spec("vpc", stack, f"{stack}-vpc", extra)
         )["Vpc"]["VpcId"]
+    if claim is not None:
+        claim.claim(vpc_id)
+    with aws_errors(f"create the network of stack {stack}"):
         public, private = {}, {}
         for i, az in enumerate(azs):
             public[az] = _subnet(ec2, vpc_id, az, subnet_cidr(i), stack, "public")

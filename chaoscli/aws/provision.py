@@ -9,7 +9,14 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from chaoscli.aws.network import Network, build_network, find_stack_vpc, pick_azs, tag_later
+from chaoscli.aws.network import (
+    Claim,
+    Network,
+    build_network,
+    find_stack_vpc,
+    pick_azs,
+    tag_later,
+)
 from chaoscli.aws.plan import StackPlan
 from chaoscli.aws.provision_autoscaling import create_group
 from chaoscli.aws.queue import create_order_queue
@@ -25,17 +32,20 @@ AMI_ID = "ami-04681a1dbd79675a5"
 _BATCH = 500
 
 
-def provision(session: AwsSession, plan: StackPlan) -> None:
-    """Create the stack ``plan`` describes, unless a stack with its tag already exists."""
+def provision(session: AwsSession, plan: StackPlan, claim: Claim | None = None) -> None:
+    """Create the stack ``plan`` describes, unless a stack with its tag already exists.
+
+    With a ``claim`` (a lease) the VPC is created holding it, and a failure tears down only
+    what is in that VPC or named after the stack, never another command's VPC."""
     if plan.region != session.region:
         raise SpecError(
             "stack plan", "region", f"is {plan.region} but the session is on {session.where}"
         )
-    if find_stack_vpc(session, plan.stack) is not None:
-        return
+    if claim is None and find_stack_vpc(session, plan.stack) is not None:
+        return  # with a claim, a stack that appeared meanwhile is the claim's to judge
     azs = pick_azs(session, plan.azs)
     try:
-        net = build_network(session, plan, azs)
+        net = build_network(session, plan, azs, claim)
         instances, enis = _launch_web(session, plan, net)
         tag_later(session, plan.stack, [*net.untagged, *enis])
         tg_arn = _load_balancer(session, plan, net, instances)
@@ -49,7 +59,7 @@ def provision(session: AwsSession, plan: StackPlan) -> None:
     except AwsError:
         # Leave no half-built stack behind: the next provision would take it for a whole one.
         with contextlib.suppress(AwsError):
-            teardown(session, plan.stack)
+            teardown(session, plan.stack, claim.vpc_id if claim is not None else None)
         raise
 
 

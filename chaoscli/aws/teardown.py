@@ -1,7 +1,9 @@
 """Delete whatever carries a stack's tag, in dependency order, so ``chaoscli down`` leaves nothing.
 
 It finds resources by tag rather than by name, so it also removes fault NACLs and pieces of a
-half-built stack; running it on a stack that does not exist does nothing.
+half-built stack; running it on a stack that does not exist does nothing. Given the stack's
+VPC, it keeps to that VPC's EC2 resources, so another VPC that carries the same stack tag (a
+second command creating the same stack at the same moment) is left alone.
 """
 
 from __future__ import annotations
@@ -19,15 +21,15 @@ from chaoscli.aws.tags import STACK_TAG, stack_filter, tag_dict
 _LIVE = ["pending", "running", "stopping", "stopped", "shutting-down"]
 
 
-def teardown(session: AwsSession, stack: str) -> None:
-    """Delete every resource tagged ``chaoscli:stack=<stack>``."""
+def teardown(session: AwsSession, stack: str, vpc_id: str | None = None) -> None:
+    """Delete every resource tagged ``chaoscli:stack=<stack>`` (in ``vpc_id`` when given)."""
     with aws_errors(f"tear down stack {stack}"):
         delete_group(session, stack)
         _elbv2(session.client("elbv2"), stack)
         _rds(session.client("rds"), stack)
         _buckets(session, stack)
         delete_order_queue(session, stack)
-        _ec2(session.client("ec2"), stack)
+        _ec2(session.client("ec2"), stack, vpc_id)
 
 
 def _tagged_arns(elb: Any, arns: list[str], stack: str) -> list[str]:
@@ -120,9 +122,11 @@ def _back_to_default_nacl(ec2: Any, subnets: list[dict[str, Any]]) -> None:
     replace_nacl(ec2, {s["SubnetId"]: defaults[s["VpcId"]] for s in subnets})
 
 
-def _ec2(ec2: Any, stack: str) -> None:
+def _ec2(ec2: Any, stack: str, vpc_id: str | None) -> None:
     """Instances, then subnets, route tables, NACLs, groups, gateways and finally the VPCs."""
     tagged = [stack_filter(stack)]
+    if vpc_id is not None:
+        tagged.append({"Name": "vpc-id", "Values": [vpc_id]})
     ids = [
         i["InstanceId"]
         for page in ec2.get_paginator("describe_instances").paginate(
@@ -159,11 +163,16 @@ def _ec2(ec2: Any, stack: str) -> None:
             )
     for g in groups:
         ec2.delete_security_group(GroupId=g["GroupId"])
-    for igw in ec2.describe_internet_gateways(Filters=tagged)["InternetGateways"]:
+    in_vpc = [stack_filter(stack)]
+    if vpc_id is not None:
+        in_vpc.append({"Name": "attachment.vpc-id", "Values": [vpc_id]})
+    for igw in ec2.describe_internet_gateways(Filters=in_vpc)["InternetGateways"]:
         for attachment in igw.get("Attachments", []):
             ec2.detach_internet_gateway(
                 InternetGatewayId=igw["InternetGatewayId"], VpcId=attachment["VpcId"]
             )
         ec2.delete_internet_gateway(InternetGatewayId=igw["InternetGatewayId"])
-    for vpc in ec2.describe_vpcs(Filters=tagged)["Vpcs"]:
-        ec2.delete_vpc(VpcId=vpc["VpcId"])
+    vpcs = ec2.describe_vpcs(Filters=[stack_filter(stack)])["Vpcs"]
+    for vpc in vpcs:
+        if vpc_id is None or vpc["VpcId"] == vpc_id:
+            ec2.delete_vpc(VpcId=vpc["VpcId"])

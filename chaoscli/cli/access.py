@@ -14,6 +14,7 @@ import typer
 
 from chaoscli.aws.dryrun import open_shadow
 from chaoscli.aws.real_aws_guard import Access, open_guarded, sandboxed
+from chaoscli.aws.stack_lease import LeaseRequest
 from chaoscli.cli.environment import Environment, spinner
 from chaoscli.cli.live import LiveView
 from chaoscli.errors import GuardError, SpecError
@@ -102,8 +103,12 @@ def execute(
     runs: int = 1,
     outcome: Outcome | None = None,
     strategy: RollbackStrategy = RollbackStrategy.ALWAYS,
+    break_lease: bool = False,
 ) -> Outcome | None:
-    """Run the experiment where ``access`` says; a dry run prints its calls and returns None."""
+    """Run the experiment where ``access`` says; a dry run prints its calls and returns None.
+
+    ``break_lease``: the run may break the stack's lease if it has expired."""
+    lease = LeaseRequest("run", break_expired=break_lease)
     region = loaded.experiment.topology.region
     if runs < 1:
         raise SpecError("--runs", "", f"{runs} is not a number of runs: give 1 or more")
@@ -115,7 +120,7 @@ def execute(
         if pace is not None:
             raise SpecError("--pace", "", "a dry run has nothing to watch; leave out --pace")
         with open_shadow(region, access) as shadow:
-            run_experiment(loaded, seed=seed, aws=shadow.session, runs=runs)
+            run_experiment(loaded, seed=seed, aws=shadow.session, runs=runs, lease=lease)
         out = env.stdout
         for n, call in enumerate(shadow.calls, 1):
             mark = "change" if call.changes else "read  "
@@ -142,6 +147,7 @@ def execute(
                     runs=runs,
                     outcome=outcome,
                     strategy=strategy,
+                    lease=lease,
                 )
         with spinner(env) as progress:
             task = progress.add_task("starting", total=None)
@@ -154,6 +160,7 @@ def execute(
                 runs=runs,
                 outcome=outcome,
                 strategy=strategy,
+                lease=lease,
             )
 
 

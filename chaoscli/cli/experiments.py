@@ -23,6 +23,7 @@ from chaoscli.cli.access import (
 )
 from chaoscli.cli.app import ExitStatus, app
 from chaoscli.cli.environment import Environment, env_of, spinner
+from chaoscli.cli.leases import BreakLeaseOpt
 from chaoscli.errors import SpecError
 from chaoscli.experiment import journal as journal_mod
 from chaoscli.experiment.fixes import prove
@@ -91,6 +92,7 @@ def run(
             "undo them), or only when the hypothesis deviated.",
         ),
     ] = RollbackStrategy.ALWAYS,
+    break_lease: BreakLeaseOpt = False,
 ) -> None:
     """Run an experiment: provision, break, simulate, judge, roll back."""
     env = env_of(ctx)
@@ -118,6 +120,7 @@ def run(
                 dry_run=dry_run,
                 runs=runs,
                 strategy=rollback_strategy,
+                break_lease=break_lease,
             )
             if done is not None:
                 _say_kept(done, env)
@@ -141,6 +144,7 @@ def run(
             runs=runs,
             outcome=so_far,
             strategy=rollback_strategy,
+            break_lease=break_lease,
         )
     except BaseException:
         if journal is not None and so_far.status != "running":

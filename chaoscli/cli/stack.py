@@ -22,6 +22,7 @@ from chaoscli.aws.lease import build, down_command, topology_from_json
 from chaoscli.aws.network import find_stack_vpc
 from chaoscli.aws.real_aws_guard import Access, open_guarded
 from chaoscli.aws.sandbox import running_sandbox
+from chaoscli.aws.stack_lease import LeaseRequest, holding
 from chaoscli.aws.teardown import teardown
 from chaoscli.cli.access import (
     AccountOpt,
@@ -35,6 +36,7 @@ from chaoscli.cli.access import (
 )
 from chaoscli.cli.app import app
 from chaoscli.cli.environment import env_of
+from chaoscli.cli.leases import BreakLeaseOpt
 from chaoscli.errors import Interrupted, NotRestored, SpecError, Terminated
 from chaoscli.experiment.compare import unexpected
 from chaoscli.experiment.loader import load
@@ -95,17 +97,22 @@ def up(
     allow_real_aws: AllowRealOpt = False,
     account: AccountOpt = None,
     role_arn: RoleOpt = None,
+    break_lease: BreakLeaseOpt = False,
 ) -> None:
     """Provision an experiment's stack on an endpoint and leave it there."""
     access = Access(endpoint_url, allow_real_aws, account, role_arn)
     _persistent(access, "up")
     exp = load(experiment, set_ or [], var or []).experiment
     out = env_of(ctx).stdout
-    with open_guarded(exp.topology.region, access, say=announce(env_of(ctx))) as session:
-        if find_stack_vpc(session, exp.topology.stack) is not None:
+    request = LeaseRequest("up", break_expired=break_lease)
+    with (
+        open_guarded(exp.topology.region, access, say=announce(env_of(ctx))) as session,
+        holding(session, exp.topology.stack, request) as lease,
+    ):
+        if lease.take():
             out.print(f"stack {exp.topology.stack} already exists at {session.where}")
         else:
-            build(session, plan_for(exp))
+            build(session, plan_for(exp), lease)
             out.print(f"provisioned stack {exp.topology.stack} at {session.where}")
         _show(discover(session, exp.topology.stack), out)
 
@@ -136,13 +143,18 @@ def down(
     allow_real_aws: AllowRealOpt = False,
     account: AccountOpt = None,
     role_arn: RoleOpt = None,
+    break_lease: BreakLeaseOpt = False,
 ) -> None:
     """Delete everything tagged with the stack's name."""
     access = Access(endpoint_url, allow_real_aws, account, role_arn)
     _persistent(access, "down")
     out = env_of(ctx).stdout
-    with open_guarded(region, access, say=announce(env_of(ctx))) as session:
-        if find_stack_vpc(session, stack) is None:
+    request = LeaseRequest("down", break_expired=break_lease)
+    with (
+        open_guarded(region, access, say=announce(env_of(ctx))) as session,
+        holding(session, stack, request) as lease,
+    ):
+        if not lease.take():
             out.print(f"no stack {stack} at {session.where}: nothing to delete")
             return
         try:
@@ -172,6 +184,7 @@ def rollback_cmd(
     region: Annotated[
         str | None, typer.Option(help="Region, if the log does not say (older logs).")
     ] = None,
+    break_lease: BreakLeaseOpt = False,
 ) -> None:
     """Undo what a killed run left behind, then compare the stack with its state before the run.
 
@@ -204,10 +217,16 @@ def rollback_cmd(
     def progress() -> str:
         return f"{total - len(log.pending())} of {total} change(s) undone"
 
+    stack = notes.get("stack")
+    run = notes.get("lease_run")
+    request = LeaseRequest("rollback", break_lease, None if run is None else str(run))
     with (
         open_guarded(str(where_region), access, say=announce(env_of(ctx))) as session,
+        holding(session, str(stack or ""), request) as lease,
         stop.shielded(progress),
     ):
+        if stack:
+            lease.take()
         try:
             lines = rollback(session, log)
         except RollbackError as exc:
@@ -222,7 +241,6 @@ def rollback_cmd(
             out.print(f"undone: {line}", markup=False, highlight=False)
         if not pending:
             out.print(f"{log_path}: nothing left to undo")
-        stack = notes.get("stack")
         before = _before(notes)
         left: list[str] = []
         if stack and before is not None and find_stack_vpc(session, str(stack)) is not None:
@@ -232,8 +250,11 @@ def rollback_cmd(
             if not diffs:
                 out.print(f"stack {stack} re-discovered: identical to before the run")
             left = unexpected(diffs)
-        if stack and notes.get("provisioned") and not notes.get("torn_down"):
-            teardown(session, str(stack))
+        # a run that lost the race to create the stack provisioned nothing that is left
+        ours = "lease_run" not in notes or notes.get("lease_vpc") is not None
+        if stack and notes.get("provisioned") and not notes.get("torn_down") and ours:
+            vpc = notes.get("lease_vpc")
+            teardown(session, str(stack), None if vpc is None else str(vpc))
             log.note(torn_down=True)
             out.print(f"tore down stack {stack}, which the run had provisioned")
             left = []  # its differences went with it

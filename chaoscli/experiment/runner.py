@@ -21,6 +21,7 @@ from chaoscli.aws.discover import discover
 from chaoscli.aws.lease import acquire, remember
 from chaoscli.aws.network import pick_azs
 from chaoscli.aws.session import AwsSession, open_session
+from chaoscli.aws.stack_lease import LeaseRequest, lease_for
 from chaoscli.errors import SpecError
 from chaoscli.experiment import alarms as alarm_setup
 from chaoscli.experiment.build import plan_for
@@ -185,6 +186,7 @@ def run(
     runs: int = 1,
     outcome: Outcome | None = None,
     strategy: RollbackStrategy = RollbackStrategy.ALWAYS,
+    lease: LeaseRequest | None = None,
 ) -> Outcome:
     """Run one experiment end to end; the outcome says whether the hypothesis held.
 
@@ -193,7 +195,8 @@ def run(
     the engine pass with that many seeds spawned from ``seed`` (the control plane is driven
     once, or once per seed when the fault draws its targets from the seed). ``outcome``, when
     given, is filled in place, so that a caller still has what a run that raised measured;
-    ``strategy`` says whether the run rolls back at its end.
+    ``strategy`` says whether the run rolls back at its end. Where the stack outlives the
+    process, the run holds a lease on it (``lease``: how it may take one).
     """
     exp = loaded.experiment
     seeds = engine_seeds(seed, runs)
@@ -203,6 +206,8 @@ def run(
     opened = nullcontext(aws) if aws else open_session(exp.topology.region, endpoint_url)
     with opened as session, stop.handling(), ExitStack() as stack:
         hold = Hold(session, RollbackLog(log_path), exp.topology.stack, phase, strategy=strategy)
+        holder = lease_for(session, exp.topology.stack, lease or LeaseRequest("run"))
+        stack.callback(holder.release)  # after the rollback and teardown below
         with held(hold, out):
             phase = hold.phase
             log = hold.log
@@ -215,8 +220,12 @@ def run(
             _check_zones(zones, loaded)
             _check_method(loaded)
             alarm_setup.check_exist(session, loaded)
+            holder.take()  # refuses, before anything changes, if another command holds it
+            holder.record_to(log)
+            phase = holder.renewing(phase)
+            on_second = holder.renewing(on_second) if on_second else None
             phase("provisioning the stack")
-            provisioned = acquire(session, log, plan_for(exp))
+            provisioned = acquire(session, log, plan_for(exp), holder)
             phase("discovering the stack")
             before = discover(session, exp.topology.stack)
             if not provisioned:
