@@ -4,6 +4,7 @@
 from chaoscli.cli import (
     experiments,  # noqa: F401  (registers the commands)
     export,  # noqa: F401  (registers `export iam-policy`)
+    leases,  # noqa: F401  (registers `janitor`)
     reports,  # noqa: F401  (registers `report`)
     stack,  # noqa: F401  (registers the commands)
 )
