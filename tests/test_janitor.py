@@ -83,9 +83,10 @@ def test_janitor_refuses_in_process_moto() -> None:
 def test_janitor_lists_then_cleans_a_dead_runs_leftovers_and_nothing_else(
     url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An orphan deny-all NACL, suspended processes, a fault tag, a stopped instance and an
-    expired lease on stack shop are listed; a no changes nothing; --yes cleans them all; a
-    stack another command holds and resources without chaoscli's stack tag stay as they were."""
+    """An orphan deny-all NACL, an Auto Scaling group cut off from a zone with suspended
+    processes, a fault tag, a stopped instance and an expired lease on stack shop are listed;
+    a no changes nothing; --yes cleans them all; a stack another command holds and resources
+    without chaoscli's stack tag stay as they were."""
     assert cli("up", "az-outage", *_TOPOLOGY, "--endpoint-url", url).code == 0
     ec2, asg = _client("ec2", url), _client("autoscaling", url)
     shop = {"Name": "tag:chaoscli:stack", "Values": ["shop"]}
@@ -99,6 +100,9 @@ def test_janitor_lists_then_cleans_a_dead_runs_leftovers_and_nothing_else(
         g["AutoScalingGroupName"] for g in asg.describe_auto_scaling_groups()["AutoScalingGroups"]
     ]
     asg.suspend_processes(AutoScalingGroupName=group, ScalingProcesses=["AZRebalance", "Launch"])
+    zones = asg.describe_auto_scaling_groups()["AutoScalingGroups"][0]["VPCZoneIdentifier"]
+    cut = ",".join(zones.split(",")[1:])
+    asg.update_auto_scaling_group(AutoScalingGroupName=group, VPCZoneIdentifier=cut)
     instances = sorted(
         i["InstanceId"]
         for r in ec2.describe_instances(Filters=[shop])["Reservations"]
@@ -139,7 +143,8 @@ def test_janitor_lists_then_cleans_a_dead_runs_leftovers_and_nothing_else(
     monkeypatch.setattr(sys, "stdin", io.StringIO("n\n"))
     listed = cli("janitor", "--endpoint-url", url)
     assert listed.code == 0, listed.err
-    for word in (cutting, loose, group, instances[0], instances[1], "0badf00d", "AZRebalance"):
+    things = (cutting, loose, group, instances[0], instances[1], "0badf00d", "AZRebalance")
+    for word in (*things, "Auto Scaling zones"):
         assert word in listed.out
     assert "bob@busy" in listed.out and "left alone" in listed.out
     assert "nothing changed" in listed.out
@@ -151,6 +156,7 @@ def test_janitor_lists_then_cleans_a_dead_runs_leftovers_and_nothing_else(
     assert _acl_ids(ec2) == acls_before - {cutting, loose}
     [g] = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[group])["AutoScalingGroups"]
     assert g["SuspendedProcesses"] == []
+    assert set(g["VPCZoneIdentifier"].split(",")) == set(zones.split(","))
     assert FAULT_TAG not in tag_dict(_instance(ec2, instances[0]).get("Tags"))
     assert _instance(ec2, instances[1])["State"]["Name"] in ("pending", "running")
     vpc_tags = tag_dict(ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0].get("Tags"))

@@ -2,8 +2,9 @@
 
 A stack whose lease is live is in use: its faults belong to a running command and are left
 alone. On any other stack, chaoscli's marks are leftovers: an expired lease, a deny-all fault
-NACL (tagged ``chaoscli:purpose=fault``), suspended Auto Scaling processes, ``chaoscli:fault``
-tags on instances and stopped instances. Only resources carrying the stack's tag are looked at,
+NACL (tagged ``chaoscli:purpose=fault``), an Auto Scaling group cut off from some of the
+stack's private subnets or with suspended processes, ``chaoscli:fault`` tags on instances and
+stopped instances. Only resources carrying the stack's tag are looked at,
 so nothing chaoscli did not make is ever touched.
 """
 
@@ -105,6 +106,12 @@ def _in_vpc(session: AwsSession, one: StackSurvey) -> list[Leftover]:
             for i in r["Instances"]
         ]
         groups = stack_groups(session, one.stack)
+        subnets = ec2.describe_subnets(Filters=in_vpc)["Subnets"]
+    private = [
+        sub["SubnetId"]
+        for sub in sorted(subnets, key=lambda x: tag_dict(x.get("Tags")).get("Name", ""))
+        if tag_dict(sub.get("Tags")).get("Name", "").startswith(f"{one.stack}-private-")
+    ]
     out = _fault_nacls(one, acls["NetworkAcls"])
     for i in instances:
         fault = tag_dict(i.get("Tags")).get(FAULT_TAG)
@@ -122,9 +129,20 @@ def _in_vpc(session: AwsSession, one: StackSurvey) -> list[Leftover]:
             )
         )
     for g in groups:
+        name = g["AutoScalingGroupName"]
+        current = {x for x in str(g.get("VPCZoneIdentifier", "")).split(",") if x}
+        if private and not set(private) <= current:
+            missing = len(set(private) - current)
+            out.append(
+                Leftover(
+                    "Auto Scaling zones",
+                    name,
+                    f"launches in none of {missing} private subnet(s) of the stack",
+                    _rezone(name, private),
+                )
+            )
         names = sorted(p["ProcessName"] for p in g.get("SuspendedProcesses", []))
         if names:
-            name = g["AutoScalingGroupName"]
             out.append(
                 Leftover("suspended processes", name, ", ".join(names), _resume(name, names))
             )
@@ -188,6 +206,16 @@ def _start(instance_id: str) -> Clean:
     def clean(session: AwsSession) -> str:
         session.client("ec2").start_instances(InstanceIds=[instance_id])
         return f"started {instance_id}"
+
+    return clean
+
+
+def _rezone(group: str, subnets: list[str]) -> Clean:
+    def clean(session: AwsSession) -> str:
+        session.client("autoscaling").update_auto_scaling_group(
+            AutoScalingGroupName=group, VPCZoneIdentifier=",".join(subnets)
+        )
+        return f"{group} launches in all {len(subnets)} private subnets of its stack again"
 
     return clean
 

@@ -58,7 +58,7 @@ def janitor(
             return
         table = Table(title=f"chaoscli stacks at {session.where}")
         for column in ("stack", "what", "resource", "detail"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")
         for one in stacks:
             if one.live is not None:
                 table.add_row(one.stack, "in use", one.vpc_id, f"{one.live.words()}: left alone")
