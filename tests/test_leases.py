@@ -74,9 +74,11 @@ def _leases(url: str) -> list[Lease]:
     return [x for v in vpcs for x in leases_of(tag_dict(v.get("Tags")))]
 
 
-def _paced_run_holding_faults(url: str, exp: str, log: Path, lease_s: float | None) -> Any:
+def _paced_run_holding_faults(
+    url: str, exp: str, log: Path, lease_s: float | None, pace: int = 20
+) -> Any:
     """Start a paced run and wait until it holds the lease with its faults in place."""
-    proc = _start(url, ["run", exp, "--rollback-log", str(log), "--pace", "20"], lease_s)
+    proc = _start(url, ["run", exp, "--rollback-log", str(log), "--pace", str(pace)], lease_s)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
@@ -98,9 +100,10 @@ def test_a_second_run_refuses_naming_the_holder_then_a_killed_holders_lease_expi
 ) -> None:
     """While a run holds the stack a second one exits 2 with one line naming holder, run and
     expiry; after kill -9 the lease stays, expires, and only --break-lease then breaks it."""
-    monkeypatch.setenv("CHAOSCLI_LEASE_S", "4")
+    monkeypatch.setenv("CHAOSCLI_LEASE_S", "8")
     exp, log = _experiment(tmp_path), tmp_path / "a.rollback"
-    child.append(proc := _paced_run_holding_faults(url, exp, log, lease_s=4))
+    # paced for 80 s of wall time, so that it is still watching when it is killed
+    child.append(proc := _paced_run_holding_faults(url, exp, log, lease_s=8, pace=5))
     [held] = _leases(url)
     assert held.command == "run" and "@" in held.owner
     vpcs = stack_vpcs(url)
@@ -114,7 +117,7 @@ def test_a_second_run_refuses_naming_the_holder_then_a_killed_holders_lease_expi
     assert [x.run for x in _leases(url)] == [held.run]  # the second run left no lease
     assert stack_vpcs(url) == vpcs
 
-    time.sleep(3)  # longer than half the lease: the paced run renews it, so it is still live
+    time.sleep(5)  # longer than half the lease: the paced run renews it, so it is still live
     assert [x.run for x in _leases(url)] == [held.run]
     assert not _leases(url)[0].expired(_server_now(url))
 
@@ -122,7 +125,7 @@ def test_a_second_run_refuses_naming_the_holder_then_a_killed_holders_lease_expi
     proc.wait()
     [orphan] = _leases(url)
     assert orphan.run == held.run
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     while not orphan.expired(_server_now(url)):
         assert time.monotonic() < deadline, "the killed run's lease never expired"
         time.sleep(0.5)

@@ -41,8 +41,9 @@ def provision(session: AwsSession, plan: StackPlan, claim: Claim | None = None) 
         raise SpecError(
             "stack plan", "region", f"is {plan.region} but the session is on {session.where}"
         )
-    if claim is None and find_stack_vpc(session, plan.stack) is not None:
-        return  # with a claim, a stack that appeared meanwhile is the claim's to judge
+    looked = claim is not None and claim.found is not None
+    if not looked and find_stack_vpc(session, plan.stack) is not None:
+        return  # a lease that looked already: a stack that appeared since is its to judge
     azs = pick_azs(session, plan.azs)
     try:
         net = build_network(session, plan, azs, claim)
