@@ -14,7 +14,7 @@ from rich.table import Table
 
 from chaoscli.aws.janitor import clean, survey
 from chaoscli.aws.real_aws_guard import Access, open_guarded
-from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt
+from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt, RoleOpt, announce
 from chaoscli.cli.app import app
 from chaoscli.cli.environment import env_of
 from chaoscli.errors import SpecError
@@ -40,9 +40,10 @@ def janitor(
     endpoint_url: EndpointOpt = None,
     allow_real_aws: AllowRealOpt = False,
     account: AccountOpt = None,
+    role_arn: RoleOpt = None,
 ) -> None:
     """List stale leases and fault leftovers of dead runs by stack; clean them after a yes."""
-    access = Access(endpoint_url, allow_real_aws, account)
+    access = Access(endpoint_url, allow_real_aws, account, role_arn)
     if access.endpoint() is None and not allow_real_aws:
         raise SpecError(
             "janitor",
@@ -50,8 +51,9 @@ def janitor(
             "needs --endpoint-url or AWS_ENDPOINT_URL (or --allow-real-aws --account ID): "
             "in-process moto starts empty, so nothing can be left there",
         )
-    out = env_of(ctx).stdout
-    with open_guarded(region, access) as session:
+    env = env_of(ctx)
+    out = env.stdout
+    with open_guarded(region, access, say=announce(env)) as session:
         stacks = survey(session, stack)
         if not stacks:
             out.print(f"no chaoscli stack at {session.where}", highlight=False)
