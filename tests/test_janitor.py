@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,9 +13,20 @@ import boto3
 import pytest
 
 from chaoscli.aws.network import VPC_CIDR
+from chaoscli.aws.sandbox import Sandbox
 from chaoscli.aws.stack_lease import Lease
 from chaoscli.aws.tags import FAULT_TAG, PURPOSE_TAG, tag_dict, tag_spec
 from tests.endpoint_helpers import REGION, cli
+
+
+@pytest.fixture
+def url(box: Sandbox) -> Iterator[str]:
+    """The server's URL, empty at the start; emptied again at the end, since servers in one
+    process share moto's state and later tests expect none of this test's resources."""
+    box.reset()
+    yield box.url
+    box.reset()
+
 
 _TOPOLOGY = [
     "--set",

@@ -19,6 +19,7 @@ import yaml
 
 from chaoscli.aws.network import VPC_CIDR
 from chaoscli.aws.real_aws_guard import Access, open_guarded
+from chaoscli.aws.sandbox import Sandbox
 from chaoscli.aws.stack_lease import (
     LEASE_TAG,
     Lease,
@@ -30,6 +31,15 @@ from chaoscli.aws.stack_lease import (
 )
 from chaoscli.aws.tags import tag_dict, tag_spec
 from tests.endpoint_helpers import REGION, SMALL, cli, ec2, experiment_doc, stack_vpcs, step_for
+
+
+@pytest.fixture
+def url(box: Sandbox) -> Iterator[str]:
+    """The server's URL, empty at the start; emptied again at the end, since servers in one
+    process share moto's state and later tests expect none of this test's resources."""
+    box.reset()
+    yield box.url
+    box.reset()
 
 
 def _experiment(tmp_path: Path) -> str:
