@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
+from chaoscli import stop
 from chaoscli.aws.changes.log import RollbackLog
 from chaoscli.aws.session import AwsSession, aws_errors
 from chaoscli.aws.tags import stack_filter, tag_dict
@@ -326,7 +327,11 @@ class StackLease:
             return
         self.held = False
         self._busy = True  # no renewal from here on
-        with contextlib.suppress(AwsError):  # else it expires on its own
+        # shielded, as the rollback before it: a stop request must not cut the release short
+        with (
+            stop.shielded(lambda: f"releasing the lease on stack {self.stack}"),
+            contextlib.suppress(AwsError, stop.Abandoned),  # else it expires on its own
+        ):
             self._delete_own()
 
     def _delete_own(self) -> None:
