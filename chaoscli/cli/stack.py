@@ -190,7 +190,8 @@ def rollback_cmd(
 
     Exit 4 when something is left: an undo that failed (its aws command is printed), or a
     difference from before the run; the log is then kept. A log fully done stays, as a
-    record, until a later run prunes it (a day on).
+    record, until a later run prunes it (a day on). It takes the stack's lease first, taking
+    over the run's own lease that the log names.
     """
     if last == (log_path is not None):
         raise SpecError("rollback", "", "name a rollback log, or pass --last (not both)")
