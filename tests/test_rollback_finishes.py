@@ -60,8 +60,8 @@ def test_a_read_only_log_folder_does_not_stop_the_rollback(
     assert len(rlog.pending()) == 4
     with read_only(folder, monkeypatch):
         lines = rollback(session, rlog)
-        assert len(lines) == 5
-        assert lines[-1].startswith("could not record 4 undo(s) in the rollback log")
+        assert len(lines) == 4
+        assert rlog.problems[0].startswith("could not record 4 undo(s) in the rollback log")
         assert rlog.pending() == []  # this process knows they are undone
         assert len(RollbackLog.load(rlog.path).pending()) == 4  # the file could not say so
     assert discover(session, before.stack) == before
@@ -80,7 +80,7 @@ def test_a_full_disk_does_not_stop_the_rollback(
         fill()
         lines = rollback(session, rlog)
         assert discover(session, before.stack) == before
-        assert len(lines) in (4, 5)  # a last line if the log could not record the undos
+        assert len(lines) == 4
         again = RollbackLog.load(rlog.path)
         rollback(session, again)
     assert discover(session, before.stack) == before

@@ -3,6 +3,7 @@ interrupted run still writes its journal, and the rollback strategies of Chaos T
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from chaoscli.experiment.compare import compare
 from chaoscli.experiment.strategy import RollbackStrategy
 from chaoscli.record import read
 from chaoscli.topology import Topology
+from tests.disk_faults import read_only
 from tests.endpoint_helpers import REGION, SMALL, cli
 
 # the fault lasts to the end of the traffic, so its changes are undone by the final rollback
@@ -170,3 +172,35 @@ def test_the_strategies_as_chaos_toolkit_names_them() -> None:
     assert table[("deviated", "completed", True)] is True
     assert table[("deviated", "interrupted", False)] is True
     assert table[("deviated", "aborted", False)] is True
+
+
+def test_a_log_folder_turned_read_only_still_ends_restored_with_a_journal(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log's folder refuses writes from the first injection on: every undo is still
+    made, a warning says the log could not record them, and the journal is valid."""
+    from chaoscli.experiment import method
+
+    folder, journal = tmp_path / "logs", tmp_path / "j.json"
+    folder.mkdir()
+    real = method._inject
+    frozen = contextlib.ExitStack()
+
+    def inject(*args: Any, **kwargs: Any) -> Any:
+        done = real(*args, **kwargs)
+        if not frozen._exit_callbacks:  # type: ignore[attr-defined]
+            frozen.enter_context(read_only(folder, monkeypatch))
+        return done
+
+    monkeypatch.setattr(method, "_inject", inject)
+    assert cli("up", "az-outage", *SMALL, "--endpoint-url", url).code == 0
+    before = _discover(url)
+    with frozen:
+        r = cli(
+            "run", "az-outage", *LASTING, "--endpoint-url", url,
+            "--rollback-log", str(folder / "run.rollback"), "--journal", str(journal),
+        )  # fmt: skip
+    assert r.code in (0, 1), r.err
+    assert "warning: could not record" in r.err
+    assert compare(before, _discover(url)) == []
+    assert read(journal).status == "completed"

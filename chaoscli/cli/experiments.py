@@ -124,6 +124,7 @@ def run(
             )
             if done is not None:
                 _say_kept(done, env)
+                _warn(done, env)
             if done is None:
                 return None
             return _proven(journal_mod.build(done), loaded, seed, runs, env, not no_verify_fixes)
@@ -147,6 +148,7 @@ def run(
             break_lease=break_lease,
         )
     except BaseException:
+        _warn(so_far, env)
         if journal is not None and so_far.status != "running":
             # interrupted, aborted or not restored: what was measured and the rollback result
             with contextlib.suppress(Exception):  # the run's own error is the one to report
@@ -155,6 +157,7 @@ def run(
     if outcome is None:  # a dry run: its calls are the output
         raise typer.Exit(ExitStatus.HELD)
     _say_kept(outcome, env)
+    _warn(outcome, env)
     data = _proven(journal_mod.build(outcome), loaded, seed, runs, env, not no_verify_fixes)
     unwritten = reports.write_all(data, journal, report or [])
     reports.step_summary(render_markdown(data), env)
@@ -162,6 +165,14 @@ def run(
     if unwritten:
         raise OutputError("; ".join(unwritten) + " (the verdict above stands)")
     raise typer.Exit(ExitStatus.DEVIATED if outcome.deviated else ExitStatus.HELD)
+
+
+def _warn(outcome: Outcome, env: Environment) -> None:
+    """What could not be written to the rollback log: every undo was still made."""
+    for line in outcome.log_problems:
+        env.stderr.print(
+            f"chaoscli: warning: {line}", markup=False, highlight=False, soft_wrap=True
+        )
 
 
 def _say_kept(outcome: Outcome, env: Environment) -> None:

@@ -240,6 +240,8 @@ def rollback_cmd(
             raise  # main turns it into its exit status, as every other error
         for line in lines:
             out.print(f"undone: {line}", markup=False, highlight=False)
+        for line in log.problems:
+            env_of(ctx).stderr.print(f"chaoscli: warning: {line}", markup=False, soft_wrap=True)
         if not pending:
             out.print(f"{log_path}: nothing left to undo")
         before = _before(notes)

@@ -41,6 +41,7 @@ class Outcome(Protocol):
     kept: list[str]
     kept_why: str
     kept_log: str | None
+    log_problems: list[str]
 
     @property
     def deviated(self) -> bool: ...
@@ -98,6 +99,7 @@ def held(hold: Hold, out: Outcome) -> Iterator[None]:
         return
     stopped_at = hold.now
     abandoned = _restore(hold, out)
+    out.log_problems = list(hold.log.problems)
     hold.now = stopped_at
     left = hold.left()
     if not left:

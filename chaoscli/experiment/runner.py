@@ -87,6 +87,7 @@ class Outcome:
     kept: list[str] = field(default_factory=list)  # changes a rollback strategy left in place
     kept_why: str = ""
     kept_log: str | None = None  # the log that undoes them, where they outlive the process
+    log_problems: list[str] = field(default_factory=list)  # writes to the log that failed
 
     @property
     def deviated(self) -> bool:

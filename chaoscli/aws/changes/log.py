@@ -296,8 +296,8 @@ def rollback(
 
     Every undo is attempted, each retried with backoff, whether or not the log can still be
     written. What could not be undone raises ``RollbackError`` with its manual fix; a log that
-    could not be written is reported in the last line returned (the stack is restored, the
-    file still lists undone changes, and replaying them is harmless).
+    could not be written is reported in ``log.problems`` (the stack is restored, the file
+    still lists undone changes, and replaying them is harmless).
     """
     policy = retry or RETRY
     aws = aws_prefix(session.region, session.endpoint_url)
@@ -332,6 +332,4 @@ def rollback(
         log.problems.append(note)
     if failed:
         raise RollbackError(done, failed, fixes, log.problems[-1:] if problems else [], log.path)
-    if problems:
-        done.append(log.problems[-1])
     return done
