@@ -19,6 +19,7 @@ from chaoscli.aws.lease import acquire, remember
 from chaoscli.aws.plan import StackPlan
 from chaoscli.aws.real_aws_guard import Access, open_guarded
 from chaoscli.aws.sandbox import Sandbox
+from chaoscli.errors import SpecError
 from chaoscli.record.write import OutputError, write_atomic
 from tests.disk_faults import full, read_only
 from tests.endpoint_helpers import REGION, SMALL, cli
@@ -194,3 +195,16 @@ def test_prune_deletes_old_finished_logs_only(box: Sandbox) -> None:
     gone = log_home.prune()
     assert sorted(gone) == sorted([finished.path, mem.path])
     assert unfinished.path.exists() and fresh.path.exists()
+
+
+def test_a_killed_runs_unreleased_lease_makes_its_log_unfinished() -> None:
+    """A run killed after its last undo still holds the stack's lease, which keeps every
+    other command off the stack: `rollback --last` must find its log until the lease is
+    released (a clean run or `rollback LOG` notes that)."""
+    log = RollbackLog(log_home.new_path("leased"))
+    log.note(stack="shop", endpoint="http://127.0.0.1:5000", in_process=False)
+    log.note(lease_run="0badc0de", lease_vpc="vpc-1")
+    assert log_home.last_unfinished() == log.path
+    log.note(lease_released=True)
+    with pytest.raises(SpecError, match="no unfinished rollback log"):
+        log_home.last_unfinished()

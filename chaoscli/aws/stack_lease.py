@@ -333,6 +333,8 @@ class StackLease:
             contextlib.suppress(AwsError, stop.Abandoned),  # else it expires on its own
         ):
             self._delete_own()
+            if self._log is not None and self._log.path.exists():  # a clean run deleted it
+                self._log.note(lease_released=True)
 
     def _delete_own(self) -> None:
         with aws_errors(f"release the lease on stack {self.stack}"):

@@ -261,6 +261,9 @@ def rollback_cmd(
             log.note(torn_down=True)
             out.print(f"tore down stack {stack}, which the run had provisioned")
             left = []  # its differences went with it
+    if run is not None and stack:
+        log.note(lease_released=True)  # taken over from the dead run and released with ours
+        out.print(f"released run {run}'s lease on stack {stack}", markup=False, highlight=False)
     if left:
         raise NotRestored(
             f"stack {stack} is not as it was before the run: {len(left)} difference(s) "

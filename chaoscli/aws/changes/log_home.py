@@ -44,11 +44,14 @@ class Found:
     stands: bool  # a stack the run provisioned and did not tear down
     in_process: bool  # the run used in-process moto: its state died with it
     alive: bool  # the process that writes it is still running on this host
+    leased: bool = False  # the run's lease on the stack was never released (killed)
 
     @property
     def unfinished(self) -> bool:
-        """Something is left to undo somewhere that outlives the run."""
-        return not self.in_process and (self.pending > 0 or self.stands)
+        """Something is left to undo somewhere that outlives the run: a change, a stack it
+        provisioned, or its lease, which would keep every other command off the stack until
+        it expires."""
+        return not self.in_process and (self.pending > 0 or self.stands or self.leased)
 
 
 def note_owner(log: RollbackLog) -> None:
@@ -76,6 +79,7 @@ def survey(where: Path | None = None) -> list[Found]:
                 stands=bool(notes.get("provisioned")) and not notes.get("torn_down"),
                 in_process=bool(notes.get("in_process")),
                 alive=_alive(notes),
+                leased=bool(notes.get("lease_run")) and not notes.get("lease_released"),
             )
         )
     return found
