@@ -188,3 +188,9 @@ def _changed_once(loaded: Loaded, pace: float | None, runs: int) -> None:
             f"this method draws its targets from the seed, so {runs} runs would break the "
             "real account's stack once per seed; give --runs 1 here (repeat it in a sandbox)",
         )
+
+
+def not_in_process(access: Access, command: str, why: str) -> None:
+    """Refuse in-process moto (no endpoint, no real account) for ``command``, saying ``why``."""
+    if access.endpoint() is None and not access.allow_real_aws:
+        raise SpecError(command, "", why)

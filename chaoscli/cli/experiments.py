@@ -101,6 +101,27 @@ def run(
         check_writable(rollback_log)
     with contextlib.suppress(OSError):
         log_home.prune()
+
+    def start(
+        loaded: Loaded, pace: float | None = None, outcome: Outcome | None = None
+    ) -> Outcome | None:
+        """Execute ``loaded`` with this command's options; ``pace`` and ``outcome`` only for
+        a single experiment."""
+        where = Access(endpoint_url, allow_real_aws, account, role_arn)
+        return execute(
+            loaded,
+            where,
+            env,
+            seed=seed,
+            rollback_log=None if dry_run else _log_path(rollback_log, where, env),
+            dry_run=dry_run,
+            pace=pace,
+            runs=runs,
+            outcome=outcome,
+            strategy=rollback_strategy,
+            break_lease=break_lease,
+        )
+
     if all_ and experiment is not None:
         raise SpecError("run", "--all", f"runs every shipped experiment; drop {experiment!r}")
     if all_ or experiment is None:
@@ -110,43 +131,17 @@ def run(
         def one(name: str) -> Record | None:
             """Run one shipped experiment with this command's options; its journal."""
             loaded = load(name, set_ or [], var or [])
-            where = Access(endpoint_url, allow_real_aws, account, role_arn)
-            done = execute(
-                loaded,
-                where,
-                env,
-                seed=seed,
-                rollback_log=None if dry_run else _log_path(rollback_log, where, env),
-                dry_run=dry_run,
-                runs=runs,
-                strategy=rollback_strategy,
-                break_lease=break_lease,
-            )
-            if done is not None:
-                _say_kept(done, env)
-                _warn(done, env)
+            done = start(loaded)
             if done is None:
                 return None
+            _said(done, env)
             return _proven(journal_mod.build(done), loaded, seed, runs, env, not no_verify_fixes)
 
         raise typer.Exit(reports.run_shipped(one, report or [], journal, env))
     loaded = load(experiment, set_ or [], var or [])
-    access = Access(endpoint_url, allow_real_aws, account, role_arn)
     so_far = Outcome(loaded=loaded, seed=seed)
     try:
-        outcome = execute(
-            loaded,
-            access,
-            env,
-            seed=seed,
-            rollback_log=None if dry_run else _log_path(rollback_log, access, env),
-            dry_run=dry_run,
-            pace=pace,
-            runs=runs,
-            outcome=so_far,
-            strategy=rollback_strategy,
-            break_lease=break_lease,
-        )
+        outcome = start(loaded, pace, so_far)
     except BaseException:
         _warn(so_far, env)
         if journal is not None and so_far.status != "running":
@@ -156,8 +151,7 @@ def run(
         raise
     if outcome is None:  # a dry run: its calls are the output
         raise typer.Exit(ExitStatus.HELD)
-    _say_kept(outcome, env)
-    _warn(outcome, env)
+    _said(outcome, env)
     data = _proven(journal_mod.build(outcome), loaded, seed, runs, env, not no_verify_fixes)
     unwritten = reports.write_all(data, journal, report or [])
     reports.step_summary(render_markdown(data), env)
@@ -165,6 +159,12 @@ def run(
     if unwritten:
         raise OutputError("; ".join(unwritten) + " (the verdict above stands)")
     raise typer.Exit(ExitStatus.DEVIATED if outcome.deviated else ExitStatus.HELD)
+
+
+def _said(outcome: Outcome, env: Environment) -> None:
+    """After a run: the faults a strategy left in place, then the log's write problems."""
+    _say_kept(outcome, env)
+    _warn(outcome, env)
 
 
 def _warn(outcome: Outcome, env: Environment) -> None:

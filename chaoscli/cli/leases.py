@@ -14,10 +14,16 @@ from rich.table import Table
 
 from chaoscli.aws.janitor import clean, survey
 from chaoscli.aws.real_aws_guard import Access, open_guarded
-from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt, RoleOpt, announce
+from chaoscli.cli.access import (
+    AccountOpt,
+    AllowRealOpt,
+    EndpointOpt,
+    RoleOpt,
+    announce,
+    not_in_process,
+)
 from chaoscli.cli.app import app
 from chaoscli.cli.environment import env_of
-from chaoscli.errors import SpecError
 
 BreakLeaseOpt = Annotated[
     bool,
@@ -44,13 +50,12 @@ def janitor(
 ) -> None:
     """List stale leases and fault leftovers of dead runs by stack; clean them after a yes."""
     access = Access(endpoint_url, allow_real_aws, account, role_arn)
-    if access.endpoint() is None and not allow_real_aws:
-        raise SpecError(
-            "janitor",
-            "",
-            "needs --endpoint-url or AWS_ENDPOINT_URL (or --allow-real-aws --account ID): "
-            "in-process moto starts empty, so nothing can be left there",
-        )
+    not_in_process(
+        access,
+        "janitor",
+        "needs --endpoint-url or AWS_ENDPOINT_URL (or --allow-real-aws --account ID): "
+        "in-process moto starts empty, so nothing can be left there",
+    )
     env = env_of(ctx)
     out = env.stdout
     with open_guarded(region, access, say=announce(env)) as session:

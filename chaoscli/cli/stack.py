@@ -32,6 +32,7 @@ from chaoscli.cli.access import (
     SetOpt,
     VarOpt,
     announce,
+    not_in_process,
     recorded_endpoint,
 )
 from chaoscli.cli.app import app
@@ -51,13 +52,12 @@ RegionOpt = Annotated[str, typer.Option(help="The AWS region the stack lives in.
 
 def _persistent(access: Access, command: str) -> None:
     """Refuse in-process moto for commands whose stack must outlive the process."""
-    if access.endpoint() is None and not access.allow_real_aws:
-        raise SpecError(
-            command,
-            "",
-            "needs --endpoint-url or AWS_ENDPOINT_URL: a stack in in-process moto would vanish "
-            "when chaoscli exits (start a server with `chaoscli sandbox`)",
-        )
+    not_in_process(
+        access,
+        command,
+        "needs --endpoint-url or AWS_ENDPOINT_URL: a stack in in-process moto would vanish "
+        "when chaoscli exits (start a server with `chaoscli sandbox`)",
+    )
 
 
 @app.command()
