@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint fmt typecheck layers unit bench schema clean
+.PHONY: install run test lint fmt typecheck layers unit bench schema docs clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,6 +37,11 @@ unit: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/python -m chaoscli.record.schema > chaoscli/schemas/journal.schema.json
+
+# Regenerates every example output in README.md (the blocks between generated markers), the
+# model and mitigation tables and docs/report.png, by running the commands they show.
+docs: $(STAMP)
+	$(BIN)/python -m chaoscli.cli.readme
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

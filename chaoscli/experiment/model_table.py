@@ -53,7 +53,7 @@ def assumptions(model: type[BaseModel] = Experiment, prefix: str = "") -> Iterat
             yield from assumptions(kind, f"{path}.")
 
 
-def _shown(value: Any) -> str:
+def as_written(value: Any) -> str:
     """A default as it would be written in an experiment file."""
     if value is None:
         return "(none)"
@@ -79,9 +79,8 @@ def markdown() -> str:
         "|---|---|---|---|---|",
     ]
     for a in assumptions():
-        rows.append(
-            f"| `{a.path}` | {_shown(a.default)} | {a.unit} | {a.source} | {a.info.description} |"
-        )
+        default = as_written(a.default)
+        rows.append(f"| `{a.path}` | {default} | {a.unit} | {a.source} | {a.info.description} |")
     return "\n".join(rows) + "\n"
 
 
