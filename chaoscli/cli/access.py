@@ -115,7 +115,7 @@ def execute(
     if pace is not None and not 0 < pace <= 100_000:
         raise SpecError("--pace", "", f"{pace:g} is not a speed between 0 and 100000")
     if not dry_run and not sandboxed(access):
-        _changed_once(loaded, pace, runs)
+        _changed_once(loaded, runs)
     if dry_run:
         if pace is not None:
             raise SpecError("--pace", "", "a dry run has nothing to watch; leave out --pace")
@@ -164,30 +164,23 @@ def execute(
             )
 
 
-def _changed_once(loaded: Loaded, pace: float | None, runs: int) -> None:
+def _changed_once(loaded: Loaded, runs: int) -> None:
     """Refuse what would make a real account's faults twice, before anything is asked of it.
 
-    The model needs every snapshot before it simulates, so the method is driven once, as
-    fast as the control plane allows; ``--pace`` would then undo and make the same changes
-    again in step with the view, and ``--runs`` with targets drawn per seed would break the
-    stack once per seed. In a sandbox both are harmless; on a real account they are a
-    second outage.
+    On a real account each change is made once, when the model reaches its time, so a
+    stop condition ends the method before its later steps (``--pace`` only slows that down).
+    A second seed would need the method made again, or, where targets are drawn from the
+    seed, the stack broken once per seed: a second outage.
     """
-    if pace is not None:
-        raise SpecError(
-            "--pace",
-            "",
-            "on a real account the method's changes are made once, as fast as the control "
-            "plane allows; --pace would make them a second time in step with the view "
-            "(watch a run live in a sandbox: `chaoscli sandbox`)",
-        )
-    if runs > 1 and seeded_targets(loaded.experiment):
-        raise SpecError(
-            "--runs",
-            "",
+    if runs > 1:
+        why = (
             f"this method draws its targets from the seed, so {runs} runs would break the "
-            "real account's stack once per seed; give --runs 1 here (repeat it in a sandbox)",
+            "real account's stack once per seed"
+            if seeded_targets(loaded.experiment)
+            else f"{runs} runs would make the method's faults again for a seed that trips a "
+            "stop condition"
         )
+        raise SpecError("--runs", "", f"{why}; give --runs 1 here (repeat it in a sandbox)")
 
 
 def not_in_process(access: Access, command: str, why: str) -> None:

@@ -26,6 +26,9 @@ from chaoscli.topology import Topology
 
 _STEP_SEED = 7  # keeps the per-step target draws apart from the simulation's own streams
 
+# (virtual time, "inject" | "end", step index, step): one change the method makes
+Change = tuple[float, str, int, FaultStep]
+
 
 @dataclass
 class ControlPlane:
@@ -48,15 +51,13 @@ def undo_step(session: AwsSession, log: RollbackLog, n: int) -> list[str]:
         return rollback(session, log, step=step_key(n))
 
 
-def schedule(
-    exp: Experiment, cut_at: float | None = None
-) -> list[tuple[float, str, int, FaultStep]]:
+def schedule(exp: Experiment, cut_at: float | None = None) -> list[Change]:
     """(time, "inject" | "end", step index, step) in time order; a cut ends every step early.
 
     Steps that start at or after ``cut_at`` never start; those still running end at it. An
     end at the same time as an injection comes first, so a resource is free again in time.
     """
-    items: list[tuple[float, str, int, FaultStep]] = []
+    items: list[Change] = []
     for n, step in enumerate(exp.method):
         if step.fault == WAIT:
             continue
@@ -82,23 +83,35 @@ def drive(
 ) -> ControlPlane:
     """Inject and end every step at its time through the AWS API; discover after each."""
     cp = ControlPlane([Snapshot(0.0, before)])
-    for t, kind, n, step in schedule(exp, cut_at):
-        if kind == "inject":
-            phase(f"injecting {step.fault} at t={t:g} s")
-            done = _inject(session, log, cp.snapshots[-1].topology, step, t, n, seed)
-            cp.events += [Event(t, "fault", m) for m in done.messages]
-            cp.actions += done.actions
-        else:
-            phase(f"ending {step.fault} at t={t:g} s")
-            lines = undo_step(session, log, n)
-            if cut_at is not None and t == cut_at and t < step.end_s:
-                lines = [f"stopped early: {line}" for line in lines] or [
-                    f"{step.fault} stopped early"
-                ]
-            cp.events += [Event(t, "rollback", m) for m in lines]
-        if FAULTS[step.fault].control_plane:
-            cp.snapshots.append(Snapshot(t, rediscover(session, cp.snapshots[-1].topology)))
+    for item in schedule(exp, cut_at):
+        make(session, log, cp, item, seed, phase, cut_at)
     return cp
+
+
+def make(
+    session: AwsSession,
+    log: RollbackLog,
+    cp: ControlPlane,
+    change: Change,
+    seed: int,
+    phase: Callable[[str], None] = lambda _: None,
+    cut_at: float | None = None,
+) -> None:
+    """Make one scheduled change (a step's injection or end) and re-discover what it changed."""
+    t, kind, n, step = change
+    if kind == "inject":
+        phase(f"injecting {step.fault} at t={t:g} s")
+        done = _inject(session, log, cp.snapshots[-1].topology, step, t, n, seed)
+        cp.events += [Event(t, "fault", m) for m in done.messages]
+        cp.actions += done.actions
+    else:
+        phase(f"ending {step.fault} at t={t:g} s")
+        lines = undo_step(session, log, n)
+        if cut_at is not None and t == cut_at and t < step.end_s:
+            lines = [f"stopped early: {line}" for line in lines] or [f"{step.fault} stopped early"]
+        cp.events += [Event(t, "rollback", m) for m in lines]
+    if FAULTS[step.fault].control_plane:
+        cp.snapshots.append(Snapshot(t, rediscover(session, cp.snapshots[-1].topology)))
 
 
 def _inject(

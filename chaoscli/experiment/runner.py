@@ -28,6 +28,7 @@ from chaoscli.experiment.build import plan_for
 from chaoscli.experiment.compare import compare  # noqa: F401  (re-exported for tests)
 from chaoscli.experiment.faults import FAULTS, StackShape
 from chaoscli.experiment.hypothesis import ProbeResult, check, recovery_rule
+from chaoscli.experiment.in_step import in_step as make_in_step
 from chaoscli.experiment.lifecycle import Hold, held
 from chaoscli.experiment.loader import Loaded
 from chaoscli.experiment.many import (
@@ -98,6 +99,13 @@ class Outcome:
             must = self.loaded.experiment.hypothesis.runs_must_hold
             return not enough_held(sum(r.held for r in self.runs), len(self.runs), must)
         return self.stopped is not None or any(not p.ok for p in self.probes)
+
+
+_ONCE = (
+    "a run that makes each change at its time (as on a real account) is made once; "
+    "a second seed that trips a stop condition would make the faults again: give --runs 1 "
+    "(repeat it in a sandbox)"
+)
 
 
 def _cut(
@@ -188,6 +196,7 @@ def run(
     outcome: Outcome | None = None,
     strategy: RollbackStrategy = RollbackStrategy.ALWAYS,
     lease: LeaseRequest | None = None,
+    in_step: bool = False,
 ) -> Outcome:
     """Run one experiment end to end; the outcome says whether the hypothesis held.
 
@@ -197,9 +206,13 @@ def run(
     once, or once per seed when the fault draws its targets from the seed). ``outcome``, when
     given, is filled in place, so that a caller still has what a run that raised measured;
     ``strategy`` says whether the run rolls back at its end. Where the stack outlives the
-    process, the run holds a lease on it (``lease``: how it may take one).
+    process, the run holds a lease on it (``lease``: how it may take one). ``in_step`` makes
+    each change only when the model reaches its time, so a stop condition ends the method
+    before its later steps are made; a run on a real account always goes so.
     """
     exp = loaded.experiment
+    if runs > 1 and (in_step or (aws is not None and aws.mode == "aws")):
+        raise SpecError("--runs", "", _ONCE)
     seeds = engine_seeds(seed, runs)
     first = seeds[0]
     out = outcome or Outcome(loaded=loaded, seed=seed)
@@ -235,22 +248,29 @@ def run(
             remember(log, before)
             alarms, lines = alarm_setup.prepare(session, log, loaded, before.load_balancer)
             out.events += [Event(0.0, "alarm", m) for m in lines]
-            cp = drive(session, log, exp, before, first, phase)
-            shared = Shared(exp, cp, alarms, before.load_balancer)
             workers = 1 if seeded_targets(exp) else cores()
-            ahead = stack.enter_context(Ahead(shared, seeds[1:], workers))
-            phase("simulating customer traffic")
-            engine = Engine(scenario(exp, cp, first, None))
-            view = _paced(session, log, exp, first, None, on_second)
             series = CloudWatchSeries()
             watch = StopWatch(exp, alarms, before.load_balancer, series)
-            trip = until_trip(engine, watch, view)
+            if in_step or session.mode == "aws":
+                phase("simulating customer traffic, making each change at its time")
+                stepped = make_in_step(session, log, exp, before, first, phase, watch, on_second)
+                cp, engine, trip, view = stepped.cp, stepped.engine, stepped.trip, on_second
+                shared = Shared(exp, cp, alarms, before.load_balancer)
+                ahead = stack.enter_context(Ahead(shared, seeds[1:], workers))
+            else:
+                cp = drive(session, log, exp, before, first, phase)
+                shared = Shared(exp, cp, alarms, before.load_balancer)
+                ahead = stack.enter_context(Ahead(shared, seeds[1:], workers))
+                phase("simulating customer traffic")
+                engine = Engine(scenario(exp, cp, first, None))
+                view = _paced(session, log, exp, first, None, on_second)
+                trip = until_trip(engine, watch, view)
+                if trip is not None:
+                    phase(f"stop condition tripped at t={trip.t:g} s: ending the method there")
+                    cp = _cut(session, log, exp, before, first, phase, trip.t)
+                    engine.resume(scenario(exp, cp, first, trip.t))
+                    view = on_second  # the control plane is in its final state already
             cut_at = trip.t if trip else None
-            if trip is not None:
-                phase(f"stop condition tripped at t={trip.t:g} s: ending the method there")
-                cp = _cut(session, log, exp, before, first, phase, cut_at)
-                engine.resume(scenario(exp, cp, first, cut_at))
-                view = on_second  # the control plane is in its final state already
             advance(engine, exp.traffic.duration_s, view)
             result = engine.result()
             if trip is not None:
