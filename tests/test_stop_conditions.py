@@ -83,7 +83,7 @@ def test_a_tripped_guard_ends_the_method_early_and_rolls_back_then(guarded: Outc
     assert rollbacks and {tt for tt, _ in rollbacks} == {t}
     assert all(m.startswith("stopped early") for _, m in rollbacks)
     assert guarded.windows["during"].end_s == pytest.approx(t, abs=1)
-    assert guarded.restored == [] and guarded.status == "completed"
+    assert guarded.restored == [] and guarded.status == "aborted"
 
 
 def test_the_record_of_a_stopped_run_shows_the_method_as_it_ran(guarded: Outcome) -> None:

@@ -344,7 +344,7 @@ def rollback(r: Record) -> list[Finding]:
 def propose(r: Record, exp: Experiment) -> list[Finding]:
     """All findings for a run, each with the change it proposes: causes first, then notes."""
     found: list[Finding] = []
-    if r.status == "completed":
+    if r.judged:
         rules = (overloaded_before, single_zone, detection, overload, slow_tail, zonal_isolation)
         for rule in (*rules, lost_orders):
             found += rule(r, exp)

@@ -42,6 +42,7 @@ from chaoscli.record.model import (
     Stop,
     Tolerance,
     Window,
+    judged,
 )
 from chaoscli.record.setup import ExperimentAsRun
 from chaoscli.record.topology import Topologies, TopologySummary
@@ -224,7 +225,7 @@ def _run(out: Outcome) -> list[ActionRun]:
                     name=step.fault, provider=Provider(fault=step.fault, az=step.az)
                 ),
                 output=output,
-                status="succeeded" if out.status == "completed" else "failed",
+                status="succeeded" if judged(out.status, cut is not None, out.error) else "failed",
                 start=stamp(at),
                 end=stamp(stop),
                 duration=stop - at,

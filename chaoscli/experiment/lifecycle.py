@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from chaoscli import stop
 from chaoscli.aws.changes.log import RollbackError, RollbackLog, rollback
@@ -34,6 +34,8 @@ class Outcome(Protocol):
 
     status: str
     error: str | None
+    stopped: dict[str, Any] | None
+    runs: list[Any]
     rollback: list[str]
     restored: list[str]
     topology_before: Topology | None
@@ -84,7 +86,7 @@ def held(hold: Hold, out: Outcome) -> Iterator[None]:
     cause: BaseException | None = None
     try:
         yield
-        out.status = "completed"
+        out.status = ended(out)
     except BaseException as exc:  # a stop, an error, stop.Abandoned or a bug: roll back
         cause = exc
         out.status = "interrupted" if _stopped(exc) else "aborted"
@@ -116,6 +118,15 @@ def held(hold: Hold, out: Outcome) -> Iterator[None]:
             raise cause
         return
     raise NotRestored(_not_restored(cause, hold, left, abandoned)) from cause
+
+
+def ended(out: Outcome) -> str:
+    """Chaos Toolkit's word for a method that ran to its end: ``aborted`` when a stop
+    condition cut it (in a single run), else ``failed`` when the hypothesis deviated, else
+    ``completed``."""
+    if out.stopped is not None and len(out.runs) <= 1:
+        return "aborted"
+    return "failed" if out.deviated else "completed"
 
 
 def _stopped(exc: BaseException) -> bool:

@@ -31,6 +31,14 @@ SCHEMA_VERSION: Final = 2
 SCHEMA_ID = f"https://chaoscli.dev/schemas/journal-{SCHEMA_VERSION}.json"
 WindowName = Literal["before", "during", "after"]
 Status = Literal["running", "completed", "failed", "aborted", "interrupted"]
+# Chaos Toolkit's words: completed (ran, held), failed (ran, deviated), aborted (a stop
+# condition or an error ended it), interrupted (SIGINT or SIGTERM); running while under way.
+
+
+def judged(status: str, stopped: bool, error: str | None) -> bool:
+    """Whether a run with this ending reached a verdict: it ran to the end, or a stop
+    condition (not an error) ended its method."""
+    return status in ("completed", "failed") or (status == "aborted" and stopped and not error)
 
 
 class Tolerance(Part):
@@ -378,9 +386,14 @@ class Record(Part):
         return self.deviated and self.experiment.expect == "deviated"
 
     @property
+    def judged(self) -> bool:
+        """The run reached a verdict (see :func:`judged`)."""
+        return judged(self.status, self.stopped is not None, self.error)
+
+    @property
     def verdict(self) -> str:
         """held, deviated, or the status of a run that gave no verdict."""
-        if self.status != "completed":
+        if not self.judged:
             return self.status
         return "deviated" if self.deviated else "held"
 

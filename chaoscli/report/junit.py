@@ -109,7 +109,7 @@ def render_many(cases: list[Case]) -> str:
         errors = 0
         failures += _stop_case(suite, case)
         tests += 1
-        if r is None or r.status != "completed":
+        if r is None or not r.judged:
             tc = ET.SubElement(suite, "testcase", name="run", classname=f"chaoscli.{case.name}")
             tc.set("time", "0")
             why = (r.error or r.status) if r else (case.error or "aborted")

@@ -163,7 +163,7 @@ def verdict_line(r: Record) -> tuple[str, str]:
     customer's patience and per-second p99 stayed normal; "customers felt the fault" when a
     request failed or waited past patience, even if every probe held. Over
     many runs the sentence leads with the share that held, then tells the first run."""
-    if r.status != "completed":
+    if not r.judged:
         return r.status.upper(), r.error or "no verdict"
     if r.runs is not None:
         first = r.model_copy(update={"runs": None, "deviated": not r.runs.runs[0].held})
