@@ -4,10 +4,11 @@ shipped in the package, older journals, and determinism."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -18,9 +19,10 @@ import pytest
 
 from chaoscli.errors import SpecError
 from chaoscli.experiment import journal
-from chaoscli.experiment.loader import available, load
+from chaoscli.experiment.loader import available, load, resolve
 from chaoscli.experiment.runner import run
 from chaoscli.record import SCHEMA_VERSION, Record, from_json
+from chaoscli.record.model import comparable
 from chaoscli.record.schema import text as schema_text
 
 # short runs: every shipped method starts within them; black-friday's outage starts at 300 s
@@ -137,16 +139,28 @@ def test_steady_states_agree_with_hypothesis(j: dict) -> None:
     assert j["deviated"] == (not met_all)
 
 
-def test_virtual_times_match_duration(j: dict) -> None:
-    """start, end and duration are virtual: end - start equals the simulated seconds."""
+def test_start_and_end_are_wall_clock_and_the_rest_virtual(j: dict) -> None:
+    """start and end are the wall-clock times of the run (UTC, in order, this year or later);
+    duration and the activities' stamps are virtual: an action starts at its step's at_s."""
     start = datetime.fromisoformat(j["start"])
     end = datetime.fromisoformat(j["end"])
-    assert (end - start).total_seconds() == j["duration"] == len(j["timeline"])
+    assert start.tzinfo is not None and start.utcoffset() == timedelta(0)
+    assert start.year >= 2024 and start <= end
+    assert j["duration"] == len(j["timeline"])
     step = j["experiment"]["method"][0]
     action = j["run"][0]
     assert action["activity"]["name"] == step["fault"]
-    at = (datetime.fromisoformat(action["start"]) - start).total_seconds()
+    at = (datetime.fromisoformat(action["start"]) - journal.VIRTUAL_EPOCH).total_seconds()
     assert at == step["at_s"]
+
+
+def test_the_record_says_where_the_run_came_from(j: dict) -> None:
+    """The provenance: overrides as given, the file's SHA-256, in-process moto."""
+    path = resolve("az-outage")
+    prov = j["provenance"]
+    assert prov["overrides"] == [f"--set {s}" for s in SHORT["az-outage"]]
+    assert prov["experiment_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert prov["endpoint"] == "in-process" and prov["endpoint_url"] is None
 
 
 def test_record_figures_are_the_simulations(j: dict) -> None:
@@ -162,7 +176,8 @@ def test_record_figures_are_the_simulations(j: dict) -> None:
 
 
 def test_same_seed_same_journal(tmp_path: Path) -> None:
-    """Two runs with the same seed, each in its own process, write identical journals."""
+    """Two runs with the same seed, each in its own process, write identical journals but
+    for the wall-clock times they ran at."""
     texts = []
     for n in (1, 2):
         path = tmp_path / f"j{n}.json"
@@ -173,5 +188,7 @@ def test_same_seed_same_journal(tmp_path: Path) -> None:
             [sys.executable, "-m", "chaoscli", *args], capture_output=True, timeout=300, check=True
         )
         texts.append(path.read_text())
-    assert texts[0] == texts[1]
-    assert json.loads(texts[0])["seed"] == 0
+    first, second = (json.loads(t) for t in texts)
+    assert first["start"] != "1970-01-01T00:00:00+00:00"
+    assert comparable(first) == comparable(second)
+    assert first["seed"] == 0

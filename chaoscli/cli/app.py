@@ -6,6 +6,7 @@ Commands live in sibling modules; they return or raise, and ``main`` alone decid
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from enum import IntEnum
 from typing import Any
 
@@ -77,6 +78,7 @@ def run(env: Environment, args: list[str]) -> ExitStatus | int:
     SIGINT and SIGTERM only record a stop request meanwhile (``chaoscli.stop``); a command
     that finished before honouring one still exits 130 or 143.
     """
+    env = replace(env, args=tuple(args))
     with stop.handling():
         code = _run(env, args)
         if stop.requested() and code in (ExitStatus.HELD, ExitStatus.DEVIATED):

@@ -7,6 +7,7 @@ so that a test (or another caller) can run them against any terminal and environ
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,12 @@ class Environment:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
+    args: tuple[str, ...] = ()  # the command line after the program's name
+
+    @property
+    def command(self) -> str | None:
+        """The command line as a shell would take it again (None when not known)."""
+        return shlex.join(["chaoscli", *self.args]) if self.args else None
 
     @property
     def colour(self) -> bool:

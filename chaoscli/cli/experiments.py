@@ -134,12 +134,14 @@ def run(
             done = start(loaded)
             if done is None:
                 return None
+            done.edge.command = env.command
             _said(done, env)
             return _proven(journal_mod.build(done), loaded, seed, runs, env, not no_verify_fixes)
 
         raise typer.Exit(reports.run_shipped(one, report or [], journal, env))
     loaded = load(experiment, set_ or [], var or [])
     so_far = Outcome(loaded=loaded, seed=seed)
+    so_far.edge.command = env.command
     try:
         outcome = start(loaded, pace, so_far)
     except BaseException:

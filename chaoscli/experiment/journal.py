@@ -1,9 +1,10 @@
 """The journal: the run record built from an outcome, and written as JSON that the same seed
-reproduces exactly.
+reproduces exactly, but for its wall-clock ``start`` and ``end``.
 
 Building copies figures the simulation measured (see :mod:`chaoscli.sim.measures`) into the
-typed record; it computes none. Times are virtual (seconds since the run's virtual start,
-stamped from a fixed epoch), never the wall clock.
+typed record; it computes none. Every time but ``start`` and ``end`` is virtual (seconds since
+the run's virtual start, stamped from a fixed epoch); those two are the wall-clock times the
+run's edge read (see :mod:`chaoscli.experiment.provenance`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from chaoscli import __version__
+from chaoscli.experiment import provenance
 from chaoscli.experiment.faults import FAULTS
 from chaoscli.experiment.findings import propose
 from chaoscli.experiment.hypothesis import ProbeResult
@@ -31,6 +32,7 @@ from chaoscli.record.model import (
     ProbeActivity,
     ProbeRun,
     ProbeVerdict,
+    Provenance,
     Provider,
     Record,
     Recovery,
@@ -266,13 +268,31 @@ def build(out: Outcome) -> Record:
     return record
 
 
+def _provenance(out: Outcome) -> Provenance:
+    """Where the run came from: command line, overrides, file digest and endpoint."""
+    edge, loaded = out.edge, out.loaded
+    return Provenance(
+        command=edge.command,
+        overrides=provenance.overrides(loaded.sets, loaded.vars),
+        experiment_sha256=edge.experiment_sha256,
+        endpoint=edge.endpoint,  # type: ignore[arg-type]
+        endpoint_url=edge.endpoint_url,
+    )
+
+
+def _wall(at: datetime | None, virtual: float) -> str:
+    """A wall-clock time the run's edge read; the virtual stamp for an outcome that has none
+    (one assembled by hand, not run)."""
+    return provenance.stamp(at) if at is not None else stamp(virtual)
+
+
 def _record(out: Outcome) -> Record:
     """The typed record of a run, without findings."""
     exp = out.loaded.experiment
     m = out.measures
     duration = float(out.result.seconds) if out.result is not None else 0.0
     return Record(
-        chaoscli_version=__version__,
+        chaoscli_version=provenance.version(),
         title=exp.title,
         source=out.loaded.source,
         experiment=ExperimentAsRun.model_validate(out.loaded.document),
@@ -281,9 +301,10 @@ def _record(out: Outcome) -> Record:
         deviated=out.deviated,
         error=out.error,
         stopped=Stop.model_validate(out.stopped) if out.stopped else None,
-        start=stamp(0),
-        end=stamp(duration),
+        start=_wall(out.edge.started_at, 0),
+        end=_wall(out.edge.ended_at, duration),
         duration=duration,
+        provenance=_provenance(out),
         steady_states=_steady_states(out),
         run=_run(out),
         faults=_fault_words(out),

@@ -49,6 +49,7 @@ from chaoscli.experiment.passes import (
     scenario,
     until_trip,
 )
+from chaoscli.experiment.provenance import Edge
 from chaoscli.experiment.spec import Experiment
 from chaoscli.experiment.stop_conditions import StopWatch
 from chaoscli.experiment.strategy import RollbackStrategy
@@ -89,6 +90,7 @@ class Outcome:
     kept_why: str = ""
     kept_log: str | None = None  # the log that undoes them, where they outlive the process
     log_problems: list[str] = field(default_factory=list)  # writes to the log that failed
+    edge: Edge = field(default_factory=Edge)  # wall-clock times, file digest, endpoint
 
     @property
     def deviated(self) -> bool:
@@ -208,17 +210,54 @@ def run(
     ``strategy`` says whether the run rolls back at its end. Where the stack outlives the
     process, the run holds a lease on it (``lease``: how it may take one). ``in_step`` makes
     each change only when the model reaches its time, so a stop condition ends the method
-    before its later steps are made; a run on a real account always goes so.
+    before its later steps are made; a run on a real account always goes so. The outcome's
+    ``edge`` records when the run began and ended on the wall clock, whatever ended it.
     """
+    out = outcome or Outcome(loaded=loaded, seed=seed)
+    out.edge.begin(loaded.source)
+    try:
+        return _run(
+            loaded,
+            seed,
+            endpoint_url,
+            rollback_path,
+            phase,
+            on_second,
+            aws,
+            runs,
+            out,
+            strategy,
+            lease,
+            in_step,
+        )
+    finally:
+        out.edge.end()
+
+
+def _run(
+    loaded: Loaded,
+    seed: int,
+    endpoint_url: str | None,
+    rollback_path: Path | None,
+    phase: Phase,
+    on_second: Callable[[SecondStats], None] | None,
+    aws: AwsSession | None,
+    runs: int,
+    out: Outcome,
+    strategy: RollbackStrategy,
+    lease: LeaseRequest | None,
+    in_step: bool,
+) -> Outcome:
+    """:func:`run`, between the wall-clock readings of its edge."""
     exp = loaded.experiment
     if runs > 1 and (in_step or (aws is not None and aws.mode == "aws")):
         raise SpecError("--runs", "", _ONCE)
     seeds = engine_seeds(seed, runs)
     first = seeds[0]
-    out = outcome or Outcome(loaded=loaded, seed=seed)
     log_path = rollback_path or log_home.new_path()
     opened = nullcontext(aws) if aws else open_session(exp.topology.region, endpoint_url)
     with opened as session, stop.handling(), ExitStack() as stack:
+        out.edge.endpoint, out.edge.endpoint_url = session.mode, session.endpoint_url
         hold = Hold(session, RollbackLog(log_path), exp.topology.stack, phase, strategy=strategy)
         holder = lease_for(session, exp.topology.stack, lease or LeaseRequest("run"))
         stack.callback(holder.release)  # after the rollback and teardown below

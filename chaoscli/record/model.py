@@ -1,14 +1,16 @@
 """The run record: one typed journal of a run, from which every report is made.
 
 Its core fields keep Chaos Toolkit's names (status, deviated, steady_states, run, rollbacks,
-start, end, duration) so that tooling written for it can read ours; times are virtual.
-chaoscli's own fields (metrics, windows, timeline, events, topology) sit beside them. The
-record carries figures measured by the simulation; it measures nothing itself.
+start, end, duration) so that tooling written for it can read ours. ``start`` and ``end`` are
+the wall-clock times the run began and ended (UTC); every other time is virtual, seconds of
+simulated traffic. chaoscli's own fields (metrics, windows, timeline, events, topology,
+provenance) sit beside them. The record carries figures measured by the simulation; it
+measures nothing itself.
 """
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -326,6 +328,31 @@ class FaultWords(Part):
     causes: dict[str, tuple[str, str]] = Field(default_factory=dict)
 
 
+class Provenance(Part):
+    """What a report needs to stand alone besides the figures: the command line, the
+    overrides the experiment ran with (``--set``/``--var``, as given), the experiment file's
+    SHA-256, and where the run's AWS calls went: ``in-process`` moto, an ``endpoint`` (a moto
+    server or LocalStack, at ``endpoint_url``) or a real ``aws`` account."""
+
+    command: str | None = None
+    overrides: list[str] = Field(default_factory=list)
+    experiment_sha256: str | None = None
+    endpoint: Literal["in-process", "endpoint", "aws"] | None = None
+    endpoint_url: str | None = None
+
+
+WALL_CLOCK: Final = ("start", "end")  # the record's only wall-clock fields
+
+
+def comparable(journal: dict[str, Any]) -> dict[str, Any]:
+    """What the same seed must reproduce: a journal's JSON without its wall-clock fields and
+    the command line that wrote it (its output paths may differ; its overrides are kept)."""
+    out = {k: v for k, v in journal.items() if k not in WALL_CLOCK}
+    if isinstance(out.get("provenance"), dict):
+        out["provenance"] = {k: v for k, v in out["provenance"].items() if k != "command"}
+    return out
+
+
 class Record(Part):
     """One run of a chaoscli experiment."""
 
@@ -347,9 +374,10 @@ class Record(Part):
     deviated: bool
     error: str | None
     stopped: Stop | None
-    start: Stamp
-    end: Stamp
-    duration: Count
+    start: Stamp  # wall clock, UTC: when the run began (kept out of determinism comparisons)
+    end: Stamp  # wall clock, UTC: when it ended, rollback included
+    duration: Count  # virtual seconds of simulated traffic
+    provenance: Provenance = Field(default_factory=Provenance)
     steady_states: SteadyStates
     run: list[ActionRun]
     faults: dict[str, FaultWords] = Field(default_factory=dict)  # by fault name
