@@ -145,7 +145,8 @@ def test_reboot_with_failover_records_the_zone_and_undo_reports_no_move(
     assert primary.az in reboot_with_failover(session, log, primary.id)
     assert log.pending()[0].undo == {"db_id": primary.id, "az": primary.az, "fail_back": False}
     assert rollback(session, log) == [
-        f"{primary.id}: primary reported in {ZONE}, where it began; no failback needed"
+        f"{primary.id}: the control plane reports the primary in {ZONE}, as before the fault: "
+        "nothing to fail back"
     ]
 
 

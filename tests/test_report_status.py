@@ -4,8 +4,11 @@ error ended it), ``interrupted`` (SIGINT or SIGTERM; see tests/test_run_end.py).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shlex
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -55,7 +58,15 @@ def test_a_deviated_run_is_failed_and_exits_1(
     path = tmp_path / "j.json"
     sets = [a for s in SHORT for a in ("--set", s)]
     code = chaoscli(
-        monkeypatch, "run", "router-failure", *sets, "--no-verify-fixes", "--journal", str(path)
+        monkeypatch,
+        "run",
+        "router-failure",
+        *sets,
+        "--no-verify-fixes",
+        "--journal",
+        str(path),
+        "--report",
+        str(tmp_path / "r.md"),
     )
     j = json.loads(path.read_text())
     assert code == 1
@@ -63,6 +74,16 @@ def test_a_deviated_run_is_failed_and_exits_1(
     record = Record.model_validate(j)
     assert record.verdict == "deviated" and verdict_line(record)[0] == "DEVIATED"
     assert _errors(record) == []
+    # the run says where it came from: the command line as typed, when, and the file's digest
+    typed = ["run", "router-failure", *sets, "--no-verify-fixes", "--journal", str(path)]
+    typed += ["--report", str(tmp_path / "r.md")]
+    assert j["provenance"]["command"] == shlex.join(["chaoscli", *typed])
+    assert datetime.fromisoformat(j["start"]).year >= 2024
+    digest = hashlib.sha256(resolve("router-failure").read_bytes()).hexdigest()
+    assert j["provenance"]["experiment_sha256"] == digest
+    heading = (tmp_path / "r.md").read_text().splitlines()[0]
+    assert "DEVIATED (expected)" in heading and "✅" not in heading
+    assert "--set traffic.duration_s=300" in heading
 
 
 def test_a_stop_condition_aborts_with_a_verdict(guarded: Record) -> None:

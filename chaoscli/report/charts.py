@@ -23,6 +23,40 @@ WIDTH_IN = 7.0  # fits A4 and Letter portrait inside the page margins
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
 FAULT = "#d62728"
 MAX_POINTS = 1200
+# zones told apart by more than colour: line style, marker and width (the first drawn is the
+# widest, so a zone whose line lies on another's still shows around it)
+STYLES = ("-", "--", ":", "-.")
+MARKERS = ("o", "s", "^", "D", "v", "P")
+HATCHES = ("", "//", "..", "xx", "\\\\", "++")
+
+
+def _thousands(value: float, _: object = None) -> str:
+    """An axis tick with thousands separators: 200,000 (not 200000)."""
+    if value and abs(value) < 1:
+        return f"{value:g}"
+    return f"{value:,.0f}"
+
+
+def _separators(*axes: Axes, x: bool = False) -> None:
+    """Thousands separators on the y axes (and the x axis when asked)."""
+    for ax in axes:
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands))
+        if x:
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands))
+
+
+def _zone_style(n: int, zones: int, points: int) -> dict[str, object]:
+    """Zone ``n``'s line: its colour, style, marker (a few per line, each zone's between
+    the others') and width."""
+    every = max(1, points // 12)
+    return {
+        "color": COLORS[n % len(COLORS)],
+        "ls": STYLES[n % len(STYLES)],
+        "marker": MARKERS[n % len(MARKERS)],
+        "markevery": (n * every // max(1, zones), every),
+        "markersize": 3.5,
+        "lw": max(0.9, 2.6 - 0.6 * n),
+    }
 
 
 @contextmanager
@@ -92,6 +126,7 @@ def _frame(ax: Axes, r: Record, events: bool = True) -> None:
         for t, _ in event_groups(r):
             ax.axvline(t, color="#555555", lw=0.6, ls=":")
     ax.set_xlim(0, max(1, r.duration or len(r.timeline)))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands))
     ax.set_xlabel("virtual time (s)")
 
 
@@ -139,11 +174,12 @@ def load(r: Record) -> str:
     failed = _fold([s.visible_errors for s in tl], step)
     ok = [None if o is None or f is None else o - f for o, f in zip(offered, failed, strict=True)]
     with _style("load"):
-        fig, ax = _figure(2.6)
-        ax.plot(t, _nan(offered), color="#7f7f7f", lw=1.2, ls="--", label="offered req/s")
-        ax.plot(t, _nan(ok), color=COLORS[2], lw=1.2, label="successful req/s")
+        fig, ax = _figure(2.0)
+        # offered as a wide pale band under the successful line: where they are equal both show
+        ax.plot(t, _nan(offered), color="#9e9e9e", lw=3.2, alpha=0.6, label="offered req/s")
+        ax.plot(t, _nan(ok), color=COLORS[2], lw=1.0, ls="--", label="successful req/s")
         ax.set_ylabel("requests/s")
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, max(1.0, max((o or 0 for o in offered), default=0) * 1.08))
         ax2 = ax.twinx()
         ax2.fill_between(t, [f or 0 for f in failed], color=FAULT, alpha=0.4, step="mid", lw=0)
         ax2.set_ylabel("visible failures/s", color=FAULT)
@@ -151,6 +187,7 @@ def load(r: Record) -> str:
         ax2.set_ylim(bottom=0, top=max(1.0, max((f or 0 for f in failed), default=0) * 1.2))
         ax2.grid(False)
         ax2.spines["right"].set_visible(True)
+        _separators(ax, ax2)
         _frame(ax, r)
         _event_labels(ax, r)
         ax.plot([], [], color=FAULT, lw=6, alpha=0.4, label="visible failures/s (right)")
@@ -177,7 +214,15 @@ def zones(r: Record) -> str:
     ]
     with _style("zones"):
         fig, ax = _figure(2.0)
-        ax.stackplot(t, shares, labels=azs, colors=COLORS[: len(azs)], alpha=0.85, lw=0)
+        ax.stackplot(
+            t,
+            shares,
+            labels=azs,
+            colors=COLORS[: len(azs)],
+            hatch=[HATCHES[n % len(HATCHES)] for n in range(len(azs))],
+            alpha=0.85,
+            lw=0,
+        )
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.set_ylabel("traffic share")
@@ -204,6 +249,7 @@ def latency(r: Record, limit_ms: float | None) -> str:
         if limit_ms:
             ax.axhline(limit_ms, color=FAULT, lw=0.8, ls="--", label=f"tolerance {limit_ms:g} ms")
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands))
         ax.set_ylabel("ms (log scale)")
         _frame(ax, r)
         ax.legend(loc="upper right", fontsize=7)
@@ -220,13 +266,7 @@ def utilisation(r: Record) -> str:
         fig, ax = _figure(2.0)
         for n, az in enumerate(azs):
             ys = _fold([s.utilisation[az] for s in tl], step, "max")
-            ax.plot(
-                t,
-                _nan(ys),
-                color=COLORS[n % 6],
-                lw=1.1,
-                label=az,
-            )
+            ax.plot(t, _nan(ys), label=az, **_zone_style(n, len(azs), len(t)))  # type: ignore[arg-type]
         ax.axhline(1.0, color=FAULT, lw=0.8, ls="--", label="capacity")
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.set_ylim(bottom=0)
@@ -266,6 +306,7 @@ def database(r: Record) -> str:
             depth = _fold([s.queue_depth for s in tl], step, "max")
             ax2.plot(t, _nan(depth), color=COLORS[3], lw=1.1)
             ax2.set_ylabel("queue depth", color=COLORS[3])
+            _separators(ax2)
             ax2.set_ylim(bottom=0)
             ax2.grid(False)
             ax2.spines["right"].set_visible(True)

@@ -7,11 +7,25 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
-from chaoscli.record.model import Event, Record
-from chaoscli.report import charts, html_runs, recovery
+from chaoscli.record.model import Record
+from chaoscli.report import charts, html_runs, impact, recovery
 from chaoscli.report.findings import Shown, combined, findings, verification
 from chaoscli.report.style import CSS
-from chaoscli.report.words import capacity, fmt, percent, shortfall, verdict_line
+from chaoscli.report.words import (
+    capacity,
+    endpoint,
+    expectation,
+    fmt,
+    overrides,
+    percent,
+    primary_note,
+    provenance,
+    ran_at,
+    short_event,
+    shortfall,
+    titled,
+    verdict_line,
+)
 
 
 def _e(value: Any) -> str:
@@ -43,9 +57,9 @@ def _verdict(r: Record) -> str:
     """The verdict banner."""
     word, why = verdict_line(r)
     cls = {"HELD": "held", "DEVIATED": "deviated"}.get(word, "other")
-    if r.expected_deviation:
-        cls = "held"  # what the counter-example is for
-    return f'<div class="verdict {cls}"><b>{_e(word)}</b>: {_e(why)}</div>'
+    if expectation(r):
+        cls = "expected" if r.expected_deviation else "other"  # neither "all good" nor a fault
+    return f'<div class="verdict {cls}"><b>{_e(word + expectation(r))}</b>: {_e(why)}</div>'
 
 
 def _probes(r: Record) -> str:
@@ -87,6 +101,48 @@ def _findings(r: Record) -> str:
     if proof:
         out.append(f'<p class="muted">{_e(proof)}</p>')
     return "".join(out)
+
+
+def _rerun(f: Shown) -> str:
+    """A fix's re-run in a few words (the details say what it measured); empty if none."""
+    fix = f.finding.fix
+    if not f.result or fix is None or fix.result is None:  # not re-run, or not offered
+        return ""
+    if f.held:
+        return ' <span class="verified held">Re-run with it: held.</span>'
+    return ' <span class="verified">Re-run with it: helps, not enough.</span>'
+
+
+def _findings_brief(r: Record) -> str:
+    """Page 1's findings: each title with its fix and whether the fix held when re-run (the
+    overrides and figures are in the details)."""
+    found = findings(r)
+    if not found:
+        return "<p>Nothing to fix: every probe held and nothing else stood out.</p>"
+    items = []
+    for f in found:
+        note = "" if f.severity == "cause" else ' <span class="muted">(note)</span>'
+        fix = f' <span class="fix">{_e(f.fix)}</span>' if f.fix else ""
+        items.append(f"<li><b>{_e(f.title)}</b>{note}.{fix}{_rerun(f)}</li>")
+    together = combined(r)
+    if together is not None:
+        items.append(f"<li><b>All fixes together</b>.{_rerun(together)}</li>")
+    proof = verification(r)
+    more = f'<p class="muted">{_e(proof)}</p>' if proof else ""
+    return f'<ol class="brief">{"".join(items)}</ol>{more}'
+
+
+def _impact(r: Record) -> str:
+    """Impact in customers' terms, as a row of figures."""
+    shown = impact.figures(r)
+    if not shown:
+        return "<p>No traffic was simulated.</p>"
+    cells = "".join(
+        f'<div class="figure"><div class="what">{_e(f.what)}</div>'
+        f'<div class="value">{_e(f.value)}</div><div class="detail">{_e(f.detail)}</div></div>'
+        for f in shown
+    )
+    return f'<div class="figures">{cells}</div>'
 
 
 def _fix(f: Shown) -> str:
@@ -235,36 +291,48 @@ def _topology(r: Record) -> str:
         f"{_capacity(r, len(rows))}"
         f'</div><div class="grid">{_table(["load balancer", ""], lb_rows)}'
         f"{_table(['database', ''], db_rows)}</div>"
+        + (f"<p>{_e(primary_note(r))}</p>" if primary_note(r) else "")
     )
 
 
-def _span(group: list[Event]) -> str:
-    """The time or time range of an event group."""
-    a, b = group[0].t, group[-1].t
-    return f"{a:g} s" if a == b else f"{a:g}–{b:g} s"
+def _events(r: Record) -> str:
+    """Every event on its own line, its short name, and the number the charts mark it with."""
+    rows = []
+    for n, (_, group) in enumerate(charts.event_groups(r), 1):
+        for i, e in enumerate(group):
+            rows.append(
+                f'<tr><td class="num">{n if i == 0 else ""}</td><td class="num">{e.t:,.0f} s</td>'
+                f"<td>{_e(short_event(e.message))}</td></tr>"
+            )
+    if not rows:
+        return ""
+    return (
+        '<h2>Events</h2><table class="events"><thead><tr><th class="num">#</th>'
+        '<th class="num">time</th>'
+        f"<th>event (numbered as on the chart)</th></tr></thead><tbody>{''.join(rows)}</tbody>"
+        "</table>"
+    )
+
+
+def _main_chart(r: Record) -> str:
+    """The requests-per-second chart, with the fault shaded and the events numbered."""
+    if not r.timeline:
+        return "<p>No traffic was simulated, so there is nothing to chart.</p>"
+    return (
+        f"<figure><h3>Customer requests per second</h3>{charts.load(r)}<figcaption>The "
+        "fault window is shaded; numbered lines mark the events listed after the chart."
+        "</figcaption></figure>"
+    )
 
 
 def _charts(r: Record) -> str:
-    """Every chart, with the numbered event list under the first."""
+    """The charts after the main one."""
     if not r.timeline:
-        return "<p>No traffic was simulated, so there is nothing to chart.</p>"
-    items = "".join(
-        f'<li value="{n}"><b>{_span(group)}</b> '
-        + "; ".join(_e(e.message) for e in group)
-        + "</li>"
-        for n, (_, group) in enumerate(charts.event_groups(r), 1)
-    )
+        return ""
     bound = r.hypothesis.tolerance("p99_latency_ms")
     limit = bound.max if bound else None
     queue = charts.with_queue(r)
-    parts: list[tuple[str, Callable[[], str], str] | None] = [
-        (
-            "Customer requests per second",
-            lambda: charts.load(r),
-            "Offered load, successful and visibly failed requests; the fault window is shaded and "
-            "numbered lines mark the events listed below.",
-        ),
-        None,
+    parts: list[tuple[str, Callable[[], str], str]] = [
         (
             "Traffic share per zone",
             lambda: charts.zones(r),
@@ -287,16 +355,19 @@ def _charts(r: Record) -> str:
             + (", and orders waiting in the queue." if queue else "."),
         ),
     ]
-    out = []
-    for part in parts:
-        if part is None:
-            out.append(f'<h3>Events</h3><ol class="events">{items}</ol>')
-            continue
-        title, draw, caption = part
-        out.append(
-            f"<figure><h3>{_e(title)}</h3>{draw()}<figcaption>{_e(caption)}</figcaption></figure>"
-        )
-    return "".join(out)
+    return "".join(
+        f"<figure><h3>{_e(title)}</h3>{draw()}<figcaption>{_e(caption)}</figcaption></figure>"
+        for title, draw, caption in parts
+    )
+
+
+def _run_details(r: Record) -> str:
+    """Where the run came from: wall-clock times, command, overrides, digest, endpoint."""
+    rows = [
+        [what, Raw(f"<code>{_e(value)}</code>") if code else value]
+        for what, value, code in provenance(r)
+    ]
+    return f"<p>{_e(r.experiment.description)}</p>" + _table(["run", ""], rows)
 
 
 def _runs(r: Record) -> str:
@@ -305,9 +376,33 @@ def _runs(r: Record) -> str:
     return f"<section><h2>Over {r.runs.count} runs</h2>{body}</section>\n" if r.runs else ""
 
 
+def _overrides(r: Record) -> str:
+    """The overrides next to the title: a run with them is not the file as shipped."""
+    more = overrides(r)
+    if not more:
+        return ""
+    return f'<p class="overrides">run with <code>{_e(more)}</code>, not the file as it is</p>'
+
+
+def _meta(r: Record) -> str:
+    """One line: seed, virtual length, when, chaoscli, the file and its digest, the endpoint."""
+    when = ran_at(r)
+    digest = r.provenance.experiment_sha256
+    parts = [
+        f"seed {r.seed}",
+        f"{r.duration:,g} s of virtual time",
+        *([f"ran {when}"] if when else []),
+        f"chaoscli {r.chaoscli_version}",
+        r.source.rsplit("/", 1)[-1] + (f" (SHA-256 {digest[:12]}…)" if digest else ""),
+        endpoint(r),
+    ]
+    return " · ".join(_e(p) for p in parts)
+
+
 def render(r: Record) -> str:
-    """The whole report as one HTML document."""
-    title = r.title or r.experiment.title or "chaoscli experiment"
+    """The whole report as one HTML document: page 1 is the summary (verdict, impact,
+    findings with their fixes, the main chart); the details follow from page 2."""
+    title = titled(r)
     check = r.rollback_check
     restored = "the stack was re-discovered identical to before" if not check else "; ".join(check)
     return f"""<!DOCTYPE html>
@@ -315,19 +410,24 @@ def render(r: Record) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(title)}</title><style>{CSS}</style></head>
 <body>
-<header><h1>{_e(title)}</h1>
-<div class="meta">seed {_e(r.seed)} · {r.duration:g} s of virtual time ·
-chaoscli {_e(r.chaoscli_version)} · {_e(r.source)}</div>
-<p>{_e(r.experiment.description)}</p>
+<section class="summary">
+<header><h1>{_e(r.title or r.experiment.title or "chaoscli experiment")}</h1>{_overrides(r)}
+<div class="meta">{_meta(r)}</div>
 {_verdict(r)}</header>
-{_runs(r)}<section><h2>Recovery as customers saw it</h2>{_recovery(r)}</section>
-<section><h2>Findings</h2>{_findings(r)}</section>
+<h2>Impact on customers</h2>{_impact(r)}
+<h2>Findings and fixes</h2>{_findings_brief(r)}
+{_main_chart(r)}
+</section>
+<section class="details">{_events(r)}{_runs(r)}
+<h2>Recovery as customers saw it</h2>{_recovery(r)}</section>
+<section><h2>Findings in detail</h2>{_findings(r)}</section>
 <section><h2>Steady-state hypothesis</h2>{_probes(r)}</section>
 <section><h2>Numbers</h2>{_numbers(r)}</section>
 <section><h2>Topology</h2>{_topology(r)}</section>
-<section class="charts"><h2>Timeline</h2>{_charts(r)}</section>
+<section class="charts"><h2>More charts</h2>{_charts(r)}</section>
 <section><h2>Rollback</h2><p>{len(r.rollbacks)} change(s) undone; {_e(restored)}.</p></section>
-<footer>Times are virtual seconds from the start of simulated traffic. Generated by chaoscli
-from the run's journal; the same seed gives the same report.</footer>
+<section><h2>Run</h2>{_run_details(r)}</section>
+<footer>Times are virtual seconds from the start of simulated traffic, but for when the run
+ran. Generated by chaoscli from the run's journal; the same seed gives the same figures.</footer>
 </body></html>
 """

@@ -7,7 +7,15 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from chaoscli.record.model import Record
-from chaoscli.report.words import fmt, shortfall, verdict_line
+from chaoscli.report.words import (
+    endpoint,
+    expectation,
+    fmt,
+    overrides,
+    shortfall,
+    titled,
+    verdict_line,
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,8 @@ def _verdict_case(suite: ET.Element, case: Case) -> tuple[int, int]:
     )
     tc.set("time", "0")
     word, why = case.verdict_line()
+    if case.record is not None:
+        word += expectation(case.record)
     if got == case.expect:
         ET.SubElement(tc, "system-out").text = f"{word}: {why}"
         return 1, 0
@@ -129,9 +139,19 @@ def render_many(cases: list[Case]) -> str:
         props = ET.SubElement(suite, "properties")
         values = {
             "seed": r.seed if r else None,
-            "title": r.title if r else case.name,
+            "title": titled(r) if r else case.name,
             "source": r.source if r else None,
         }
+        if r is not None:
+            values |= {
+                "start": r.start,
+                "end": r.end,
+                "command": r.provenance.command,
+                "overrides": overrides(r),
+                "experiment_sha256": r.provenance.experiment_sha256,
+                "endpoint": endpoint(r),
+                "chaoscli_version": r.chaoscli_version,
+            }
         for key, value in values.items():
             ET.SubElement(props, "property", name=key, value=str(value))
         suite.insert(0, suite[-1])

@@ -7,9 +7,30 @@ from typing import Any
 from chaoscli.record.model import Record
 from chaoscli.report import recovery
 from chaoscli.report.findings import Shown, combined, findings, verification
-from chaoscli.report.words import fmt, percent, shortfall, spread_line, verdict_line
+from chaoscli.report.words import (
+    expectation,
+    fmt,
+    percent,
+    primary_note,
+    provenance,
+    ran_at,
+    shortfall,
+    spread_line,
+    titled,
+    verdict_line,
+)
 
 ICON = {"HELD": "✅", "DEVIATED": "❌"}
+EXPECTED = "🔶"  # a deviation the counter-example declares: not a failure, not "all good"
+
+
+def icon(r: Record, word: str) -> str:
+    """The heading's mark: a tick only for a run that held as expected."""
+    if r.expected_deviation:
+        return EXPECTED
+    if expectation(r):  # a counter-example that held: a surprise
+        return "⚠️"
+    return ICON.get(word, "⚠️")
 
 
 def _cell(text: Any) -> str:
@@ -33,6 +54,9 @@ def _facts(r: Record) -> list[str]:
     out += [f"  - {what}: {recovery.seconds(t)}" for what, t in recovery.parts(rec)]
     out.append(f"- {recovery.reroute(m)}")
     out.append(f"- database writes unavailable {m.db_write_unavailable_s:.0f} s")
+    note = primary_note(r)
+    if note:
+        out.append(f"- {note}")
     if m.orders:
         out.append(
             f"- orders: {m.orders_acked:,.0f} of {m.orders:,.0f} taken "
@@ -50,12 +74,15 @@ def render(r: Record, heading: int = 2) -> str:
     """The summary as Markdown; ``heading`` sets the level of its title."""
     word, why = verdict_line(r)
     h = "#" * heading
-    icon = "✅" if r.expected_deviation else ICON.get(word, "⚠️")
+    word += expectation(r)
+    when = ran_at(r)
     lines = [
-        f"{h} {icon} {r.title}: {word}",
+        f"{h} {icon(r, word.split()[0])} {_cell(titled(r))}: {word}",
         "",
         f"**{word}**: {why}  ",
-        f"seed {r.seed}, {r.duration:g} s of virtual time",
+        f"seed {r.seed}, {r.duration:,g} s of virtual time"
+        + (f"; ran {when}" if when else "")
+        + f"; chaoscli {r.chaoscli_version}",
         "",
     ]
     if r.runs is not None:
@@ -90,6 +117,12 @@ def render(r: Record, heading: int = 2) -> str:
         proof = verification(r)
         lines += ["", f"_{proof}_"] if proof else []
         lines.append("")
+    lines += [
+        f"{h}# Run",
+        "",
+        *(f"- {what}: " + (f"`{v}`" if code else v) for what, v, code in provenance(r)),
+        "",
+    ]
     return "\n".join(lines)
 
 

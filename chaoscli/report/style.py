@@ -16,6 +16,25 @@ p { margin: 1mm 0 2mm; }
 .verdict.held { background: #dafbe1; border-color: var(--ok); }
 .verdict.deviated { background: #ffebe9; border-color: var(--bad); }
 .verdict.other { background: #fff8c5; border-color: var(--warn); }
+.verdict.expected { background: #fff1e5; border-color: #bc4c00; }
+.overrides { margin: 0 0 1mm; font-size: 9.5pt; color: #bc4c00; }
+.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(30mm, 1fr));
+  gap: 2mm; margin: 1mm 0 2mm; }
+.figure { border: 1px solid var(--line); border-radius: 3px; padding: 1.5mm 2.5mm;
+  break-inside: avoid; page-break-inside: avoid; }
+.figure .what { font-size: 8.5pt; color: var(--muted); }
+.figure .value { font-size: 12pt; font-weight: 700; font-variant-numeric: tabular-nums; }
+.figure .detail { font-size: 8.5pt; }
+ol.brief { margin: 1mm 0 2mm; padding-left: 6mm; font-size: 9.5pt; }
+ol.brief li { margin: 0 0 1mm; break-inside: avoid; }
+ol.brief .fix::before { content: "Fix: "; font-weight: 700; }
+ol.brief .verified { font-weight: 600; color: var(--warn); }
+ol.brief .verified.held { color: var(--ok); }
+ol.brief code { font-size: 8pt; }
+table.events { font-size: 9pt; }
+table.events td, table.events th { padding: 0.5mm 2mm; }
+section.summary h2 { margin-top: 4mm; }
+section.summary figure { margin-bottom: 2mm; }
 .verdict b { letter-spacing: .04em; }
 table { border-collapse: collapse; width: 100%; margin: 1mm 0 3mm; font-size: 9.5pt;
   break-inside: avoid; page-break-inside: avoid; }
@@ -40,8 +59,6 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .finding .verified.held { color: var(--ok); }
 figure { margin: 2mm 0 5mm; break-inside: avoid; page-break-inside: avoid; }
 figure svg { width: 100%; height: auto; display: block; }
-ol.events { margin: 1mm 0 3mm; padding-left: 7mm; font-size: 9pt; }
-ol.events li { break-inside: avoid; }
 code { font: 9pt ui-monospace, "DejaVu Sans Mono", monospace; }
 footer { margin-top: 8mm; font-size: 8.5pt; color: var(--muted); }
 @page { margin: 13mm 12mm 14mm; }
@@ -49,7 +66,16 @@ footer { margin-top: 8mm; font-size: 8.5pt; color: var(--muted); }
   body { padding: 0; max-width: none; font-size: 10pt; }
   .verdict, th, .finding { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   section { break-inside: auto; }
-  section.charts { break-before: page; page-break-before: always; }
+  section.details { break-before: page; page-break-before: always; }
+  section.summary { font-size: 9.5pt; line-height: 1.35; }
+  section.summary h1 { font-size: 15pt; }
+  section.summary h2 { margin: 3mm 0 1mm; font-size: 11.5pt; }
+  section.summary .verdict { margin: 2mm 0; padding: 2mm 3mm; font-size: 9.5pt; }
+  section.summary figure { margin: 1mm 0 0; }
+  section.summary figure h3 { margin: 0; }
+  section.summary figcaption { font-size: 8pt; }
+  ol.brief { font-size: 9pt; }
+  .figure .detail { font-size: 8pt; }
   a { color: inherit; text-decoration: none; }
 }
 """

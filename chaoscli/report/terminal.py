@@ -14,7 +14,16 @@ from rich.text import Text
 from chaoscli.record.model import Record
 from chaoscli.report import recovery
 from chaoscli.report.findings import Shown, combined, findings, verification
-from chaoscli.report.words import capacity, fmt, percent, spread_line, verdict_line
+from chaoscli.report.words import (
+    capacity,
+    expectation,
+    fmt,
+    percent,
+    primary_note,
+    spread_line,
+    titled,
+    verdict_line,
+)
 
 BARS = "▁▂▃▄▅▆▇█"
 WIDTH = 80
@@ -218,7 +227,9 @@ def verdict(r: Record) -> Text:
     """One line: held, deviated (and why), or aborted."""
     word, why = verdict_line(r)
     style = {"HELD": "bold green", "DEVIATED": "bold red"}.get(word, "bold yellow")
-    return Text(textwrap.fill(f"{word}: {why}", WIDTH - 1), style=style)
+    if expectation(r):  # a counter-example: as declared, or a surprise
+        style = "bold yellow"
+    return Text(textwrap.fill(f"{word}{expectation(r)}: {why}", WIDTH - 1), style=style)
 
 
 def summary(r: Record) -> Group:
@@ -230,12 +241,15 @@ def summary(r: Record) -> Group:
         else "differences after rollback: " + "; ".join(check)
     )
     parts: list[Any] = [
-        Text(f"{r.title}  (seed {r.seed})", style="bold"),
+        Text(_wrap(f"{titled(r)}  (seed {r.seed})", ""), style="bold"),
         _topology(r),
         Text("\ntimeline (virtual time)", style="bold"),
         _events(r),
-        Text(""),
     ]
+    note = primary_note(r)
+    if note:
+        parts.append(Text(_wrap(note, "")))
+    parts.append(Text(""))
     if r.hypothesis.probes:
         parts.append(_probes(r))
     parts += [

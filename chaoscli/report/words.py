@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 from chaoscli.record.model import ProbeVerdict, Record
 from chaoscli.record.probes import PROBES, fmt, is_ratio, label, percent
 from chaoscli.record.runs import RunSummary
@@ -53,6 +56,9 @@ def _missed(p: ProbeVerdict, r: Record) -> str:
 
 
 WINDOW_ORDER = ("before", "during", "after")
+_ID = re.compile(r"\b(?:i|subnet|acl|sg|vpc|igw|nat|rtb|eni|aclassoc)-[0-9a-f]{8,}\b")
+_ONE_ID = r"(?:i|subnet|acl|sg|vpc|eni)-[0-9a-f]{8,}"
+_ID_LIST = re.compile(rf":\s*{_ONE_ID}(?:(?:,\s*|\s+and\s+){_ONE_ID})*(?:,?\s+and\s+\d+\s+more)?")
 
 
 def checked(r: Record) -> str:
@@ -159,6 +165,7 @@ def spread_line(r: Record) -> str:
 
 def verdict_line(r: Record) -> tuple[str, str]:
     """(word, sentence): HELD, DEVIATED or the status, and why: what was checked, what failed
+    (a counter-example's expectation is said next to the word: see :func:`expectation`)
     and what moved. "Would not have noticed" only when no request failed or waited past the
     customer's patience and per-second p99 stayed normal; "customers felt the fault" when a
     request failed or waited past patience, even if every probe held. Over
@@ -197,8 +204,7 @@ def verdict_line(r: Record) -> tuple[str, str]:
         return "HELD", f"every probe within tolerance: {what}" + early
     why = "; ".join(f"{_missed(p, r)} (needs {p.bound})" for p in failed[:3])
     more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
-    lead = "as this counter-example expects: " if r.expected_deviation else ""
-    return "DEVIATED", f"{lead}{why}{more}. {_cap(what)}{early}"
+    return "DEVIATED", f"{why}{more}. {_cap(what)}{early}"
 
 
 def _cap(text: str) -> str:
@@ -209,3 +215,95 @@ def _cap(text: str) -> str:
 def ms(value: float | None) -> str:
     """Milliseconds for prose."""
     return "n/a" if value is None else f"{value:,.0f} ms"
+
+
+def overrides(r: Record) -> str:
+    """The ``--set``/``--var`` the run was loaded with, as a command line gives them."""
+    return " ".join(r.provenance.overrides)
+
+
+def titled(r: Record) -> str:
+    """The experiment's title, with the overrides it ran with: a run with overrides is not
+    the shipped file."""
+    title = r.title or r.experiment.title or "chaoscli experiment"
+    more = overrides(r)
+    return f"{title} (with {more})" if more else title
+
+
+ENDPOINTS = {
+    "in-process": "in-process moto",
+    "endpoint": "endpoint (moto server or LocalStack)",
+    "aws": "a real AWS account",
+}
+
+
+def endpoint(r: Record) -> str:
+    """Where the run's AWS calls went, in words."""
+    p = r.provenance
+    where = ENDPOINTS.get(p.endpoint or "", "not recorded")
+    return f"{where} at {p.endpoint_url}" if p.endpoint_url else where
+
+
+def ran_at(r: Record) -> str:
+    """When the run began and ended on the wall clock, e.g. "2026-11-30 13:45:02 to
+    13:46:40 UTC"; empty for a journal that recorded no wall-clock time."""
+    try:
+        start, end = datetime.fromisoformat(r.start), datetime.fromisoformat(r.end)
+    except ValueError:
+        return ""
+    if start.year <= 1970:
+        return ""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    till = end.strftime("%H:%M:%S" if end.date() == start.date() else "%Y-%m-%d %H:%M:%S")
+    return f"{start:%Y-%m-%d %H:%M:%S} to {till} UTC"
+
+
+def provenance(r: Record) -> list[tuple[str, str, bool]]:
+    """Where the run came from, as (what, value, whether the value is code) rows for a
+    report's run details."""
+    p = r.provenance
+    missing = "not recorded"
+    return [
+        ("ran", ran_at(r) or missing, False),
+        ("command", p.command or missing, p.command is not None),
+        ("overrides", overrides(r) or "none: the file as it is", bool(p.overrides)),
+        ("experiment file", r.source, True),
+        ("file SHA-256", p.experiment_sha256 or missing, p.experiment_sha256 is not None),
+        ("endpoint", endpoint(r), False),
+        ("chaoscli", r.chaoscli_version, False),
+        ("seed", str(r.seed), False),
+        ("virtual time", f"{r.duration:,g} s of simulated traffic", False),
+    ]
+
+
+def expectation(r: Record) -> str:
+    """What the experiment expected, when it matters to read the verdict: " (expected)" for
+    a counter-example that deviated as declared, " (expected to deviate)" for one that held."""
+    if r.experiment.expect != "deviated" or not r.judged:
+        return ""
+    return " (expected)" if r.deviated else " (expected to deviate)"
+
+
+def primary_note(r: Record) -> str:
+    """One plain sentence when the model's failover moved the database's primary and the
+    control plane still reports it where it began: moto does not move a Multi-AZ primary, so
+    the zone it reports is not where the primary would be. Empty otherwise, and against a
+    real account (where the reported zone is AWS's own)."""
+    m, after = r.metrics, r.topology.after
+    model = m.db_primary_az.after if m else None
+    reported = after.database.primary_az if after and after.database else None
+    if not model or not reported or model == reported or r.provenance.endpoint == "aws":
+        return ""
+    return (
+        f"The database failover is the model's: it moves the primary to {model}. moto does "
+        f"not move a Multi-AZ primary, so the control plane still reports it in {reported}, "
+        "and the rollback had nothing to fail back."
+    )
+
+
+def short_event(message: str) -> str:
+    """An event's message without the resource ids it lists (the journal keeps them), so a
+    line of the event list reads at a glance."""
+    text = _ID_LIST.sub("", message)
+    text = _ID.sub("", text)
+    return " ".join(text.replace(" :", ":").split()).rstrip(":; ")

@@ -69,9 +69,8 @@ def database_timeline(
             if standby and standby != primary and _reachable(topo, standby):
                 window = float(rng.uniform(*m.failover_s))
                 tl.events.append((t, f"RDS Multi-AZ failover starts ({why}): writes fail"))
-                tl.events.append(
-                    (t + window, f"failover done after {window:.0f} s: primary now in {standby}")
-                )
+                done = f"failover done after {window:.0f} s: the model's primary is now in"
+                tl.events.append((t + window, f"{done} {standby}"))
                 primary, standby = standby, primary  # RDS rebuilds the standby in the old zone
             elif lost:
                 window, primary = _without_standby(sc, snaps, t, primary, tl)

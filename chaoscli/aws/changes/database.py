@@ -56,7 +56,10 @@ def fail_back_db(session: AwsSession, undo: dict[str, Any]) -> str:
         db = rds.describe_db_instances(DBInstanceIdentifier=db_id)["DBInstances"][0]
         now = db.get("AvailabilityZone")
         if now == az:
-            return f"{db_id}: primary reported in {az}, where it began; no failback needed"
+            return (
+                f"{db_id}: the control plane reports the primary in {az}, as before the "
+                "fault: nothing to fail back"
+            )
         if not undo.get("fail_back", True):
             return (
                 f"{db_id}: primary left in {now}, where the failover put it (failing back to {az} "
