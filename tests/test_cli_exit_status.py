@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from chaoscli.cli import experiments
+from chaoscli.cli import catalogue
 from chaoscli.cli.app import ExitStatus, run
 from chaoscli.cli.environment import Environment
 from chaoscli.errors import (
@@ -32,7 +32,7 @@ def _raising(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:
     def boom() -> None:
         raise exc
 
-    monkeypatch.setattr(experiments, "available", boom)
+    monkeypatch.setattr(catalogue, "available", boom)
 
 
 @pytest.mark.parametrize(
@@ -70,8 +70,9 @@ def test_ctrl_c_inside_a_command_is_130_with_a_word(monkeypatch: pytest.MonkeyPa
 
 
 def test_the_numbers_shells_and_ci_rely_on() -> None:
-    """The codes are part of the interface: 0, 1, 2, 3, 4, 130, 143, each in the README's table."""
-    assert [int(s) for s in ExitStatus] == [0, 1, 2, 3, 4, 130, 143]
+    """The codes are part of the interface: 0, 1, 2, 3, 4, 5, 130, 143, each in the README's
+    table."""
+    assert [int(s) for s in ExitStatus] == [0, 1, 2, 3, 4, 5, 130, 143]
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     table = readme[readme.index("### Exit codes") :]
     assert [int(s) for s in ExitStatus] == [

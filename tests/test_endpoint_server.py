@@ -127,7 +127,7 @@ def test_up_status_down(url: str, tmp_path: Path) -> None:
     status = cli("status", "--endpoint-url", url)
     assert status.code == 0, status.err
     assert f"{REGION}a" in status.out and "2 running" in status.out and "primary" in status.out
-    down = cli("down", "--endpoint-url", url)
+    down = cli("down", "--endpoint-url", url, "--yes")
     assert down.code == 0 and "deleted stack shop" in down.out
     assert stack_vpcs(url) == []
     assert "nothing to delete" in cli("down", "--endpoint-url", url).out

@@ -151,7 +151,7 @@ def _cases(box: Sandbox, tmp: Path) -> list[Case]:
              {**_endpoint_vars(REMOTE), "AWS_CONFIG_FILE": remote_config, "AWS_PROFILE": "chaos"},
              codes=(0,)),
         Case("server, status", ["status", "--stack", "none", "--endpoint-url", box.url],
-             {"AWS_CONFIG_FILE": remote_config}, codes=(3,), says="no stack tagged"),
+             {"AWS_CONFIG_FILE": remote_config}, codes=(5,)),
         Case("remote endpoint", ["up", "--endpoint-url", REMOTE], codes=(2,),
              no_network=True, says="not on loopback"),
         Case("remote variable", ["down"], {"AWS_ENDPOINT_URL": REMOTE}, codes=(2,),

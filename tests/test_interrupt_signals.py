@@ -228,7 +228,7 @@ def test_down_stopped_halfway_prints_the_command_that_finishes(
     """SIGTERM while `down` deletes: exit 143 and the `down` command that finishes the job
     (or, if it was done first, exit 0); that command leaves nothing."""
     assert cli("up", _experiment(tmp_path), "--endpoint-url", url).code == 0
-    child.append(proc := _cli_child("down", "--endpoint-url", url))
+    child.append(proc := _cli_child("down", "--endpoint-url", url, "--yes"))
     _wait_until(proc, lambda: _load_balancers(url) == 0)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=180)

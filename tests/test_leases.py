@@ -145,7 +145,7 @@ def test_a_second_run_refuses_naming_the_holder_then_a_killed_holders_lease_expi
     assert "which has passed" in refused.err and "--break-lease" in refused.err
     assert stack_vpcs(url) == vpcs
 
-    broken = cli("down", "--endpoint-url", url, "--break-lease")
+    broken = cli("down", "--endpoint-url", url, "--break-lease", "--yes")
     assert broken.code == 0, broken.err
     assert stack_vpcs(url) == []
 

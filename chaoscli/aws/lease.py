@@ -87,7 +87,7 @@ def _unbuilt(session: AwsSession, stack: str) -> ChaosError:
 def down_command(session: AwsSession, stack: str) -> str:
     """The command that deletes ``stack`` where ``session`` points."""
     where = f" --endpoint-url {session.endpoint_url}" if session.endpoint_url else ""
-    return f"chaoscli down --stack {stack} --region {session.region}{where}"
+    return f"chaoscli down --stack {stack} --region {session.region}{where} --yes"
 
 
 def release(session: AwsSession, log: RollbackLog, stack: str, provisioned: bool) -> str | None:

@@ -2,6 +2,7 @@
 ``app.main`` alone."""
 
 from chaoscli.cli import (
+    catalogue,  # noqa: F401  (registers `list` and `show`)
     experiments,  # noqa: F401  (registers the commands)
     export,  # noqa: F401  (registers `export iam-policy`)
     leases,  # noqa: F401  (registers `janitor`)

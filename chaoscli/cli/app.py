@@ -8,13 +8,15 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from enum import IntEnum
-from typing import Any
+from importlib import metadata
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from chaoscli import stop
-from chaoscli.cli.environment import Environment
+from chaoscli import __version__, stop
+from chaoscli.cli.environment import Environment, env_of
+from chaoscli.cli.help_format import tidy
 from chaoscli.errors import (
     ChaosError,
     GuardError,
@@ -33,6 +35,7 @@ class ExitStatus(IntEnum):
     BAD_INPUT = 2  # bad usage or input, or a guard refused; nothing was changed
     ABORTED = 3  # a call failed or an internal error; what was changed was rolled back
     NOT_RESTORED = 4  # the stack is not as it was: the rollback log is kept, its command printed
+    NO_STACK = 5  # `status`: no stack of that name where it looked (nothing is wrong)
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT); rolled back
     TERMINATED = 143  # SIGTERM (128 + SIGTERM); rolled back
 
@@ -50,7 +53,8 @@ _STATUS_OF_ERROR: tuple[tuple[type[ChaosError], ExitStatus], ...] = (
 
 class _Commands(TyperGroup):
     """typer's group of commands, except that Ctrl-C reaches ``run`` as ``Interrupted``
-    (typer itself would turn it into a silent exit 130)."""
+    (typer itself would turn it into a silent exit 130), and that help shows clean metavars
+    (``chaoscli.cli.help_format``)."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -58,13 +62,50 @@ class _Commands(TyperGroup):
         except KeyboardInterrupt:
             raise Interrupted() from None
 
+    def get_command(self, ctx: Any, name: str) -> Any:
+        return tidy(super().get_command(ctx, name))
+
+    def get_params(self, ctx: Any) -> Any:
+        tidy(self)
+        return super().get_params(ctx)
+
 
 app = typer.Typer(
     cls=_Commands,
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
-    help="Break a multi-zone AWS web shop in moto and measure whether customers would notice.",
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def version() -> str:
+    """chaoscli's installed version (the package's own, when run from a source tree)."""
+    try:
+        return metadata.version("chaoscli")
+    except metadata.PackageNotFoundError:
+        return __version__
+
+
+def _print_version(ctx: typer.Context, value: bool) -> None:
+    if value:
+        env_of(ctx).stdout.print(f"chaoscli {version()}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print chaoscli's version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Break a multi-zone AWS web shop in moto and measure whether customers would notice."""
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ class Environment:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
+    inp: TextIO = field(default_factory=lambda: sys.stdin)
     args: tuple[str, ...] = ()  # the command line after the program's name
 
     @property
@@ -44,6 +45,10 @@ class Environment:
         """Whether that stream is a terminal (a spinner or a live view makes sense there)."""
         stream = self.err if stderr else self.out
         return bool(getattr(stream, "isatty", lambda: False)())
+
+    def interactive(self) -> bool:
+        """Whether a person can answer a question: stdin is a terminal."""
+        return bool(getattr(self.inp, "isatty", lambda: False)())
 
     def width(self, stderr: bool = False) -> int | None:
         """The terminal's width (None: rich asks it), or 80 columns in a file or a pipe."""

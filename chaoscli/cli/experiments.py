@@ -1,4 +1,4 @@
-"""``chaoscli run``, ``list`` and ``validate``: the experiment commands."""
+"""``chaoscli run`` and ``validate``: the experiment commands."""
 
 from __future__ import annotations
 
@@ -22,12 +22,13 @@ from chaoscli.cli.access import (
     execute,
 )
 from chaoscli.cli.app import ExitStatus, app
+from chaoscli.cli.catalogue import shipped_names
 from chaoscli.cli.environment import Environment, env_of, spinner
 from chaoscli.cli.leases import BreakLeaseOpt
 from chaoscli.errors import SpecError
 from chaoscli.experiment import journal as journal_mod
 from chaoscli.experiment.fixes import prove
-from chaoscli.experiment.loader import Loaded, available, load
+from chaoscli.experiment.loader import Loaded, load
 from chaoscli.experiment.runner import Outcome
 from chaoscli.experiment.strategy import RollbackStrategy
 from chaoscli.record import Record
@@ -40,7 +41,10 @@ from chaoscli.report.terminal import print_summary
 def run(
     ctx: typer.Context,
     experiment: Annotated[
-        str | None, typer.Argument(help="Experiment name (see `list`) or YAML file.")
+        str | None,
+        typer.Argument(
+            help="Experiment name (see `list`) or YAML file.", autocompletion=shipped_names
+        ),
     ] = None,
     seed: Annotated[
         int, typer.Option(min=0, help="Seed of the simulation; same seed, same journal.")
@@ -64,7 +68,7 @@ def run(
         Path | None,
         typer.Option(
             help="Where to keep the rollback log while the run lasts (default: a new file in "
-            "$XDG_STATE_HOME/chaoscli/rollback/, else ~/.local/state/chaoscli/rollback/)."
+            "the per-user state folder, chaoscli/rollback/ under XDG_STATE_HOME)."
         ),
     ] = None,
     allow_real_aws: AllowRealOpt = False,
@@ -155,9 +159,11 @@ def run(
         raise typer.Exit(ExitStatus.HELD)
     _said(outcome, env)
     data = _proven(journal_mod.build(outcome), loaded, seed, runs, env, not no_verify_fixes)
-    unwritten = reports.write_all(data, journal, report or [])
+    written, unwritten = reports.write_all(data, journal, report or [])
     reports.step_summary(render_markdown(data), env)
     print_summary(data, env.stdout)
+    for path in written:
+        reports.wrote(path, env)
     if unwritten:
         raise OutputError("; ".join(unwritten) + " (the verdict above stands)")
     raise typer.Exit(ExitStatus.DEVIATED if outcome.deviated else ExitStatus.HELD)
@@ -235,18 +241,6 @@ def _proven(
             shown,
             verify=verify,
         )
-
-
-@app.command("list")
-def list_(ctx: typer.Context) -> None:
-    """List the shipped experiments."""
-    out = env_of(ctx).stdout
-    for name, path in available().items():
-        exp = load(str(path)).experiment
-        line = " ".join(exp.description.split(". ")[0].split())
-        if len(line) > 62:
-            line = line[:61].rsplit(" ", 1)[0] + "…"
-        out.print(f"[bold]{name:<16}[/bold] {exp.title}\n{'':16} {line}", highlight=False)
 
 
 @app.command()

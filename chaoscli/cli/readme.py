@@ -98,6 +98,7 @@ DEVIATED_RUN = (
 EXAMPLES: tuple[Example, ...] = (
     Example("help", ("--help",)),
     Example("list", ("list",)),
+    Example("show", ("show", "az-outage")),
     Example(
         "fields",
         (),

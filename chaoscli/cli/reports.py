@@ -11,7 +11,7 @@ import typer
 
 from chaoscli import report as report_mod
 from chaoscli.cli.app import ExitStatus, app
-from chaoscli.cli.environment import Environment
+from chaoscli.cli.environment import Environment, env_of
 from chaoscli.errors import ChaosError, SpecError
 from chaoscli.experiment import journal as journal_mod
 from chaoscli.experiment.loader import available, load
@@ -22,6 +22,7 @@ from chaoscli.report import junit, markdown
 
 @app.command("report")
 def report(
+    ctx: typer.Context,
     journal: Annotated[Path, typer.Argument(help="A journal written by `run --journal`.")],
     format_: Annotated[
         str | None,
@@ -42,6 +43,7 @@ def report(
     else:
         check_writable(output)
         write_atomic(output, text)
+        wrote(output, env_of(ctx))
 
 
 def read_journal(path: Path) -> Record:
@@ -50,21 +52,32 @@ def read_journal(path: Path) -> Record:
     return read(path)
 
 
-def write_all(record: Record, journal: Path | None, paths: list[Path]) -> list[str]:
-    """Write the journal and every report, each whole or not at all; what could not be
-    written, one line each (a full disk must not cost the others, nor the verdict)."""
+def wrote(path: Path, env: Environment) -> None:
+    """Say on stderr that a file was written, so a person or a CI log sees where it went."""
+    env.stderr.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)
+
+
+def write_all(
+    record: Record, journal: Path | None, paths: list[Path]
+) -> tuple[list[Path], list[str]]:
+    """Write the journal and every report, each whole or not at all: the paths written, and
+    what could not be written, one line each (a full disk must not cost the others, nor the
+    verdict)."""
+    written: list[Path] = []
     problems = []
     if journal is not None:
         try:
             journal_mod.write(record, journal)
+            written.append(journal)
         except OutputError as exc:
             problems.append(str(exc))
     for path in paths:
         try:
             report_mod.write(record, path)
+            written.append(path)
         except OutputError as exc:
             problems.append(str(exc))
-    return problems
+    return written, problems
 
 
 def step_summary(text: str, env: Environment) -> None:
@@ -123,12 +136,15 @@ def run_shipped(
             continue
         if journal is not None:
             journal_mod.write(case.record, _named(journal, name))
+            wrote(_named(journal, name), env)
         for target in reports:
             if report_mod.format_for(target) != "junit":
                 report_mod.write(case.record, _named(target, name))
+                wrote(_named(target, name), env)
         step_summary(markdown.render(case.record, heading=3), env)
     for target in reports:
         if report_mod.format_for(target) == "junit":
             write_atomic(target, junit.render_many(cases))
+            wrote(target, env)
     out.print(f"{len(cases) - mismatches} of {len(cases)} experiment(s) as expected")
     return ExitStatus.DEVIATED if mismatches else ExitStatus.HELD

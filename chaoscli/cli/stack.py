@@ -35,8 +35,8 @@ from chaoscli.cli.access import (
     not_in_process,
     recorded_endpoint,
 )
-from chaoscli.cli.app import app
-from chaoscli.cli.environment import env_of
+from chaoscli.cli.app import ExitStatus, app
+from chaoscli.cli.environment import Environment, env_of
 from chaoscli.cli.leases import BreakLeaseOpt
 from chaoscli.errors import Interrupted, NotRestored, SpecError, Terminated
 from chaoscli.experiment.compare import unexpected
@@ -131,6 +131,11 @@ def status(
     access = Access(endpoint_url, allow_real_aws, account, role_arn)
     _persistent(access, "status")
     with open_guarded(region, access, read_only=True, say=announce(env_of(ctx))) as session:
+        if find_stack_vpc(session, stack) is None:
+            env_of(ctx).stdout.print(
+                f"no stack {stack} at {session.where}", markup=False, highlight=False
+            )
+            raise typer.Exit(ExitStatus.NO_STACK)
         _show(discover(session, stack), env_of(ctx).stdout)
 
 
@@ -144,11 +149,13 @@ def down(
     account: AccountOpt = None,
     role_arn: RoleOpt = None,
     break_lease: BreakLeaseOpt = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Delete without asking (for CI).")] = False,
 ) -> None:
-    """Delete everything tagged with the stack's name."""
+    """Delete everything tagged with the stack's name, after a yes."""
     access = Access(endpoint_url, allow_real_aws, account, role_arn)
     _persistent(access, "down")
-    out = env_of(ctx).stdout
+    env = env_of(ctx)
+    out = env.stdout
     request = LeaseRequest("down", break_expired=break_lease)
     with (
         open_guarded(region, access, say=announce(env_of(ctx))) as session,
@@ -156,6 +163,9 @@ def down(
     ):
         if not lease.take():
             out.print(f"no stack {stack} at {session.where}: nothing to delete")
+            return
+        if not yes and not _agreed(env, f"Delete stack {stack} at {session.where}?"):
+            out.print("nothing deleted")
             return
         try:
             teardown(session, stack)
@@ -171,7 +181,7 @@ def down(
 def rollback_cmd(
     ctx: typer.Context,
     log_path: Annotated[
-        Path | None, typer.Argument(metavar="[LOG]", help="A run's rollback log.")
+        Path | None, typer.Argument(metavar="LOG", help="A run's rollback log.")
     ] = None,
     last: Annotated[
         bool,
@@ -269,6 +279,18 @@ def rollback_cmd(
             f"stack {stack} is not as it was before the run: {len(left)} difference(s) "
             f"(above) that no logged change explains; the rollback log {log_path} is kept"
         )
+
+
+def _agreed(env: Environment, question: str) -> bool:
+    """A person's yes on a terminal; without one (a pipe, CI) a refusal naming --yes."""
+    if not env.interactive():
+        raise SpecError(
+            "down",
+            "",
+            "deleting a stack needs a yes: stdin is not a terminal, so pass --yes "
+            "(nothing was changed)",
+        )
+    return typer.confirm(question, default=False)
 
 
 def _before(notes: dict[str, object]) -> Topology | None:
