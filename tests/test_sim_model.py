@@ -34,8 +34,11 @@ def scenario(snaps, rate=RATE, duration=300.0, attempts=3, seed=0, actions=(), *
     )
 
 
-def test_erlang_c_reproduces_the_guides_ratio():
-    """9 servers at 60% wait ~37x less than 6 servers carrying the same load (Erlang C)."""
+def test_erlang_c_nine_servers_wait_far_less_than_six_at_the_same_load():
+    """9 servers at 60% busy wait about 37x less than 6 servers at 90% carrying the same load,
+    as the Erlang C formula for an M/M/c queue gives (M. Harchol-Balter, Performance Modeling
+    and Design of Computer Systems, 2013, ch. 14): a mean wait of 1.23 against 0.033 service
+    times."""
     ratio = mean_wait_s(6, 1.0, 5.4)[0] / mean_wait_s(9, 1.0, 5.4)[0]
     assert 30 < ratio < 45
 

@@ -9,15 +9,22 @@ to the endpoint the user named: the shadow's clients have no endpoint but moto's
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from chaoscli.aws.real_aws_guard import Access, check_endpoint
+from chaoscli.aws.real_aws_guard import Access, check_endpoint, refusal
 from chaoscli.aws.session import AwsSession, in_process_session, is_read_only
+from chaoscli.topology import Topology
 
 _MAX_VALUE = 60
+BEFORE_RUN = "before the run"
+# Parameters that name the resources a call touches.
+_NAMES = re.compile(
+    r"(Id|Ids|Name|Names|Arn|Arns|Identifier|Resources|Url|Bucket|ResourceARN|AvailabilityZone)$"
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,17 @@ class Call:
     service: str
     operation: str
     params: dict[str, Any]
+    phase: str = BEFORE_RUN
+
+    @property
+    def resources(self) -> list[str]:
+        """The resources the call names (ids, names, ARNs), in order, each once."""
+        found: list[str] = []
+        _names_in({k: v for k, v in self.params.items() if k != "Tags"}, found)
+        tags = self.params.get("Tags")
+        if isinstance(tags, list):  # CreateTags, DeleteTags: the tags are what changes
+            found += [f"{t['Key']}={t.get('Value', '')}" for t in tags if isinstance(t, dict)]
+        return list(dict.fromkeys(found))
 
     @property
     def changes(self) -> bool:
@@ -46,11 +64,20 @@ class Shadow:
     session: AwsSession
     target: str
     calls: list[Call] = field(default_factory=list)
+    phase: str = BEFORE_RUN
+    recording: bool = True
+
+    def on_phase(self, text: str) -> None:
+        """The run's phase callback: the calls that follow belong to ``text``."""
+        self.phase = text
 
     def record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         """botocore ``provide-client-params`` handler: note the call, leave the params alone."""
+        if not self.recording:
+            return
         service = model.service_model.service_name
-        self.calls.append(Call(service, model.name, json.loads(json.dumps(params, default=str))))
+        plain = json.loads(json.dumps(params, default=str))
+        self.calls.append(Call(service, model.name, plain, self.phase))
 
     def summary(self) -> str:
         """One line: how many calls, how many of them change something, and where."""
@@ -59,6 +86,39 @@ class Shadow:
             f"dry run: {len(self.calls)} AWS call(s) would go to {self.target}, "
             f"{changes} of them changing something; none was sent"
         )
+
+
+def readable(access: Access) -> bool:
+    """Whether the dry run may read the target: it exists outside this process (an endpoint
+    or a real account) and the guard lets a read-only session through (a loopback endpoint,
+    or --account for anything else)."""
+    has_target = access.endpoint() is not None or access.allow_real_aws
+    return has_target and refusal(access, read_only=True) is None
+
+
+def id_map(copy: Topology, real: Topology) -> dict[str, str]:
+    """Each id of the in-process copy of a stack to the real stack's id in the same place:
+    the VPC, subnets and instances by zone and discovery order (the order a fault draws its
+    targets in), network ACLs through the subnets that use them, and the load balancer's
+    and target group's ARNs."""
+    ids = {copy.vpc_id: real.vpc_id}
+    for az in copy.azs:
+        for kind in (True, False):
+            mine = [s for s in copy.subnets if s.az == az and s.public == kind]
+            theirs = [s for s in real.subnets if s.az == az and s.public == kind]
+            for a, b in zip(mine, theirs, strict=False):
+                ids[a.id] = b.id
+                ids.setdefault(a.nacl_id, b.nacl_id)
+        for one, other in zip(copy.instances_in(az), real.instances_in(az), strict=False):
+            ids[one.id] = other.id
+    lb, real_lb = copy.load_balancer, real.load_balancer
+    if lb is not None and real_lb is not None:
+        for arn, real_arn in (
+            (lb.arn, real_lb.arn),
+            (lb.target_group_arn, real_lb.target_group_arn),
+        ):
+            ids[_short_arn(arn)] = _short_arn(real_arn)
+    return ids
 
 
 def target_of(access: Access) -> str:
@@ -83,6 +143,25 @@ def open_shadow(region: str, access: Access) -> Iterator[Shadow]:
         shadow = Shadow(session, target)
         session.add_hook("provide-client-params.*.*", shadow.record)
         yield shadow
+
+
+def _names_in(value: Any, found: list[str], key: str = "") -> None:
+    """Collect the strings under resource-naming keys, through lists and nested objects."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _names_in(v, found, k)
+    elif isinstance(value, list):
+        for item in value:
+            _names_in(item, found, key)
+    elif isinstance(value, str) and key == "VPCZoneIdentifier":
+        found += value.split(",")
+    elif isinstance(value, str) and _NAMES.search(key) and key != "ClientToken":
+        found.append(_short_arn(value))
+
+
+def _short_arn(value: str) -> str:
+    """An ARN's resource part (``targetgroup/shop-web/…``); anything else as it is."""
+    return value.split(":", 5)[-1] if value.startswith("arn:") else value
 
 
 def _short(value: Any) -> str:

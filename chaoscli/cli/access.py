@@ -12,9 +12,9 @@ from typing import Annotated
 
 import typer
 
-from chaoscli.aws.dryrun import open_shadow
 from chaoscli.aws.real_aws_guard import Access, open_guarded, sandboxed
 from chaoscli.aws.stack_lease import LeaseRequest
+from chaoscli.cli.dry_run import preview
 from chaoscli.cli.environment import Environment, spinner
 from chaoscli.cli.live import LiveView
 from chaoscli.errors import GuardError, SpecError
@@ -119,20 +119,7 @@ def execute(
     if dry_run:
         if pace is not None:
             raise SpecError("--pace", "", "a dry run has nothing to watch; leave out --pace")
-        with open_shadow(region, access) as shadow:
-            run_experiment(loaded, seed=seed, aws=shadow.session, runs=runs, lease=lease)
-        out = env.stdout
-        for n, call in enumerate(shadow.calls, 1):
-            mark = "change" if call.changes else "read  "
-            out.print(f"{n:4}  {mark}  {call.line()}", markup=False, highlight=False)
-        out.print(shadow.summary(), markup=False, highlight=False)
-        if shadow.session.persistent:
-            out.print(
-                "(the shadow started empty: where the stack already exists, the run uses it "
-                "and neither provisions nor tears it down)",
-                markup=False,
-                highlight=False,
-            )
+        preview(loaded, access, env, seed=seed, runs=runs, lease=lease)
         return None
     with open_guarded(region, access, say=announce(env)) as session:
         if pace is not None:

@@ -113,6 +113,11 @@ EXAMPLES: tuple[Example, ...] = (
         runs=1,
     ),
     Example(
+        "dry-run",
+        ("run", "az-outage", "--dry-run", "--set", "engine.samples_per_s=100"),
+        runs=1,
+    ),
+    Example(
         "runs",
         (
             "run",
