@@ -76,11 +76,13 @@ class Example:
     runs: int = 0
     fence: bool = True
     text: Callable[[], str] | None = field(default=None)
+    env: tuple[tuple[str, str], ...] = ()
 
     @property
     def command(self) -> str:
         """The command line as the README prints it."""
-        return self.shown or "chaoscli " + shlex.join(self.args)
+        prefix = "".join(f"{k}={shlex.quote(v)} " for k, v in self.env)
+        return self.shown or prefix + "chaoscli " + shlex.join(self.args)
 
 
 DEVIATED_RUN = (
@@ -111,6 +113,12 @@ EXAMPLES: tuple[Example, ...] = (
         DEVIATED_RUN,
         keep=from_line(r"^[\d,]+ requests, "),
         runs=1,
+    ),
+    Example("guard-account", ("status", "--allow-real-aws")),
+    Example(
+        "guard-sts",
+        ("status", "--allow-real-aws", "--account", "123456789012"),
+        env=(("AWS_ENDPOINT_URL_STS", "http://10.255.255.1:5000"),),
     ),
     Example(
         "dry-run",
@@ -160,11 +168,11 @@ def output(example: Example, folder: Path) -> str:
     if example.text is not None:
         return example.text()
     buf = io.StringIO()
-    env = Environment(environ=environ(folder / "state"), out=buf, err=buf)
+    env = Environment(environ={**environ(folder / "state"), **dict(example.env)}, out=buf, err=buf)
     saved = dict(os.environ)
     try:
-        os.environ["COLUMNS"] = "80"  # typer's help reads the width from here
-        os.environ["NO_COLOR"] = "1"
+        os.environ.clear()  # boto3 reads the process's variables, not the environment's
+        os.environ.update(env.environ)
         with (
             contextlib.chdir(folder),
             contextlib.redirect_stdout(buf),
