@@ -245,8 +245,11 @@ def _proven(
 
 @app.command()
 def validate(
-    ctx: typer.Context, experiment: Annotated[str, typer.Argument(help="Experiment name or file.")]
+    ctx: typer.Context,
+    experiment: Annotated[str, typer.Argument(help="Experiment name or file.")],
+    set_: SetOpt = None,
+    var: VarOpt = None,
 ) -> None:
-    """Check an experiment file without touching anything."""
-    loaded = load(experiment)
+    """Check an experiment file, with run's --set and --var, as run would; touch nothing."""
+    loaded = load(experiment, set_ or [], var or [])
     env_of(ctx).stdout.print(f"{loaded.source}: valid ({len(loaded.experiment.method)} step(s))")

@@ -1,4 +1,6 @@
-"""Finds an experiment by name or path, applies --var and --set, and validates it.
+"""Finds an experiment by name or path, applies --var and --set, and validates it: the one
+validation ``validate`` and ``run`` share (YAML read by ``yaml_guard``, fields by pydantic,
+fields against each other and the stack by ``checks``).
 
 Errors name the file, the line where YAML puts the field, and the field, in one line.
 """
@@ -16,7 +18,9 @@ import yaml
 from pydantic import ValidationError
 
 from chaoscli.errors import SpecError
+from chaoscli.experiment.checks import Refusal, check
 from chaoscli.experiment.spec import Experiment
+from chaoscli.experiment.yaml_guard import MAX_BYTES, compose_and_construct, parse_value
 
 VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -92,13 +96,6 @@ def _substitute(value: Any, params: dict[str, Any], where: str, source: str) -> 
     return value
 
 
-def _parse_scalar(text: str) -> Any:
-    try:
-        return yaml.safe_load(text) if text != "" else None  # empty, as in YAML: null
-    except yaml.YAMLError:
-        return text
-
-
 def _set(doc: dict[str, Any], dotted: str, value: Any) -> None:
     """Set one dotted field; a missing, null or scalar container on the way becomes a mapping,
     whether it sits under a key or in a list item (validation then judges the result)."""
@@ -141,9 +138,8 @@ def _load(name_or_path: str, sets: list[str] | None, vars_: list[str] | None) ->
     path = resolve(name_or_path)
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text)
-        raw = yaml.safe_load(text)
+        text = _read(path)
+        node, raw = compose_and_construct(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(source, "", f"cannot read: {exc}") from None
     except yaml.YAMLError as exc:
@@ -171,7 +167,7 @@ def _load(name_or_path: str, sets: list[str] | None, vars_: list[str] | None) ->
         if name not in params:
             declared = ", ".join(params) or "none"
             raise SpecError("--var", name, f"not a parameter of {source} (declared: {declared})")
-        params[name] = _parse_scalar(text)
+        params[name] = parse_value(text)
     doc = _substitute(copy.deepcopy(raw), params, "", source)
     doc["parameters"] = params
     overridden: set[str] = set()
@@ -179,28 +175,87 @@ def _load(name_or_path: str, sets: list[str] | None, vars_: list[str] | None) ->
         dotted, sep, text = item.partition("=")
         if not sep or not dotted:
             raise SpecError("--set", item, "expected dotted.path=value")
-        _set(doc, dotted, _parse_scalar(text))
+        _set(doc, dotted, parse_value(text))
         overridden.add(dotted)
     try:
         exp = Experiment.model_validate(doc)
+        check(exp)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        field = ".".join(str(p) for p in loc) or "(top level)"
+        errors = exc.errors()
+        # a value no member of a union takes: say it is not finite, if that is why
+        err = next((e for e in errors if e["type"] == "finite_number"), errors[0])
+        loc = _without_union_tag(tuple(err["loc"]))
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             message = "unknown field"
-        # the error lies in an override, or in a section an override created
-        origin = source
-        if any(f"{field}.".startswith(f"{o}.") or o.startswith(f"{field}.") for o in overridden):
-            origin = "--set"
-        ref = _raw_at(raw, loc)
-        match = VAR.fullmatch(ref) if isinstance(ref, str) else None
-        if match and match.group(1) in {v.partition("=")[0] for v in vars_ or []}:
-            origin, field = "--var", match.group(1)
-        line = _line_for(lines, loc) if origin == source else None
-        raise SpecError(origin, field, message, line) from None
+        if err["type"] == "missing" and loc == ("method",):
+            message = "required: list the fault steps, or write `method: []` for a baseline run"
+        spot = _Spot(source, raw, lines, overridden, vars_ or [])
+        raise spot.error(loc, message) from None
+    except Refusal as refusal:
+        spot = _Spot(source, raw, lines, overridden, vars_ or [])
+        raise spot.error(refusal.loc, refusal.message) from None
     return Loaded(exp, source, exp.model_dump(mode="json"), tuple(sets or ()), tuple(vars_ or ()))
+
+
+def confirm(loaded: Loaded) -> None:
+    """Check an experiment again as ``load`` does after pydantic, for one made another way."""
+    try:
+        check(loaded.experiment)
+    except Refusal as refusal:
+        field = ".".join(str(p) for p in refusal.loc)
+        raise SpecError(loaded.source, field, refusal.message) from None
+
+
+def _read(path: Path) -> str:
+    """The file's text, refused unread when it is larger than an experiment file can be."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise SpecError(
+            str(path),
+            "",
+            f"{size:,} bytes; an experiment file may have at most {MAX_BYTES:,} bytes",
+        )
+    with path.open(encoding="utf-8") as handle:
+        text = handle.read(MAX_BYTES + 1)  # a file that grew since: read no more than this
+    if len(text) > MAX_BYTES:
+        raise SpecError(str(path), "", f"an experiment file may have at most {MAX_BYTES:,} bytes")
+    return text
+
+
+@dataclass(frozen=True)
+class _Spot:
+    """Where an error lies: the file and line, or the --set or --var that put it there."""
+
+    source: str
+    raw: dict[str, Any]
+    lines: dict[tuple[Any, ...], int]
+    overridden: set[str]
+    vars_: list[str]
+
+    def error(self, loc: tuple[Any, ...], message: str) -> SpecError:
+        """The one-line error for ``message`` about the field at ``loc``."""
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        origin = self.source
+        # the error lies in an override, or in a section an override created
+        if any(
+            f"{field}.".startswith(f"{o}.") or o.startswith(f"{field}.") for o in self.overridden
+        ):
+            origin = "--set"
+        ref = _raw_at(self.raw, loc)
+        match = VAR.fullmatch(ref) if isinstance(ref, str) else None
+        if match and match.group(1) in {v.partition("=")[0] for v in self.vars_}:
+            origin, field = "--var", match.group(1)
+        line = _line_for(self.lines, loc) if origin == self.source else None
+        return SpecError(origin, field, message, line)
+
+
+def _without_union_tag(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``loc`` without the member name pydantic appends for a union (``parameters.x.float``);
+    no field of the spec has such a name."""
+    if len(loc) > 1 and loc[-1] in ("str", "int", "float", "bool", "none"):
+        return loc[:-1]
+    return loc
 
 
 def _raw_at(doc: Any, loc: tuple[Any, ...]) -> Any:

@@ -26,11 +26,10 @@ from chaoscli.errors import SpecError
 from chaoscli.experiment import alarms as alarm_setup
 from chaoscli.experiment.build import plan_for
 from chaoscli.experiment.compare import compare  # noqa: F401  (re-exported for tests)
-from chaoscli.experiment.faults import FAULTS, StackShape
 from chaoscli.experiment.hypothesis import ProbeResult, check, recovery_rule
 from chaoscli.experiment.in_step import in_step as make_in_step
 from chaoscli.experiment.lifecycle import Hold, held
-from chaoscli.experiment.loader import Loaded
+from chaoscli.experiment.loader import Loaded, confirm
 from chaoscli.experiment.many import (
     RunFigures,
     engine_seeds,
@@ -270,9 +269,7 @@ def _run(
                 # reseeding it would draw their ids again (two NACL associations, one id).
                 # Seeded after the first EC2 call, whose one-time set-up draws ids of its own.
                 seed_moto(session, seed)
-            _check_zones(zones, loaded)
-            _check_method(loaded)
-            alarm_setup.check_exist(session, loaded)
+            preflight(session, loaded, zones)
             holder.take()  # refuses, before anything changes, if another command holds it
             holder.record_to(log)
             phase = holder.renewing(phase)
@@ -354,14 +351,12 @@ def _run(
     return out
 
 
-def _check_method(loaded: Loaded) -> None:
-    """Reject a fault the stack cannot take, before anything is created."""
-    t = loaded.experiment.topology
-    stack = StackShape(t.azs, t.instances_per_az, t.database.multi_az, t.database.read_replicas)
-    for n, step in enumerate(loaded.experiment.method):
-        why = FAULTS[step.fault].needs(stack) if step.fault in FAULTS else None
-        if why:
-            raise SpecError(loaded.source, f"method.{n}.fault", why)
+def preflight(session: AwsSession, loaded: Loaded, zones: list[str]) -> None:
+    """Everything a run checks before it changes anything, given the zones the endpoint
+    offers (``pick_azs``): the loader's checks again, then what only the endpoint can say."""
+    confirm(loaded)
+    _check_zones(zones, loaded)
+    alarm_setup.check_exist(session, loaded)
 
 
 def _check_found(found: Topology, loaded: Loaded) -> None:

@@ -189,7 +189,8 @@ class Experiment(Strict):
     traffic: TrafficSpec = TrafficSpec()
     clients: ClientsSpec = ClientsSpec()
     hypothesis: HypothesisSpec = HypothesisSpec()
-    method: list[FaultStep] = Field(default_factory=list)
+    # required: a file without faults says so with ``method: []`` (a baseline run)
+    method: list[FaultStep]
     stop_conditions: list[StopCondition] = Field(default_factory=list)
     alarms: list[AlarmSpec] = Field(default_factory=list)
     engine: EngineSpec = EngineSpec()

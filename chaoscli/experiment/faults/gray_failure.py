@@ -8,9 +8,9 @@ latency and the errors to every request those instances serve.
 from __future__ import annotations
 
 from chaoscli.aws.changes import instance_tags
-from chaoscli.experiment.faults.base import FaultContext, Injected, resolve_az
+from chaoscli.experiment.faults.base import FaultContext, Injected, StackShape, resolve_az
 from chaoscli.experiment.faults.registry import FaultKind, register
-from chaoscli.experiment.faults.step import StepSettings
+from chaoscli.experiment.faults.step import FaultStep, StepSettings
 from chaoscli.experiment.faults.targets import instance_targets
 
 
@@ -30,6 +30,11 @@ def gray_failure(ctx: FaultContext) -> Injected:
     return Injected([instance_tags.set_fault_tag(ctx.session, ctx.log, ids, value)])
 
 
+def _targets(_: FaultStep, stack: StackShape) -> tuple[int, str]:
+    """The instances of the one zone a gray failure strikes."""
+    return stack.instances_per_az, "instances in the step's zone"
+
+
 register(
     FaultKind(
         "gray-failure",
@@ -39,6 +44,7 @@ register(
             defaults={"latency_ms": 800.0, "error_share": 0.05},
         ),
         gray_failure,
+        targets=_targets,
         cause_words={
             "gray failure (500)": (
                 "a degraded zone answered some requests with errors while passing its "

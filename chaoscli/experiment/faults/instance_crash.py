@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from chaoscli.aws.changes import instance_tags
-from chaoscli.experiment.faults.base import FaultContext, Injected, resolve_az
+from chaoscli.experiment.faults.base import FaultContext, Injected, StackShape, resolve_az
 from chaoscli.experiment.faults.registry import FaultKind, register
-from chaoscli.experiment.faults.step import StepSettings
+from chaoscli.experiment.faults.step import FaultStep, StepSettings
 from chaoscli.experiment.faults.targets import instance_targets
 
 
@@ -19,11 +19,19 @@ def instance_crash(ctx: FaultContext) -> Injected:
     return Injected([instance_tags.set_fault_tag(ctx.session, ctx.log, ids, "crash")])
 
 
+def _targets(step: FaultStep, stack: StackShape) -> tuple[int, str]:
+    """The stack's instances, or its zone's when the step names one."""
+    if step.az is not None:
+        return stack.instances_per_az, "instances in the step's zone"
+    return stack.azs * stack.instances_per_az, "instances of the stack"
+
+
 register(
     FaultKind(
         "instance-crash",
         "the web process of chosen instances dies while EC2 reports them running",
         StepSettings(frozenset({"az", "selection", "tags"})),
         instance_crash,
+        targets=_targets,
     )
 )

@@ -24,7 +24,10 @@ class FaultKind:
     ``inject`` makes the control-plane changes (each logged with its undo) and returns the
     lines for the timeline and the calls the model must know of (its model effect).
     ``needs`` says, before anything is created, why the stack cannot take the fault (or
-    None). ``cause_words`` explain the failure causes only this fault brings about;
+    None). ``targets`` says, for a fault whose step has a ``selection``, how many targets
+    that selection draws from on the stack as provisioned and what they are, e.g.
+    ``(25, "instances in the step's zone")``, so ``COUNT(n)`` beyond them is refused.
+    ``cause_words`` explain the failure causes only this fault brings about;
     ``words`` explain a failed probe of the fault's window that no failure cause explains.
     ``traffic`` reshapes what customers offer (a model effect no API call shows), given
     the step and where a stop condition cut the method. ``control_plane`` is False for a
@@ -36,6 +39,7 @@ class FaultKind:
     settings: StepSettings
     inject: Fault
     needs: Callable[[StackShape], str | None] = lambda _: None
+    targets: Callable[[FaultStep, StackShape], tuple[int, str]] | None = None
     cause_words: Mapping[str, Words] = field(default_factory=dict)
     words: Words | None = None
     traffic: Callable[[TrafficProfile, FaultStep, float | None], TrafficProfile] | None = None

@@ -6,7 +6,7 @@ from chaoscli.aws.changes import replicas
 from chaoscli.errors import AwsError
 from chaoscli.experiment.faults.base import FaultContext, Injected, StackShape, resolve_az
 from chaoscli.experiment.faults.registry import FaultKind, register
-from chaoscli.experiment.faults.step import StepSettings
+from chaoscli.experiment.faults.step import FaultStep, StepSettings
 from chaoscli.experiment.faults.targets import pick
 
 
@@ -31,6 +31,11 @@ def _needs(stack: StackShape) -> str | None:
     return "replica-loss needs read replicas (topology.database.read_replicas > 0)"
 
 
+def _targets(_: FaultStep, stack: StackShape) -> tuple[int, str]:
+    """The stack's read replicas (those of the step's zone are among them)."""
+    return stack.read_replicas, "read replicas of the stack"
+
+
 register(
     FaultKind(
         "replica-loss",
@@ -38,5 +43,6 @@ register(
         StepSettings(frozenset({"az", "selection"})),
         replica_loss,
         needs=_needs,
+        targets=_targets,
     )
 )

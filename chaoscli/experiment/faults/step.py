@@ -68,7 +68,7 @@ class FaultStep(BaseModel):
     step (``fault: wait`` or the short form ``wait_s: N``) only moves that point on.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     fault: str
     # None only until Experiment places the step after the previous one
