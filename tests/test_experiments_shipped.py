@@ -110,7 +110,9 @@ def test_an_unknown_strategy_is_rejected_and_the_known_ones_pick_windows(tmp_pat
         "continuously": ["before", "during", "after"],
     }
     for strategy, windows in expected.items():
-        doc = {"title": "t", "hypothesis": {"strategy": strategy}}
+        doc = {"title": "t", "method": [], "hypothesis": {"strategy": strategy}}
         assert load(_write(tmp_path, doc)).experiment.hypothesis.checked_windows == windows
     with pytest.raises(SpecError, match=r"hypothesis\.strategy"):
-        load(_write(tmp_path, {"title": "t", "hypothesis": {"strategy": "sometimes"}}))
+        load(
+            _write(tmp_path, {"title": "t", "method": [], "hypothesis": {"strategy": "sometimes"}})
+        )

@@ -121,3 +121,105 @@ def test_cli_validate_never_shows_a_traceback(text: str, sets: list[str]) -> Non
         r = cli("run", str(path), *args, "--dry-run")
         assert "Traceback" not in r.err and "internal error" not in r.err
         assert r.code in (0, 1, 2), r.err
+
+
+SHIPPED: dict[str, dict[str, Any]] = {
+    name: yaml.safe_load(path.read_text(encoding="utf-8")) for name, path in available().items()
+}
+PROBES = ["availability", "p99_latency_ms", "slow_request_ratio", "p99_increase_ms"]
+ZONES = ["ap-south-1a", "ap-south-1c", "us-east-1a", "us-west-1c", "ap-northeast-1b", None]
+
+
+@st.composite
+def edited(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """A shipped experiment with the edits validation exists for (wrong types, NaN and
+    infinity, values out of range, unknown regions and zones, undeclared alarms, a missing
+    method, duplicate keys, selections beyond the stack), as YAML, and --set overrides."""
+    doc = copy.deepcopy(SHIPPED[draw(st.sampled_from(sorted(SHIPPED)))])
+    params = doc.get("parameters") or {}
+    sets: list[str] = []
+    for _ in range(draw(st.integers(0, 3))):
+        edit = draw(
+            st.sampled_from(
+                ["region", "azs", "az", "tolerance", "alarm", "method", "selection", "number"]
+            )
+        )
+        if edit == "region":
+            region = draw(st.sampled_from(["us-east-1", "us-west-1", "eu-west-9", "moon-1"]))
+            doc.setdefault("topology", {})["region"] = region
+        elif edit == "azs":
+            sets.append(f"topology.azs={draw(st.integers(1, 6))}")
+        elif edit == "az":
+            zone = draw(st.sampled_from(ZONES))
+            if "az" in params:
+                params["az"] = zone
+            elif doc.get("method"):
+                sets.append(f"method.0.az={zone if zone else '~'}")
+        elif edit == "tolerance":
+            probe, side = draw(st.sampled_from(PROBES)), draw(st.sampled_from(["min", "max"]))
+            value = draw(st.sampled_from(["99.9", "0.99", "-5", "5", ".nan", "abc", "[1]"]))
+            sets.append(f"hypothesis.{probe}.{side}={value}")
+        elif edit == "alarm":
+            doc["stop_conditions"] = [{"alarm": "high-5xx"}]
+            if draw(st.booleans()):
+                doc["alarms"] = [
+                    {"name": "high-5xx", "metric": "HTTPCode_ELB_5XX_Count", "threshold": 100}
+                ]
+        elif edit == "method":
+            if draw(st.booleans()):
+                doc.pop("method", None)
+            else:
+                doc["method"] = []
+        elif edit == "selection":
+            n = draw(st.sampled_from([1, 25, 26, 75, 76, 500]))
+            if "selection" in params:
+                params["selection"] = f"COUNT({n})"
+            sets.append(f"topology.instances_per_az={draw(st.sampled_from([2, 25]))}")
+        else:
+            field = draw(
+                st.sampled_from(
+                    ["traffic.rps", "clients.backoff_cap_s", "topology.database.failover_s"]
+                )
+            )
+            value = draw(st.sampled_from([".inf", "-.inf", ".nan", "-1", "1e400", "x", "3"]))
+            sets.append(f"{field}={value}")
+    text = yaml.safe_dump(doc, allow_unicode=True)
+    if draw(st.integers(0, 5)) == 0:
+        text += "title: given twice\n"
+    return text, sets
+
+
+def _run_preflight(path: Path, sets: list[str]) -> str | None:
+    """What run says before it changes anything: its load, then its pre-flight against
+    in-process moto (the zones the endpoint offers, the alarms the account has). None when
+    it would go on to provision the stack."""
+    from chaoscli.aws.network import pick_azs
+    from chaoscli.aws.session import in_process_session
+    from chaoscli.experiment.runner import preflight
+
+    try:
+        loaded = load(str(path), sets)
+        topology = loaded.experiment.topology
+        with in_process_session(topology.region) as session:
+            preflight(session, loaded, pick_azs(session, topology.azs))
+    except SpecError as exc:
+        return f"chaoscli: {exc}"
+    return None
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=edited())
+def test_validate_accepts_exactly_what_run_gets_past_validation_with(
+    case: tuple[str, list[str]],
+) -> None:
+    """`validate` passes a file exactly when run's own checks would let it provision; when
+    both refuse, they print the same single line (exit 2)."""
+    text, sets = case
+    path = _write(text)
+    args = [a for s in sets for a in ("--set", s)]
+    r = cli("validate", str(path), *args)
+    said = _run_preflight(path, sets)
+    if said is None:
+        assert r.code == 0, r.err
+    else:
+        assert r.code == 2 and r.err.strip() == said, (r.err, said)
