@@ -55,9 +55,10 @@ def test_metrics_and_created_alarms_use_chaoscli_namespace(tmp_path: Path) -> No
 
 
 def test_an_sres_alarm_guards_the_run_but_its_state_is_never_set(tmp_path: Path) -> None:
-    """An existing alarm on AWS/ApplicationELB stops the run where it would breach, and chaoscli
-    never calls SetAlarmState on it: it stays OK."""
-    doc = _experiment(tmp_path, stop_conditions=[{"alarm": ALARM["name"]}])
+    """An existing alarm on AWS/ApplicationELB, declared under alarms (so chaoscli uses it as it
+    is), stops the run where it would breach, and chaoscli never calls SetAlarmState on it:
+    it stays OK."""
+    doc = _experiment(tmp_path, alarms=[ALARM], stop_conditions=[{"alarm": ALARM["name"]}])
     with in_process_session("ap-south-1") as session:
         stopped = _run_with_sre_alarm(session, load(doc))
         states = session.client("cloudwatch").describe_alarms(AlarmNames=[ALARM["name"]])

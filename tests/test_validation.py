@@ -303,3 +303,28 @@ def test_every_shipped_experiment_is_valid() -> None:
     """The checks refuse none of the shipped files."""
     for name in available():
         assert cli("validate", name).code == 0, name
+
+
+def list_fields(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[str]:
+    """Every dotted path to a list or tuple field of the spec, read from the models."""
+    out: list[str] = []
+    for name, field in model.model_fields.items():
+        path = (*prefix, name)
+        for part in _parts(field.annotation):
+            if typing.get_origin(part) in (list, tuple):
+                out.append(".".join(path))
+            elif isinstance(part, type) and issubclass(part, BaseModel):
+                out += list_fields(part, path)
+    return out
+
+
+def test_a_scalar_set_into_any_list_field_is_one_line(tmp_path: Path) -> None:
+    """`--set` of a scalar into a list field, or of an item into one, is refused in one line
+    with exit 2, never a TypeError."""
+    fields = list_fields(Experiment)
+    assert {"method", "stop_conditions", "alarms", "topology.database.failover_s"} <= set(fields)
+    path = _write(tmp_path, FULL)
+    for field in fields:
+        for override in (f"{field}=3", f"{field}=abc", f"{field}.0=3", f"{field}.x=1"):
+            line = _refusal(path, "--set", override)
+            assert line.startswith(f"chaoscli: --set: {field}"), (override, line)

@@ -252,4 +252,9 @@ def validate(
 ) -> None:
     """Check an experiment file, with run's --set and --var, as run would; touch nothing."""
     loaded = load(experiment, set_ or [], var or [])
-    env_of(ctx).stdout.print(f"{loaded.source}: valid ({len(loaded.experiment.method)} step(s))")
+    env_of(ctx).stdout.print(
+        f"{loaded.source}: valid ({len(loaded.experiment.method)} step(s))",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
