@@ -250,7 +250,11 @@ def validate(
     set_: SetOpt = None,
     var: VarOpt = None,
 ) -> None:
-    """Check an experiment file, with run's --set and --var, as run would; touch nothing."""
+    """Check an experiment file without touching anything.
+
+    Every check run makes before it changes anything, with the same --set and --var: what
+    passes here, run provisions; what is refused here, run refuses with the same line.
+    """
     loaded = load(experiment, set_ or [], var or [])
     env_of(ctx).stdout.print(
         f"{loaded.source}: valid ({len(loaded.experiment.method)} step(s))",
