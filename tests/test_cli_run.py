@@ -135,7 +135,10 @@ def test_load_above_two_zones_deviates_after_losing_the_third(
         (["run", "az-outage", "--set", "nosuch.field=1"], "--set: nosuch: unknown field"),
         (["run", "az-outage", "--var", "nope=1"], "--var: nope"),
         (["run", "az-outage", "--var", "at_s=soon"], "--var: at_s"),
-        (["run", "az-outage", "--var", "az=ap-south-1z"], "--var: az: ap-south-1z is not a zone of ap-south-1"),
+        (
+            ["run", "az-outage", "--var", "az=ap-south-1z"],
+            "--var: az: ap-south-1z is not a zone of ap-south-1",
+        ),
         (["run", "az-outage", "--set", "traffic.rps=-5"], "traffic.rps"),
         (["run", "az-outage", "--set", "topology.health_check.timeout_s=30"], "timeout_s"),
     ],
