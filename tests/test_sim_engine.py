@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
+from chaoscli.sim import engine as engine_module
 from chaoscli.sim.engine import Engine
+from chaoscli.sim.metrics import window
 from chaoscli.sim.retry import ClientPolicy
 from chaoscli.sim.scenario import EngineParams, ModelParams, Scenario, Snapshot, TrafficProfile
 from chaoscli.topology import AutoScaling
@@ -36,13 +39,38 @@ def test_advancing_in_steps_gives_the_same_run_as_one_pass() -> None:
     for until in (17, 31.5, 90):
         stepped.advance(until)
         assert stepped.now == int(np.ceil(until))
+        stepped.result()  # a look at the figures so far changes nothing either
     parts = stepped.run()
-    assert np.array_equal(parts.ok, whole.ok)
-    assert np.array_equal(parts.latency_s, whole.latency_s)
+    assert np.array_equal(parts.customers.ok, whole.customers.ok)
+    assert np.array_equal(parts.customers.p99_s, whole.customers.p99_s, equal_nan=True)
     assert np.array_equal(parts.attempts, whole.attempts)
     assert np.array_equal(parts.served, whole.served)
+    assert window(parts, 0, 150) == window(whole, 0, 150)
     assert [e.message for e in parts.world.events] == [e.message for e in whole.world.events]
-    assert not whole.ok.all() and whole.retried.any()  # the zone loss did something
+    ok = whole.customers
+    assert ok.ok.sum() < ok.ok.size * 400 and ok.retried_ok.any()  # the zone loss did something
+
+
+def test_customers_are_held_a_window_at_a_time_and_give_the_same_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Drawn 5 s at a time, no more than that block and the customers still within their
+    timeout are ever held, and every figure is that of the run drawn a minute at a time."""
+    whole = Engine(_scenario()).run()
+    monkeypatch.setattr(engine_module, "BLOCK_SAMPLES", 5 * 400)
+    engine = Engine(_scenario())
+    assert engine.block_s == 5
+    held = 0
+    while engine.now < engine.seconds:
+        engine.advance(engine.now + 1)
+        held = max(held, len(engine.customers))
+    assert held <= (engine.block_s + engine.settle_s + 1) * 400 < engine.seconds * 400
+    small = engine.result()
+    assert np.array_equal(small.customers.ok, whole.customers.ok)
+    assert np.array_equal(small.customers.causes, whole.customers.causes)
+    assert np.array_equal(small.served, whole.served)
+    assert np.array_equal(small.queue_depth, whole.queue_depth)
+    assert window(small, 20, 120) == window(whole, 20, 120)
 
 
 def test_a_run_leaves_its_world_untouched() -> None:

@@ -109,7 +109,7 @@ def test_the_stopped_run_is_better_for_customers_than_the_full_one(
     full = run(load(_variant(tmp_path, "router-failure")), seed=3)
     assert full.stopped is None
     assert guarded.result is not None and full.result is not None
-    errors = lambda o: float((o.result.rate * (1 - o.result.per_second(o.result.ok))).sum())  # noqa: E731
+    errors = lambda o: float((o.result.rate * (1 - o.result.success_ratio)).sum())  # noqa: E731
     assert errors(guarded) < errors(full)
     cut = int(guarded.result.seconds if guarded.stopped is None else guarded.stopped["t"])
     assert (guarded.result.attempts[:cut] == full.result.attempts[:cut]).all()  # the same run

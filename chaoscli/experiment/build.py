@@ -97,7 +97,14 @@ def scenario_for(
             asg_alarm_periods=t.autoscaling.alarm_periods,
         ),
         engine=EngineParams(
-            samples_per_s=exp.engine.samples_per_s, tick_s=exp.engine.tick_s, seed=seed
+            samples_per_s=exp.engine.samples_per_s,
+            tick_s=exp.engine.tick_s,
+            seed=seed,
+            patience_s=exp.hypothesis.patience_s,
+            stop_window_s=max(
+                [c.over_s for c in exp.stop_conditions if c.metric == "p99_latency_ms"],
+                default=0.0,
+            ),
         ),
         actions=tuple(actions),
     )

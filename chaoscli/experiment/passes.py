@@ -52,7 +52,8 @@ def fault_windows(exp: Experiment, cut_at: float | None = None) -> dict[str, tup
 def scenario(exp: Experiment, cp: ControlPlane, seed: int, cut_at: float | None) -> Scenario:
     """What the engine simulates: the control plane's snapshots and the method's traffic."""
     sc = scenario_for(exp, cp.snapshots, cp.actions, seed)
-    return replace(sc, traffic=shaped_traffic(sc.traffic, exp.method, cut_at))
+    windows = tuple(fault_windows(exp, cut_at).values())
+    return replace(sc, traffic=shaped_traffic(sc.traffic, exp.method, cut_at), windows=windows)
 
 
 def until_trip(

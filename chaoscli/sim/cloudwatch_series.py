@@ -127,15 +127,8 @@ def stop_metric(metric: str, over_s: float, result: RunSoFar, second: int) -> fl
         attempts = result.attempts[first : second + 1]
         failed = np.maximum(attempts - result.served[:, first : second + 1].sum(axis=0), 0.0)
         return float(failed.sum() / max(float(attempts.sum()), 1e-12))
-    s = result.samples_per_s
-    since = max(0, first - math.ceil(result.patience_s) - 1)  # no outcome comes later
-    lo, hi = since * s, (second + 1) * s
-    known = np.floor(result.arrival[lo:hi] + result.latency_s[lo:hi])
-    inside = result.settled[lo:hi] & (known >= first) & (known <= second)
-    ok = result.ok[lo:hi]
     if metric == "visible_error_ratio":
-        weight = np.repeat(result.rate[since : second + 1] / s, s)
-        errors = float(weight[inside & ~ok].sum())
+        errors = float(result.known_errors[first : second + 1].sum())
         return errors / max(float(result.rate[first : second + 1].sum()), 1e-12)
-    latency_ms = result.latency_s[lo:hi][inside & ok] * 1000
+    latency_ms = result.known_latency(first, second) * 1000
     return float(np.percentile(latency_ms, 99)) if latency_ms.size else 0.0

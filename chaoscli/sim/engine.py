@@ -6,10 +6,17 @@ DNS, the load-balancer node, the target and every retry, and stands for rate / s
 real requests. Seconds are processed in order: the load on each zone in a second is the
 weight of every attempt that falls in it (first tries and retries scheduled earlier) times
 the expected routing shares, so overload and retry storms feed back causally.
+
+Memory does not grow with the run's length beyond per-second series: customers are drawn
+one block of seconds at a time and, once their timeout has passed and their outcomes are
+final, harvested into per-second counts, the slow tails of the judged windows and the order
+ledger, then dropped.
 """
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -17,15 +24,10 @@ import numpy as np
 
 from chaoscli.sim.attempt import Draws, Outcome, Target, outcome, pick_target, serve, timed_out
 from chaoscli.sim.auto_scaling_model import Scaler, ScalingParams
-from chaoscli.sim.engine_state import (
-    Backlog,
-    Customers,
-    QueueState,
-    RetryBudget,
-    Route,
-    SecondSeries,
-)
-from chaoscli.sim.orders import ledger as order_ledger
+from chaoscli.sim.customers import CustomerDraws
+from chaoscli.sim.engine_state import Backlog, QueueState, RetryBudget, Route, SecondSeries
+from chaoscli.sim.harvest import Harvest
+from chaoscli.sim.limits import SETTLE_MARGIN_S
 from chaoscli.sim.queueing import erlang_c
 from chaoscli.sim.results import (
     F_BLACKHOLE,
@@ -48,6 +50,7 @@ from chaoscli.sim.streams import Streams
 from chaoscli.sim.world import Event, build_world
 
 RHO_GRID = np.linspace(0.0, 0.9999, 4001)
+BLOCK_SAMPLES = 120_000  # customers drawn at a time: a minute at the default resolution
 BY_TARGET = cause_set(F_NONE, F_DB, F_GRAY, F_OVERLOAD)  # the target's own answer
 LB_OWN = cause_set(F_REFUSED, F_NO_TARGET)  # the load balancer's 502 and 503
 
@@ -71,13 +74,30 @@ class Engine:
         self.seconds = len(self.rate)
         self.per_second = scenario.engine.samples_per_s
         self.streams = Streams.from_seed(scenario.engine.seed)
-        self.customers = Customers.sample(
-            self.rate,
+        self.draws = CustomerDraws(
+            self.streams,
+            self.seconds,
             self.per_second,
             model.dns_ttl_s,
             scenario.traffic.checkout_share,
-            self.streams,
         )
+        self.block_s = max(1, min(60, BLOCK_SAMPLES // self.per_second))
+        self.customers = self.draws.block(0, self.rate[: self.block_s])
+        self.drawn = min(self.block_s, self.seconds)  # seconds whose customers are drawn
+        timeout = scenario.clients.customer_timeout_s
+        self.settle_s = math.ceil(timeout) + SETTLE_MARGIN_S  # after it, outcomes are final
+        self.harvest = Harvest(
+            self.world,
+            self.rate,
+            self.per_second,
+            scenario.engine.patience_s,
+            model.order_drain_rps,
+            self._windows(scenario),
+        )
+        self.known_errors = np.zeros(self.seconds)
+        # per second simulated: (known second, latency) of the successes settled in it
+        self.known: deque[tuple[np.ndarray, np.ndarray]] = deque()
+        self.known_s = math.ceil(scenario.engine.stop_window_s) + self.settle_s + 1
         self.series = SecondSeries.zeros(zones, self.seconds)
         self.backlog = Backlog.empty(zones)
         self.budget = RetryBudget(scenario.clients)
@@ -88,10 +108,7 @@ class Engine:
         self.router = self._router()
         self.scaler = self._scaler()
         self.added = np.zeros(zones)  # instances Auto Scaling added, per zone
-        s = self.per_second
-        self.pending: list[list[np.ndarray]] = [
-            [np.arange(sec * s, (sec + 1) * s)] for sec in range(self.seconds)
-        ]
+        self.pending: dict[int, list[np.ndarray]] = {}  # retries by second, run-wide indices
         self.now = 0  # the seconds before this one are done
 
     # --- the run ------------------------------------------------------------------------
@@ -114,39 +131,31 @@ class Engine:
 
     def result(self) -> RunResult:
         """The figures so far (final once every second is done); the input world is untouched."""
-        cust, series = self.customers, self.series
+        series = self.series
         events = list(self.world.events)
         if self.scaler is not None:
             events += [Event(t, "asg", msg) for t, msg in self.scaler.events]
             events.sort(key=lambda e: e.t)
         world = replace(self.world, events=events)
-        causes = cust.cause.copy()
-        causes[cust.ok] = F_NONE
-        ledger = order_ledger(
-            world, self.rate, self.per_second, cust.ack_t, self.scenario.model.order_drain_rps
-        )
+        self.harvest.book.world = self.world
+        counts, ledger, tails = self.harvest.final(self.customers, self.now - self.harvest.done)
         return RunResult(
             world=world,
             samples_per_s=self.per_second,
             rate=self.rate,
-            ok=cust.ok,
-            latency_s=cust.latency,
-            retried=cust.retried,
             attempts=series.attempts,
             served=series.served,
             load=series.load,
             utilisation=series.utilisation,
-            causes=causes,
-            is_order=cust.is_order,
-            ack_t=cust.ack_t,
-            ledger=ledger,
-            queue_depth=ledger.queue_depth,
             lb_errors=series.lb_errors,
+            customers=counts,
+            ledger=ledger,
+            tails=tails,
         )
 
     def so_far(self) -> RunSoFar:
         """The figures up to now, without copies: what a stop condition reads as the run goes."""
-        cust, series = self.customers, self.series
+        series = self.series
         return RunSoFar(
             world=self.world,
             samples_per_s=self.per_second,
@@ -160,12 +169,35 @@ class Engine:
             client_closed=series.client_closed,
             answered=series.answered,
             response_s=series.response_s,
-            arrival=cust.arrival,
-            ok=cust.ok,
-            latency_s=cust.latency,
-            settled=cust.settled,
+            known_errors=self.known_errors,
+            known_latency=self._known_latency,
             patience_s=self.scenario.clients.customer_timeout_s,
         )
+
+    def _known_latency(self, first: int, last: int) -> np.ndarray:
+        """Latencies of the successes whose customers knew their outcome in [first, last]."""
+        if last - first + 1 + self.settle_s + 1 > self.known_s:
+            raise ValueError(
+                f"successes' latencies are kept for {self.known_s - self.settle_s - 1} s, "
+                f"not {last - first + 1} s"
+            )
+        if first - self.settle_s - 1 < self.now - len(self.known) and len(self.known) < self.now:
+            raise ValueError(f"successes' latencies known at {first} s are no longer kept")
+        if not self.known:
+            return np.zeros(0)
+        known = np.concatenate([k for k, _ in self.known])
+        latency = np.concatenate([lat for _, lat in self.known])
+        return latency[(known >= first) & (known <= last)]
+
+    @staticmethod
+    def _windows(scenario: Scenario) -> list[tuple[int, int]]:
+        """The judged windows as whole seconds [a, b), as the window metrics read them."""
+        seconds = len(scenario.traffic.rate_per_second())
+        out = []
+        for start, end in scenario.windows:
+            a = max(0, math.floor(start))
+            out.append((a, min(seconds, max(a + 1, math.ceil(end)))))
+        return out
 
     def resume(self, scenario: Scenario) -> None:
         """Go on from now under a changed scenario (a method cut short at this second).
@@ -180,9 +212,14 @@ class Engine:
         self.world = build_world(scenario)
         self.router = self._router()
         self.rate = np.concatenate([self.rate[: self.now], rate[self.now :]])
-        s = self.per_second
-        self.customers.weight[self.now * s :] = np.repeat(rate[self.now :] / s, s)
+        s, cust = self.per_second, self.customers
+        start = self.now * s - cust.offset
+        cust.weight[start:] = np.repeat(self.rate[self.now : self.drawn] / s, s)
         self.serving = self._serving_per_second()
+        self.harvest.book.world = self.world
+        self.harvest.retrack(self.rate)
+        for a, b in self._windows(scenario):
+            self.harvest.track(a, b, self.rate)
         if self.scaler is not None:
             self.scaler.snaps = sorted(scenario.snapshots, key=lambda snap: snap.t)
             self.scaler.marks = self.world.unhealthy_marks
@@ -201,21 +238,24 @@ class Engine:
 
     def _second(self, sec: int) -> None:
         """One virtual second: scale, route, queue, then every attempt made in it."""
-        who = np.concatenate(self.pending[sec])
-        self.pending[sec] = []
+        self._draw_ahead(sec)
+        s, off = self.per_second, self.customers.offset
+        who = np.concatenate([np.arange(sec * s, (sec + 1) * s), *self.pending.pop(sec, [])])
+        who = who - off
         self._scale(sec)
         route = self.router.route(self.customers, who, self.added)
         expected = self.router.expected_load(self.customers, who, route) + self.backlog.intra
         queue = self._queue_step(sec, expected)
         actual = expected - self.backlog.intra
+        settled: list[np.ndarray] = []
         while who.size:
-            later = self._attempt(who, sec, queue, route)
+            later = self._attempt(who, sec, queue, route, settled)
             if later.size == 0:
                 break
             when = np.minimum(self.customers.next_at[later], self.seconds - 1e-9).astype(np.int64)
             now = later[when == sec]
             for target in np.unique(when[when > sec]):
-                self.pending[int(target)].append(later[when == target])
+                self.pending.setdefault(int(target), []).append(later[when == target] + off)
             if now.size:
                 route = self.router.route(self.customers, now, self.added)
                 actual += self.router.expected_load(self.customers, now, route)
@@ -223,6 +263,37 @@ class Engine:
         self._settle_backlog(sec, expected, actual)
         self._observe_scaling(sec)
         self.budget.settle(float(self.rate[sec]))
+        self._known(settled)
+
+    def _draw_ahead(self, sec: int) -> None:
+        """Draw the next block of customers when ``sec`` needs it; harvest and drop those
+        whose outcomes are final."""
+        if sec < self.drawn:
+            return
+        final = max(0, max(0, sec - self.settle_s) - self.harvest.done)
+        if final > 0:
+            self.harvest.book.world = self.world
+            self.harvest.take(self.customers, final)
+        end = min(self.seconds, self.drawn + self.block_s)
+        block = self.draws.block(self.drawn, self.rate[self.drawn : end])
+        self.customers.roll(final * self.per_second, block)
+        self.drawn = end
+
+    def _known(self, settled: list[np.ndarray]) -> None:
+        """Customers settled this second: their visible errors by the second they knew, and
+        the latencies of the successes, kept as long as a stop condition may look back."""
+        cust = self.customers
+        who = np.concatenate(settled) if settled else np.zeros(0, dtype=np.int64)
+        known = np.floor(cust.arrival[who] + cust.latency[who]).astype(np.int64)
+        ok = cust.ok[who]
+        inside = known < self.seconds
+        failed = ~ok & inside
+        self.known_errors += np.bincount(
+            known[failed], cust.weight[who][failed], minlength=self.seconds
+        )
+        self.known.append((known[ok], cust.latency[who][ok]))
+        while len(self.known) > self.known_s:
+            self.known.popleft()
 
     # --- Auto Scaling -------------------------------------------------------------------
     def _scaler(self) -> Scaler | None:
@@ -299,8 +370,16 @@ class Engine:
             budget=streams.retry_budget.random(n),
         )
 
-    def _attempt(self, who: np.ndarray, sec: int, queue: QueueState, route: Route) -> np.ndarray:
-        """One attempt for each client in ``who``; returns those who will retry."""
+    def _attempt(
+        self,
+        who: np.ndarray,
+        sec: int,
+        queue: QueueState,
+        route: Route,
+        settled: list[np.ndarray],
+    ) -> np.ndarray:
+        """One attempt for each client in ``who``; returns those who will retry (and adds to
+        ``settled`` those who will not)."""
         scenario = self.scenario
         draws = self._draws(who.size)
         weight = self.customers.weight[who]
@@ -312,7 +391,9 @@ class Engine:
         served = serve(self.world, scenario.model, route, target, queue, is_order, draws)
         result = outcome(self.world, scenario.model, scenario.clients, target, served)
         finish, in_time, won = self._account(who, route, target, result)
-        return self._retry(who, route, result, finish, in_time, won, draws)
+        again, done = self._retry(who, route, result, finish, in_time, won, draws)
+        settled.append(done)
+        return again
 
     def _account(
         self, who: np.ndarray, route: Route, target: Target, result: Outcome
@@ -331,8 +412,8 @@ class Engine:
         fin_sec = np.minimum(finish.astype(np.int64), self.seconds - 1)
         node = route.zone
         # (zone, finishing second) of each attempt, by the target's zone and by the node's
-        by_zone = _Tally(target.zone * self.seconds + fin_sec, self.seconds)
-        by_node = _Tally(node * self.seconds + fin_sec, self.seconds)
+        by_zone = _Tally(target.zone, fin_sec)
+        by_node = _Tally(node, fin_sec)
         by_zone.add(series.served, weight, won)
         # the target's answer, 2xx or its own 5xx (a database error, a gray error, a full queue)
         by_target = ~result.too_slow & BY_TARGET[result.cause]
@@ -348,7 +429,7 @@ class Engine:
         elb, closed = lb_answers(result, route, self.scenario)
         by_node.add(series.elb_5xx, weight, elb)
         by_node.add(series.client_closed, weight, closed)
-        series.lb_errors += np.bincount(fin_sec, weight * elb, self.seconds)
+        by_node.add_all(series.lb_errors, weight * elb)
         cust.cause[who[failed]] = np.where(result.good[failed], F_SLOW, result.cause[failed])
         return finish, in_time, won
 
@@ -361,8 +442,8 @@ class Engine:
         in_time: np.ndarray,
         won: np.ndarray,
         draws: Draws,
-    ) -> np.ndarray:
-        """Backoff and the retry budget: who tries again, and when."""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Backoff and the retry budget: who tries again, and when (and who does not)."""
         cust, clients = self.customers, self.scenario.clients
         attempt = cust.next_attempt[who]
         delay = np.zeros(who.size)
@@ -379,13 +460,14 @@ class Engine:
             self.budget.credit(cust.weight[who][won])
         if clients.dns_fallback:
             cust.dns_shift[who[~route.node_ok]] += 1
-        cust.settled[who[~retry]] = True
+        done = who[~retry]
+        cust.settled[done] = True
         again = who[retry]
         cust.next_at[again] = next_at[retry]
         cust.next_attempt[again] += 1
         cust.prev_delay[again] = delay[retry]
         cust.retried[again] = True
-        return again
+        return again, done
 
     def _second_stats(self, sec: int) -> SecondStats:
         """What happened in one second, for a live view."""
@@ -393,7 +475,7 @@ class Engine:
         tick = min(world.ticks - 1, int(sec / world.tick_s))
         return SecondStats(
             t=sec,
-            offered=float(self.customers.weight[sec * self.per_second] * self.per_second),
+            offered=float(self.rate[sec] / self.per_second * self.per_second),
             attempts=float(series.attempts[sec]),
             served={az: float(series.served[z, sec]) for z, az in enumerate(world.azs)},
             failed={az: float(series.failed[z, sec]) for z, az in enumerate(world.azs)},
@@ -404,15 +486,25 @@ class Engine:
 
 class _Tally:
     """Adds a batch's weights into (zones, seconds) series by one flat index per attempt: a
-    bincount over the batch instead of a scattered add for each series."""
+    bincount over the seconds the batch finishes in instead of a scattered add per series."""
 
-    def __init__(self, flat: np.ndarray, seconds: int) -> None:
-        self.flat, self.seconds = flat, seconds
+    def __init__(self, zone: np.ndarray, second: np.ndarray) -> None:
+        self.lo = int(second.min()) if second.size else 0
+        self.span = int(second.max()) + 1 - self.lo if second.size else 0
+        self.second = second - self.lo
+        self.flat = zone * self.span + self.second
 
     def add(self, series: np.ndarray, weight: np.ndarray, which: np.ndarray) -> None:
         """Add ``weight`` of the attempts ``which`` to ``series``."""
-        counts = np.bincount(self.flat, weight * which, series.size)
-        series += counts.reshape(series.shape)
+        if self.span:
+            counts = np.bincount(self.flat, weight * which, series.shape[0] * self.span)
+            series[:, self.lo : self.lo + self.span] += counts.reshape(-1, self.span)
+
+    def add_all(self, series: np.ndarray, weight: np.ndarray) -> None:
+        """Add ``weight`` of every attempt to a (seconds,) series."""
+        if self.span:
+            counts = np.bincount(self.second, weight, self.span)
+            series[self.lo : self.lo + self.span] += counts
 
 
 def lb_answers(result: Outcome, route: Route, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:

@@ -1,5 +1,5 @@
-"""What the fast engine keeps between seconds: the sampled customers, the per-second series,
-each zone's backlog and the clients' retry budget.
+"""What the fast engine keeps between seconds: the per-second series, each zone's backlog and
+the clients' retry budget (the sampled customers are in :mod:`chaoscli.sim.customers`).
 
 Kept as plain dataclasses so that every piece of state has one place where it is created and
 a name that says what it is; the engine's steps read and update them.
@@ -13,7 +13,6 @@ from typing import NamedTuple
 import numpy as np
 
 from chaoscli.sim.retry import ClientPolicy
-from chaoscli.sim.streams import Streams
 
 
 class Route(NamedTuple):
@@ -34,64 +33,6 @@ class QueueState(NamedTuple):
     drop: np.ndarray  # share of requests shed because the queue is full
     busy: np.ndarray  # probability that every worker is busy (Erlang C)
     spare: np.ndarray  # service rate left over, requests/s per instance
-
-
-@dataclass
-class Customers:
-    """Every sampled customer request of the run, and where its attempts stand."""
-
-    arrival: np.ndarray  # t0: when the customer sends the first attempt
-    node_draw: np.ndarray  # where in the DNS answer the client's pick falls, in [0, 1)
-    dns_age: np.ndarray  # how old the client's cached DNS answer is at arrival, s
-    is_order: np.ndarray  # a checkout (an order write) rather than browsing
-    weight: np.ndarray  # real requests/s each sample stands for
-    next_at: np.ndarray  # when the next attempt is made
-    next_attempt: np.ndarray  # its number, from 1
-    dns_shift: np.ndarray  # how many addresses the client moved on after connect timeouts
-    prev_delay: np.ndarray  # the last backoff (for decorrelated jitter)
-    ok: np.ndarray  # the customer saw success
-    retried: np.ndarray  # needed more than one attempt
-    latency: np.ndarray  # time to success, or to giving up so far
-    cause: np.ndarray  # why the last attempt failed
-    ack_t: np.ndarray  # when an order was acknowledged (NaN if never)
-    settled: np.ndarray  # the outcome is known: served, or no retry to come
-
-    @classmethod
-    def sample(
-        cls,
-        rate: np.ndarray,
-        per_second: int,
-        dns_ttl_s: float,
-        checkout_share: float,
-        streams: Streams,
-    ) -> Customers:
-        """``per_second`` customers a second, stratified in arrival time, DNS pick and checkout."""
-        secs, s = len(rate), per_second
-        grid = np.tile(np.arange(s, dtype=float), (secs, 1))
-        arrivals, dns = streams.arrivals, streams.dns
-        slots = arrivals.permuted(grid, axis=1) + arrivals.random(grid.shape)
-        arrival = (np.arange(secs)[:, None] + slots / s).ravel()
-        order_rank = arrivals.permuted(grid, axis=1).ravel()
-        node_draw = ((dns.permuted(grid, axis=1) + dns.random(grid.shape)) / s).ravel()
-        dns_age = dns.random(arrival.size) * dns_ttl_s
-        n = arrival.size
-        return cls(
-            arrival=arrival,
-            node_draw=node_draw,
-            dns_age=dns_age,
-            is_order=order_rank < round(checkout_share * s),
-            weight=np.repeat(rate / s, s),
-            next_at=arrival.copy(),
-            next_attempt=np.ones(n, dtype=np.int64),
-            dns_shift=np.zeros(n, dtype=np.int64),
-            prev_delay=np.zeros(n),
-            ok=np.zeros(n, dtype=bool),
-            retried=np.zeros(n, dtype=bool),
-            latency=np.zeros(n),
-            cause=np.zeros(n, dtype=np.int8),
-            ack_t=np.full(n, np.nan),
-            settled=np.zeros(n, dtype=bool),
-        )
 
 
 @dataclass

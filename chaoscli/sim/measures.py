@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chaoscli.sim.metrics import WindowMetrics, per_second_p99, window
+from chaoscli.sim.metrics import WindowMetrics, window
 from chaoscli.sim.recovery import Recovery, RecoveryRule, recovery
 from chaoscli.sim.results import CAUSES, RunResult
+from chaoscli.sim.tails import retried_share
 
 
 @dataclass(frozen=True)
@@ -71,30 +72,18 @@ class RunMeasures:
 
 def causes(result: RunResult, a: int, b: int) -> dict[str, float]:
     """Visible errors in seconds [a, b) by why the customer's last attempt failed."""
-    s = result.samples_per_s
-    weight = np.repeat(result.rate[a:b] / s, s)
-    failed = ~result.ok[a * s : b * s]
-    codes = result.causes[a * s : b * s]
+    w_s = result.rate[a:b] / result.samples_per_s
+    counts = result.customers.causes[a:b]
     found: dict[str, float] = {}
-    for code in np.unique(codes[failed]):
+    for code in np.flatnonzero(counts.sum(axis=0)):
         name = CAUSES[int(code)] if int(code) < len(CAUSES) else f"cause {int(code)}"
-        found[name] = float(weight[failed & (codes == code)].sum())
+        found[name] = float((w_s * counts[:, code]).sum())
     return found
 
 
 def tail_retried(result: RunResult, a: int, b: int) -> float | None:
     """Share of the slowest 1% of successful requests in [a, b) that needed a retry."""
-    s = result.samples_per_s
-    ok = result.ok[a * s : b * s]
-    lat = result.latency_s[a * s : b * s][ok]
-    if lat.size == 0:
-        return None
-    weight = np.repeat(result.rate[a:b] / s, s)[ok]
-    cut = float(np.quantile(lat, 0.99))
-    slow = lat >= cut
-    retried = result.retried[a * s : b * s][ok]
-    total = float(weight[slow].sum())
-    return float(weight[slow & retried].sum()) / total if total else None
+    return retried_share(result.tail(a, b))
 
 
 def explain(result: RunResult, wm: WindowMetrics) -> WindowMeasures:
@@ -113,7 +102,7 @@ def explain(result: RunResult, wm: WindowMetrics) -> WindowMeasures:
 def seconds(result: RunResult) -> Seconds:
     """The per-second series a timeline shows."""
     w = result.world
-    ok = result.per_second(result.ok.astype(float))
+    ok = result.success_ratio
     tick = np.minimum(w.ticks - 1, (np.arange(result.seconds) / w.tick_s).astype(int))
     return Seconds(
         azs=tuple(w.azs),
@@ -123,7 +112,7 @@ def seconds(result: RunResult) -> Seconds:
         attempts=result.attempts,
         served=result.served,
         utilisation=result.utilisation,
-        p99_latency_ms=per_second_p99(result) * 1000,
+        p99_latency_ms=result.customers.p99_s * 1000,
         db_writable=np.asarray(w.db_writable)[tick].astype(bool),
         queue_depth=result.queue_depth,
         lb_errors=result.lb_errors,
@@ -141,8 +130,8 @@ def customers_recovery(
     p99; read from ``per_second`` when the series are already measured."""
     during, before = windows.get("during"), windows.get("before")
     if per_second is None:
-        success = result.per_second(result.ok.astype(float))
-        p99_ms = per_second_p99(result) * 1000
+        success = result.success_ratio
+        p99_ms = result.customers.p99_s * 1000
     else:
         success, p99_ms = per_second.success_ratio, per_second.p99_latency_ms
     return recovery(

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from chaoscli.sim.results import RunResult
+from chaoscli.sim.scenario import DEFAULT_PATIENCE_S
+from chaoscli.sim.tails import Z95, weighted_p99
 
-Z95 = 1.959963984540054
-# a customer's patience: a request answered later than this is as bad as a failed one
-DEFAULT_PATIENCE_S = 2.0
+__all__ = ["DEFAULT_PATIENCE_S", "WindowMetrics", "commit_delay", "visible_errors", "window"]
 
 
 @dataclass(frozen=True)
@@ -45,38 +45,41 @@ class WindowMetrics:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
 
+def span(result: RunResult, start_s: float, end_s: float) -> tuple[int, int]:
+    """The whole seconds [a, b) a window covers (at least one)."""
+    a = max(0, math.floor(start_s))
+    return a, min(result.seconds, max(a + 1, math.ceil(end_s)))
+
+
 def window(
     result: RunResult, start_s: float, end_s: float, patience_s: float = DEFAULT_PATIENCE_S
 ) -> WindowMetrics:
     """Availability, worst second, p99 latency and the share slower than ``patience_s`` (end
     to end, retries included) for customers who arrived in the window."""
     s = result.samples_per_s
-    a = max(0, math.floor(start_s))
-    b = min(result.seconds, max(a + 1, math.ceil(end_s)))
+    a, b = span(result, start_s, end_s)
+    cust = result.customers
+    if patience_s != cust.patience_s:
+        raise ValueError(
+            f"the run counted requests slower than {cust.patience_s:g} s, not {patience_s:g} s"
+        )
     rate = result.rate[a:b]
-    ok = result.ok[a * s : b * s].reshape(b - a, s)
-    lat = result.latency_s[a * s : b * s].reshape(b - a, s)
-    retried = result.retried[a * s : b * s].reshape(b - a, s)
-    p_ok = ok.mean(axis=1)
+    p_ok = cust.ok[a:b] / s
     total = float(rate.sum())
     visible = _visible(rate, p_ok)
     avail = 1 - visible / total if total else 1.0
     var = float((rate**2 * p_ok * (1 - p_ok) / s).sum()) / total**2 if total else 0.0
     half = Z95 * math.sqrt(var)
     worst_i = int(np.argmin(p_ok))
-    p99, p99_ci = _weighted_p99(lat, ok, rate / s)
-    hidden = float((rate * (retried & ok).mean(axis=1)).sum())
+    p99, p99_ci = weighted_p99(result.tail(a, b))
+    hidden = float((rate * (cust.retried_ok[a:b] / s)).sum())
     sent = float(result.attempts[a:b].sum())
-    order = result.is_order[a * s : b * s].reshape(b - a, s)
-    w_s = (rate / s)[:, None]
-    orders = float((w_s * order).sum())
-    acked = float((w_s * (order & ok)).sum())
+    w_s = rate / s
+    orders = float((w_s * cust.orders[a:b]).sum())
+    acked = float((w_s * cust.orders_ok[a:b]).sum())
     # a lost order counts where it was lost (the primary's loss), not where it was placed
-    lost_at = result.ledger.lost_at
-    in_window = (lost_at >= a) & (lost_at < b)
-    weight = np.repeat(result.rate / s, s)
-    lost = float(weight[in_window].sum())
-    slow = float((w_s * (ok & (lat > patience_s))).sum())
+    lost = float(result.ledger.lost_weight[a:b].sum())
+    slow = float((w_s * cust.slow[a:b]).sum())
     return WindowMetrics(
         start_s=float(a),
         end_s=float(b),
@@ -107,74 +110,33 @@ def _visible(rate: np.ndarray, success_ratio: np.ndarray) -> float:
 
 def visible_errors(result: RunResult, start_s: float, end_s: float) -> float:
     """The visible errors of ``window`` alone, for a caller that needs no other figure."""
-    s = result.samples_per_s
-    a = max(0, math.floor(start_s))
-    b = min(result.seconds, max(a + 1, math.ceil(end_s)))
-    return _visible(result.rate[a:b], result.ok[a * s : b * s].reshape(b - a, s).mean(axis=1))
+    a, b = span(result, start_s, end_s)
+    return _visible(result.rate[a:b], result.customers.ok[a:b] / result.samples_per_s)
 
 
 def commit_delay(result: RunResult, a: int, b: int) -> float:
     """The longest wait, in seconds, from an order's acknowledgement to its commit, over the
-    orders acknowledged in seconds [a, b); one still queued at the end has waited until then."""
-    s = result.samples_per_s
-    ack = result.ack_t[a * s : b * s]
-    commit = result.ledger.commit_t[a * s : b * s]
-    acked = ~np.isnan(ack)
-    if not acked.any():
-        return 0.0
-    done = np.where(np.isnan(commit), float(result.seconds), commit)
-    return max(0.0, float((done[acked] - ack[acked]).max()))
+    orders placed in seconds [a, b); one still queued at the end has waited until then."""
+    delays = result.ledger.commit_delay_s[a:b]
+    return max(0.0, float(delays.max())) if delays.size else 0.0
 
 
-def _weighted_p99(
-    lat: np.ndarray, ok: np.ndarray, weight_per_sec: np.ndarray
-) -> tuple[float, tuple[float, float]]:
-    """Weighted 99th percentile of successful latencies, with an order-statistic interval.
-
-    Only the slowest few percent are sorted: a partition finds a latency below which less
-    weight lies than the lowest quantile asked for, and the quantiles are read above it (the
-    whole sample is sorted only when the weights are too uneven for that).
-    """
-    w = np.broadcast_to(weight_per_sec[:, None], lat.shape)[ok]
-    x = lat[ok]
-    n = x.size
-    if n == 0:
-        return math.nan, (math.nan, math.nan)
-    half = Z95 * math.sqrt(n * 0.99 * 0.01) / n
-    qs = (0.99, max(0.0, 0.99 - half), min(1.0, 0.99 + half))
-    total = w.sum()
-    below = 0.0
-    k = int(n * 0.95)
-    if 0 < k < n:
-        floor_x = np.partition(x, k)[k]
-        low = x < floor_x
-        below = float(w[low].sum())
-        if below < qs[1] * total:
-            x, w = x[~low], w[~low]
-        else:
-            below = 0.0
-    order = np.argsort(x, kind="stable")
-    x = x[order]
-    cw = (below + np.cumsum(w[order])) / total
-    pick = lambda q: float(x[min(x.size - 1, int(np.searchsorted(cw, q)))])  # noqa: E731
-    return pick(qs[0]), (pick(qs[1]), pick(qs[2]))
-
-
-def per_second_p99(result: RunResult) -> np.ndarray:
-    """p99 latency of successful requests in each second (NaN where none succeeded).
+def per_second_p99(latency: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """p99 latency of successful requests in each row (one row per second; NaN where none
+    succeeded).
 
     numpy's nanpercentile (linear) for every second at once: each second's successes sorted
     to the front, its two neighbouring order statistics interpolated as numpy does.
     """
-    s = result.samples_per_s
-    lat = np.sort(np.where(result.ok, result.latency_s, np.inf).reshape(result.seconds, s), 1)
-    count = result.ok.reshape(result.seconds, s).sum(axis=1)
+    seconds, s = latency.shape
+    lat = np.sort(np.where(ok, latency, np.inf), 1)
+    count = ok.sum(axis=1)
     q = 0.99
     virtual = count * q + (1 + q * (1 - 1 - 1)) - 1
     lo = np.clip(np.floor(virtual), 0, None).astype(np.int64)
     hi = np.minimum(lo + 1, np.maximum(count - 1, 0))
     gamma = virtual - lo
-    rows = np.arange(result.seconds)
+    rows = np.arange(seconds)
     a, b = lat[rows, np.minimum(lo, s - 1)], lat[rows, np.minimum(hi, s - 1)]
     with np.errstate(invalid="ignore"):
         diff = b - a

@@ -1,4 +1,4 @@
-"""What a simulated run gives back: per-sample outcomes, per-second series, failure causes.
+"""What a simulated run gives back: per-second series, failure causes and slow tails.
 
 Kept apart from the engine so that metrics, the journal and a live view can read results
 without knowing how they were made.
@@ -6,11 +6,13 @@ without knowing how they were made.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from chaoscli.sim.orders import Ledger
+from chaoscli.sim.tails import Tail
 from chaoscli.sim.world import World
 
 # Why an attempt failed
@@ -52,33 +54,77 @@ CAUSES = (
 
 @dataclass
 class RunResult:
-    """Per-sample outcomes and per-second series of one simulated run."""
+    """Per-second series of one simulated run, and the slow tails of its judged windows.
+
+    Customers are counted in the second they arrived; attempts and answers in the second
+    they finished. Nothing is kept per sampled customer: a long run holds per-second series.
+    """
 
     world: World
     samples_per_s: int
     rate: np.ndarray  # (seconds,) offered requests/s
-    ok: np.ndarray  # (samples,) customer saw success
-    latency_s: np.ndarray  # (samples,) time to success, or to giving up
-    retried: np.ndarray  # (samples,) needed more than one attempt
     attempts: np.ndarray  # (seconds,) attempts sent (retry amplification)
     served: np.ndarray  # (zones, seconds) successful requests per target zone
     load: np.ndarray  # (zones, seconds) requests/s reaching up targets
     utilisation: np.ndarray  # (zones, seconds) offered load / capacity per instance
-    causes: np.ndarray  # (samples,) failure cause of visible errors
-    is_order: np.ndarray  # (samples,) a checkout (an order write) rather than browsing
-    ack_t: np.ndarray  # (samples,) when an order was acknowledged (NaN if never)
-    ledger: Ledger  # commits, losses and the order queue
-    queue_depth: np.ndarray  # (seconds,) orders waiting in the order queue
     lb_errors: np.ndarray  # (seconds,) 502/503/504 the load balancer itself answered
+    customers: CustomerSeconds  # what the customers of each second saw
+    ledger: Ledger  # commits, losses and the order queue
+    tails: dict[tuple[int, int], Tail]  # the slow tail of each judged window
 
     @property
     def seconds(self) -> int:
         """Length of the run in whole seconds."""
         return len(self.rate)
 
-    def per_second(self, values: np.ndarray) -> np.ndarray:
-        """Mean of a per-sample quantity within each second."""
-        return values.reshape(self.seconds, self.samples_per_s).mean(axis=1)
+    @property
+    def queue_depth(self) -> np.ndarray:
+        """(seconds,) orders waiting in the order queue at the end of each second."""
+        return self.ledger.queue_depth
+
+    @property
+    def success_ratio(self) -> np.ndarray:
+        """(seconds,) share of each second's customers who saw success."""
+        return self.customers.ok / self.samples_per_s
+
+    def tail(self, a: int, b: int) -> Tail:
+        """The slow tail of the successes of seconds [a, b)."""
+        found = self.tails.get((a, b))
+        if found is not None:
+            return found
+        whole = self.tails.get((0, self.seconds))
+        if whole is None:
+            raise ValueError(f"the tail of [{a}, {b}) s was not kept")
+        return whole.within(a, b)
+
+
+@dataclass
+class CustomerSeconds:
+    """Per arrival second: how many of its sampled customers saw what."""
+
+    ok: np.ndarray  # (seconds,) served
+    retried_ok: np.ndarray  # (seconds,) served after a retry
+    orders: np.ndarray  # (seconds,) checkouts
+    orders_ok: np.ndarray  # (seconds,) checkouts acknowledged
+    slow: np.ndarray  # (seconds,) served later than ``patience_s``
+    causes: np.ndarray  # (seconds, len(CAUSES)) failed, by why the last attempt failed
+    p99_s: np.ndarray  # (seconds,) p99 latency of the second's successes (NaN: none)
+    patience_s: float
+
+    @classmethod
+    def zeros(cls, seconds: int, patience_s: float) -> CustomerSeconds:
+        """Nothing counted yet."""
+        count = lambda: np.zeros(seconds, dtype=np.int64)  # noqa: E731
+        return cls(
+            count(),
+            count(),
+            count(),
+            count(),
+            count(),
+            np.zeros((seconds, len(CAUSES)), dtype=np.int64),
+            np.full(seconds, np.nan),
+            patience_s,
+        )
 
 
 @dataclass(frozen=True)
@@ -98,10 +144,8 @@ class RunSoFar:
     client_closed: np.ndarray  # (zones, seconds) given up by the client first (460)
     answered: np.ndarray  # (zones, seconds) attempts a target answered, by finishing second
     response_s: np.ndarray  # (zones, seconds) the time those took at the target, summed
-    arrival: np.ndarray  # (samples,) when each customer sent its first attempt
-    ok: np.ndarray  # (samples,) customer saw success
-    latency_s: np.ndarray  # (samples,) time to success, or to giving up (so far)
-    settled: np.ndarray  # (samples,) the customer's outcome is known
+    known_errors: np.ndarray  # (seconds,) visible errors, by the second the customer knew
+    known_latency: Callable[[int, int], np.ndarray]  # successes' latencies known in [a, b]
     patience_s: float  # the customer's timeout: every outcome is known this long after arrival
 
     @property

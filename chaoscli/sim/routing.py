@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from chaoscli.sim.engine_state import Customers, Route
+from chaoscli.sim.customers import Customers
+from chaoscli.sim.engine_state import Route
 from chaoscli.sim.retry import ClientPolicy
 from chaoscli.sim.world import World
 from chaoscli.topology import LoadBalancer

@@ -81,14 +81,25 @@ class ModelParams:
         return self.workers_per_instance / self.instance_capacity_rps
 
 
+# a customer's patience: a request answered later than this is as bad as a failed one
+DEFAULT_PATIENCE_S = 2.0
+
+
 @dataclass(frozen=True)
 class EngineParams:
-    """Sampling resolution; none of these depends on the request rate."""
+    """Sampling resolution, and what the run must keep for its judges; none of these
+    depends on the request rate.
+
+    ``patience_s`` is the latency above which a success counts as slow; ``stop_window_s``
+    how far back a p99 stop condition looks (successes' latencies are kept that long).
+    """
 
     samples_per_s: int = 2000
     tick_s: float = 0.1
     seed: int = 0
     load_iterations: int = 3
+    patience_s: float = DEFAULT_PATIENCE_S
+    stop_window_s: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -101,3 +112,4 @@ class Scenario:
     model: ModelParams = field(default_factory=ModelParams)
     engine: EngineParams = field(default_factory=EngineParams)
     actions: tuple[ControlAction, ...] = ()
+    windows: tuple[tuple[float, float], ...] = ()  # the judged windows, (start, end) s
