@@ -288,9 +288,10 @@ class Engine:
         ok = cust.ok[who]
         inside = known < self.seconds
         failed = ~ok & inside
-        self.known_errors += np.bincount(
-            known[failed], cust.weight[who][failed], minlength=self.seconds
-        )
+        if failed.any():
+            at, weight = known[failed], cust.weight[who][failed]
+            lo = int(at.min())
+            self.known_errors[lo : int(at.max()) + 1] += np.bincount(at - lo, weight)
         self.known.append((known[ok], cust.latency[who][ok]))
         while len(self.known) > self.known_s:
             self.known.popleft()

@@ -120,9 +120,9 @@ class OrderBook:
         at = np.floor(lost_at)
         hit = np.isfinite(at) & (at >= 0) & (at < self.seconds)
         if hit.any():
-            self.lost_weight += np.bincount(
-                at[hit].astype(np.int64), weight[hit], minlength=self.seconds
-            )
+            when = at[hit].astype(np.int64)
+            lo = int(when.min())
+            self.lost_weight[lo : int(when.max()) + 1] += np.bincount(when - lo, weight[hit])
 
     def finish(self) -> Ledger:
         """The ledger once every second is drained: orders still queued are never committed."""
