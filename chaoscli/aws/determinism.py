@@ -2,7 +2,9 @@
 
 moto draws ids (i-..., subnet-..., acl-...) at random; its ``/moto-api/seed`` endpoint makes
 them repeatable, in-process and on a moto server alike. Real AWS has no such endpoint, so
-this is only called for moto.
+this is only called for moto. The figures never depend on ids: discovery lists instances
+by zone and launch order, and the simulation draws per instance in that order, so a moto
+server (not seeded), LocalStack or AWS give the same figures for the same seed.
 """
 
 from __future__ import annotations

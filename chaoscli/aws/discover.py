@@ -249,10 +249,10 @@ def _known_instances(
                     tagged,
                     faults.get(iid, ""),
                 )
-                for iid, (az, subnet, tagged) in placed.items()
+                for iid, (az, subnet, tagged) in placed.items()  # in launch order
                 if iid in states and subnet in subnet_ids and states[iid] in _LIVE
             ]
-            return tuple(sorted(found, key=lambda i: (i.az, i.id)))
+            return tuple(found)
     found_all = _instances(ec2, subnet_ids, stack, health)
     _PLACED[session][stack] = {i.id: (i.az, i.subnet_id, i.tagged) for i in found_all}
     return found_all
@@ -278,17 +278,35 @@ def _instances(
             for i in reservation["Instances"]:
                 tags = tag_dict(i.get("Tags"))
                 found.append(
-                    Instance(
-                        id=i["InstanceId"],
-                        az=i["Placement"]["AvailabilityZone"],
-                        subnet_id=i["SubnetId"],
-                        state=i["State"]["Name"],
-                        target_state=health.get(i["InstanceId"], "unregistered"),
-                        tagged=tags.get(STACK_TAG) == stack,
-                        fault=tags.get(FAULT_TAG, ""),
+                    (
+                        launch_order(i),
+                        Instance(
+                            id=i["InstanceId"],
+                            az=i["Placement"]["AvailabilityZone"],
+                            subnet_id=i["SubnetId"],
+                            state=i["State"]["Name"],
+                            target_state=health.get(i["InstanceId"], "unregistered"),
+                            tagged=tags.get(STACK_TAG) == stack,
+                            fault=tags.get(FAULT_TAG, ""),
+                        ),
                     )
                 )
-    return tuple(sorted(found, key=lambda i: (i.az, i.id)))
+    return tuple(instance for _, instance in sorted(found, key=lambda x: x[0]))
+
+
+def launch_order(described: dict[str, Any]) -> tuple[str, str, int, str]:
+    """Where an instance stands among the stack's: by zone, then in the order it was
+    launched (its launch time, then its index within its launch request), its id only
+    breaking a tie. Ids and listing order differ between endpoints (a moto server, LocalStack,
+    AWS); what the simulation draws per instance follows this order, so they do not matter."""
+    launched = described.get("LaunchTime")
+    stamp = launched.isoformat() if hasattr(launched, "isoformat") else str(launched or "")
+    return (
+        str(described.get("Placement", {}).get("AvailabilityZone", "")),
+        stamp,
+        int(described.get("AmiLaunchIndex", 0)),
+        str(described.get("InstanceId", "")),
+    )
 
 
 def _load_balancer(elb: Any, vpc_id: str, stack: str) -> tuple[LoadBalancer | None, dict[str, str]]:

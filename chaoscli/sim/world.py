@@ -166,7 +166,9 @@ def build_world(scenario: Scenario) -> World:
     hc_timeout = hc.timeout_s if hc else 5.0
 
     # --- per-target true-state timelines ------------------------------------------------
-    ids = sorted({i.id for s in snaps for i in s.topology.instances})
+    # in the order discovery lists them (by zone, then launch order), never by id: what is
+    # drawn per target (its health checks' phase) must not depend on how an endpoint names it
+    ids = list(dict.fromkeys(i.id for s in snaps for i in s.topology.instances))
     az_of = {i.id: i.az for s in snaps for i in s.topology.instances}
     timelines: dict[str, list[tuple[float, int, bool]]] = {}
     reg_tl: dict[str, list[tuple[float, float]]] = {}
@@ -382,8 +384,8 @@ def _unhealthy_marks(
         ]
         first = min([*gone[:1], *failed[:1]], default=None)
         if first is not None:
-            out.append((float(first), iid, int(zone_idx[k])))
-    return sorted(out)
+            out.append((float(first), k, iid, int(zone_idx[k])))
+    return [(t, iid, z) for t, _, iid, z in sorted(out)]
 
 
 def _zone_up(snaps: list[Snapshot], azs: tuple[str, ...], dt: float, ticks: int) -> np.ndarray:
