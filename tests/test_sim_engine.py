@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from chaoscli.sim import engine as engine_module
+from chaoscli.sim import tails
 from chaoscli.sim.engine import Engine
+from chaoscli.sim.measures import tail_retried
 from chaoscli.sim.metrics import window
 from chaoscli.sim.retry import ClientPolicy
 from chaoscli.sim.scenario import EngineParams, ModelParams, Scenario, Snapshot, TrafficProfile
@@ -81,3 +83,23 @@ def test_a_run_leaves_its_world_untouched() -> None:
     assert engine.world.events == before
     assert any(e.kind == "asg" for e in res.world.events)
     assert not any(e.kind == "asg" for e in before)
+
+
+def test_a_window_whose_tail_drops_its_fastest_successes_reads_the_same_figures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With room for only a few thousand successes, the judged windows' tails drop the fast
+    ones as the run goes; their p99, its interval and the slow tail's retried share are read
+    from the same order statistics as when every success is kept."""
+    sc = replace(_scenario(), windows=((0, 25), (25, 150)))
+    whole = Engine(sc).run()
+    monkeypatch.setattr(tails, "KEEP_ALL", 2000)
+    small = Engine(sc).run()
+    assert small.tails[(25, 150)].dropped > 0 and small.tails[(0, 150)].dropped > 0
+    for a, b in ((0, 25), (25, 150), (0, 150)):
+        kept, dropped = window(whole, a, b), window(small, a, b)
+        assert dropped.p99_latency_ms == pytest.approx(kept.p99_latency_ms, rel=1e-12)
+        assert dropped.p99_latency_ci_ms == pytest.approx(kept.p99_latency_ci_ms, rel=1e-12)
+        assert tail_retried(small, a, b) == pytest.approx(tail_retried(whole, a, b), rel=1e-12)
+    with pytest.raises(ValueError, match="not kept"):
+        window(small, 30, 60)  # a window not judged: its tail was not kept

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from chaoscli.sim.per_tick import PerTick
 from chaoscli.sim.results import RunSoFar
 
 PERIOD_S = 60
@@ -58,7 +59,7 @@ def minute_metrics(result: RunSoFar, minute: int) -> list[MinuteMetric]:
     w = result.world
     per_tick = round(1 / w.tick_s)
 
-    def hosts(counts: np.ndarray) -> np.ndarray:
+    def hosts(counts: PerTick) -> np.ndarray:
         """Each zone's mean count over the minute's ticks."""
         return counts[a * per_tick : b * per_tick].reshape(-1, len(w.azs)).mean(axis=0)
 

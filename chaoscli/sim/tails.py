@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 Z95 = 1.959963984540054
-KEEP_ALL = 4_000_000  # successes a tail keeps before it drops any (21 bytes each)
+KEEP_ALL = 1_500_000  # successes a tail keeps before it drops any (21 bytes each)
 
 
 @dataclass

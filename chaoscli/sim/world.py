@@ -23,6 +23,7 @@ from chaoscli.sim.healthcheck import (
     phases,
     rotation_timeline,
 )
+from chaoscli.sim.per_tick import PerTick
 from chaoscli.sim.route_columns import RouteColumns
 from chaoscli.sim.scenario import ModelParams, Scenario, Snapshot
 from chaoscli.sim.streams import Streams
@@ -54,22 +55,22 @@ class Targets:
 
 @dataclass
 class World:
-    """Per-tick arrays the engine samples from."""
+    """Per-tick timelines the engine samples from (the changing ones stored per segment)."""
 
     azs: tuple[str, ...]
     tick_s: float
     ticks: int
-    route: np.ndarray  # (ticks, nodes, columns.width): where a node sends a request
-    serving: np.ndarray  # (ticks, zones): up targets taking traffic
-    healthy: np.ndarray  # (ticks, zones): registered targets the load balancer deems healthy
-    unhealthy: np.ndarray  # (ticks, zones): registered targets it deems unhealthy
-    pool: np.ndarray  # (ticks, nodes): weight of the targets each node spreads over
+    route: PerTick  # (ticks, nodes, columns.width): where a node sends a request
+    serving: PerTick  # (ticks, zones): up targets taking traffic
+    healthy: PerTick  # (ticks, zones): registered targets the load balancer deems healthy
+    unhealthy: PerTick  # (ticks, zones): registered targets it deems unhealthy
+    pool: PerTick  # (ticks, nodes): weight of the targets each node spreads over
     node_up: np.ndarray  # (ticks, zones)
     zone_up: np.ndarray  # (ticks, zones): the zone's private subnets (the web tier) reachable
     dns_mask: np.ndarray  # (ticks,) bitmask of zones handed out by DNS
     db_writable: np.ndarray  # (ticks,)
-    slow_extra_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (ticks, zones)
-    slow_error_share: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    slow_extra_s: PerTick = field(default_factory=lambda: PerTick.empty(0))  # (ticks, zones)
+    slow_error_share: PerTick = field(default_factory=lambda: PerTick.empty(0))
     db_readable: np.ndarray = field(default_factory=lambda: np.ones(0, dtype=bool))
     loss_windows: list[tuple[float, float]] = field(default_factory=list)
     order_queue: bool = False
@@ -284,8 +285,7 @@ def build_world(scenario: Scenario) -> World:
     # --- segments -> ticks -----------------------------------------------------------------
     bounds = np.clip(np.round(times / tick_s).astype(int), 0, ticks)
     seg_of_tick = np.clip(np.searchsorted(bounds, np.arange(ticks), side="right") - 1, 0, nseg - 1)
-    route = seg_route[seg_of_tick]
-    serving = seg_serving[seg_of_tick]
+    route = PerTick(seg_route, seg_of_tick)
     node_up = np.ones((ticks, nz), dtype=bool)
     dns_mask = np.zeros(ticks, dtype=np.int64)
     for n, (t, _) in enumerate(node_changes):
@@ -302,16 +302,16 @@ def build_world(scenario: Scenario) -> World:
         tick_s=tick_s,
         ticks=ticks,
         route=route,
-        serving=serving,
-        healthy=seg_healthy[seg_of_tick],
-        unhealthy=seg_unhealthy[seg_of_tick],
-        pool=seg_pool[seg_of_tick],
+        serving=PerTick(seg_serving, seg_of_tick),
+        healthy=PerTick(seg_healthy, seg_of_tick),
+        unhealthy=PerTick(seg_unhealthy, seg_of_tick),
+        pool=PerTick(seg_pool, seg_of_tick),
         node_up=node_up,
         zone_up=_zone_up(snaps, azs, tick_s, ticks),
         dns_mask=dns_mask,
         db_writable=np.ones(ticks, dtype=bool),
-        slow_extra_s=seg_extra[seg_of_tick],
-        slow_error_share=seg_err[seg_of_tick],
+        slow_extra_s=PerTick(seg_extra, seg_of_tick),
+        slow_error_share=PerTick(seg_err, seg_of_tick),
         events=_merge_lb_events(events, hc.interval_s if hc else 30.0),
     )
     # its own stream: a failover's length must not move when the instance count does
