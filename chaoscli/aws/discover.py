@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import weakref
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -299,8 +300,8 @@ def launch_order(described: dict[str, Any]) -> tuple[str, str, int, str]:
     launched (its launch time, then its index within its launch request), its id only
     breaking a tie. Ids and listing order differ between endpoints (a moto server, LocalStack,
     AWS); what the simulation draws per instance follows this order, so they do not matter."""
-    launched = described.get("LaunchTime")
-    stamp = launched.isoformat() if hasattr(launched, "isoformat") else str(launched or "")
+    launched: Any = described.get("LaunchTime")
+    stamp = launched.isoformat() if isinstance(launched, datetime) else str(launched or "")
     return (
         str(described.get("Placement", {}).get("AvailabilityZone", "")),
         stamp,
