@@ -16,5 +16,7 @@ def test_each_limit_names_its_field() -> None:
     assert fields(limit_problems(600, 100_000, 0.1, 60)) == ["engine.samples_per_s"]
     assert fields(limit_problems(86_400, 1000, 0.01, 15)) == ["engine.tick_s"]
     assert fields(limit_problems(600, 10_000, 0.1, 15, p99_stop_over_s=3600)) == ["stop_conditions"]
+    assert fields(limit_problems(600, 2000, 0.1, 15, steps=51)) == ["method"]
+    assert limit_problems(600, 2000, 0.1, 15, steps=50) == []
     line = limit_problems(86_400, 4000, 0.1, 15)[0][1]
     assert f"{MAX_RUN_SAMPLES:,}" in line

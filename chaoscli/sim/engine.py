@@ -137,7 +137,6 @@ class Engine:
             events += [Event(t, "asg", msg) for t, msg in self.scaler.events]
             events.sort(key=lambda e: e.t)
         world = replace(self.world, events=events)
-        self.harvest.book.world = self.world
         counts, ledger, tails = self.harvest.final(self.customers, self.now - self.harvest.done)
         return RunResult(
             world=world,
@@ -216,7 +215,7 @@ class Engine:
         start = self.now * s - cust.offset
         cust.weight[start:] = np.repeat(self.rate[self.now : self.drawn] / s, s)
         self.serving = self._serving_per_second()
-        self.harvest.book.world = self.world
+        self.harvest.book.follow(self.world)
         self.harvest.retrack(self.rate)
         for a, b in self._windows(scenario):
             self.harvest.track(a, b, self.rate)
@@ -272,7 +271,6 @@ class Engine:
             return
         final = max(0, max(0, sec - self.settle_s) - self.harvest.done)
         if final > 0:
-            self.harvest.book.world = self.world
             self.harvest.take(self.customers, final)
         end = min(self.seconds, self.drawn + self.block_s)
         block = self.draws.block(self.drawn, self.rate[self.drawn : end])

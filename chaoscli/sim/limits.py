@@ -40,12 +40,20 @@ MAX_STOP_WINDOW_SAMPLES = 8_000_000
 its latencies are kept for that long while the method runs (8 bytes each)."""
 
 
+MAX_METHOD_STEPS = 50
+"""The most steps a method may have. Each step is made and ended through the control plane,
+and the stack is discovered again after each change (some ten API calls, about a second a
+step against in-process moto, more on a loaded machine or a remote endpoint); the engine's
+own cost per step is small. Beyond this a run spends minutes on the control plane alone."""
+
+
 def limit_problems(
     duration_s: float,
     samples_per_s: int,
     tick_s: float,
     customer_timeout_s: float,
     p99_stop_over_s: float = 0.0,
+    steps: int = 0,
 ) -> list[tuple[str, str]]:
     """(field, sentence) for each limit a run with these numbers would pass; empty if none."""
     out: list[tuple[str, str]] = []
@@ -84,4 +92,6 @@ def limit_problems(
                 f"{MAX_STOP_WINDOW_SAMPLES:,} samples",
             )
         )
+    if steps > MAX_METHOD_STEPS:
+        out.append(("method", f"at most {MAX_METHOD_STEPS} steps (here {steps})"))
     return out

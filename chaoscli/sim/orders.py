@@ -36,13 +36,8 @@ class OrderBook:
     """Acknowledged orders in, committed (or lost) orders out, one second at a time."""
 
     def __init__(self, world: World, seconds: int, drain_rps: float) -> None:
-        self.world, self.seconds, self.drain_rps = world, seconds, drain_rps
-        ticks_per_s = round(1 / world.tick_s)
-        self.writable = (
-            np.asarray(world.db_writable[: seconds * ticks_per_s])
-            .reshape(seconds, ticks_per_s)
-            .mean(axis=1)
-        )
+        self.seconds, self.drain_rps = seconds, drain_rps
+        self.follow(world)
         self.lost_weight = np.zeros(seconds)
         self.delay = np.full(seconds, -np.inf)
         self.depth = np.zeros(seconds)
@@ -58,6 +53,17 @@ class OrderBook:
         self.committed = 0.0  # the cumulative intake up to the last order committed
         self.served = 0.0
         self.done = 0  # seconds drained
+
+    def follow(self, world: World) -> None:
+        """Go on under a changed world (a run resumed under more of the control plane): its
+        database and loss windows from now on; the seconds drained are the same in both."""
+        self.world = world
+        ticks_per_s = round(1 / world.tick_s)
+        self.writable = (
+            np.asarray(world.db_writable[: self.seconds * ticks_per_s])
+            .reshape(self.seconds, ticks_per_s)
+            .mean(axis=1)
+        )
 
     def add(
         self, ack_t: np.ndarray, index: np.ndarray, weight: np.ndarray, second: np.ndarray

@@ -39,6 +39,7 @@ def block_zone_launches(
                 {
                     "group": name,
                     "subnets": ",".join(current),
+                    "removed": ",".join(s for s in current if s in zone),
                     "resume_rebalance": _REBALANCE not in suspended,
                     "resume_launch": not keep and "Launch" not in suspended,
                 },
@@ -79,9 +80,16 @@ def restore_asg_zones(session: AwsSession, undo: dict[str, Any]) -> str:
     name = str(undo["group"])
     asg = session.client("autoscaling")
     with aws_errors(f"restore the zones of Auto Scaling group {name}"):
-        asg.update_auto_scaling_group(
-            AutoScalingGroupName=name, VPCZoneIdentifier=str(undo["subnets"])
-        )
+        subnets = str(undo["subnets"])
+        if "removed" in undo:  # give back only this fault's zone: another may be out still
+            now = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])
+            have = [
+                x for x in str(now["AutoScalingGroups"][0].get("VPCZoneIdentifier", "")).split(",")
+            ]
+            have = [x for x in have if x]
+            back = [x for x in str(undo["removed"]).split(",") if x and x not in have]
+            subnets = ",".join([*have, *back])
+        asg.update_auto_scaling_group(AutoScalingGroupName=name, VPCZoneIdentifier=subnets)
         group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][
             0
         ]
