@@ -88,7 +88,8 @@ def restore_asg_zones(session: AwsSession, undo: dict[str, Any]) -> str:
             ]
             have = [x for x in have if x]
             back = [x for x in str(undo["removed"]).split(",") if x and x not in have]
-            subnets = ",".join([*have, *back])
+            given = [x for x in subnets.split(",") if x in have or x in back]
+            subnets = ",".join([*given, *(x for x in have if x not in given)])
         asg.update_auto_scaling_group(AutoScalingGroupName=name, VPCZoneIdentifier=subnets)
         group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][
             0
