@@ -328,3 +328,17 @@ def test_a_scalar_set_into_any_list_field_is_one_line(tmp_path: Path) -> None:
         for override in (f"{field}=3", f"{field}=abc", f"{field}.0=3", f"{field}.x=1"):
             line = _refusal(path, "--set", override)
             assert line.startswith(f"chaoscli: --set: {field}"), (override, line)
+
+
+def test_what_the_engine_cannot_honour_is_refused_naming_the_field_and_the_limit() -> None:
+    """A run the engine could not finish in bounded memory and time (chaoscli.sim.limits) is
+    refused by validate and run alike, naming the field and the limit."""
+    args = ["az-outage", "--set", "traffic.duration_s=86400", "--set", "engine.samples_per_s=5000"]
+    line = _refusal(*args)
+    assert line.startswith(
+        "chaoscli: --set: engine.samples_per_s: traffic.duration_s x engine.samples_per_s is at "
+        "most 172,800,000 samples"
+    ), line
+    assert line.endswith(": the engine's limit")
+    r = cli("run", *args, "--dry-run")
+    assert r.code == 2 and r.err.strip() == line

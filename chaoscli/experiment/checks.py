@@ -14,6 +14,7 @@ from chaoscli.aws.regions import known_regions, stack_zones, zones_of
 from chaoscli.experiment.faults import FAULTS, StackShape
 from chaoscli.experiment.spec import Experiment
 from chaoscli.record.probes import CATALOGUE
+from chaoscli.sim.limits import limit_problems
 
 Loc = tuple[str | int, ...]
 # probes whose value is a difference, so a bound below zero means something
@@ -43,6 +44,7 @@ def refusals(exp: Experiment) -> Iterator[Refusal]:
     yield from _method(exp)
     yield from _stop_conditions(exp)
     yield from _alarms(exp)
+    yield from _engine_limits(exp)
 
 
 def shape_of(exp: Experiment) -> StackShape:
@@ -155,3 +157,21 @@ def _alarms(exp: Experiment) -> Iterator[Refusal]:
             why = _zone(exp, alarm.az)
             if why:
                 yield Refusal(("alarms", n, "az"), why)
+
+
+def _engine_limits(exp: Experiment) -> Iterator[Refusal]:
+    """What the engine cannot finish in bounded memory and time (``chaoscli.sim.limits``),
+    named by the field to change and the limit."""
+    p99_over_s = max(
+        (c.over_s for c in exp.stop_conditions if c.metric == "p99_latency_ms"), default=0.0
+    )
+    problems = limit_problems(
+        exp.traffic.duration_s,
+        exp.engine.samples_per_s,
+        exp.engine.tick_s,
+        exp.clients.customer_timeout_s,
+        p99_over_s,
+        len(exp.method),
+    )
+    for field, sentence in problems:
+        yield Refusal(tuple(field.split(".")), f"{sentence}: the engine's limit")
