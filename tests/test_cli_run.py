@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from chaoscli.cli import main
+from tests.helpers import chaoscli
 
 # Lower resolution and half the run: the zone is lost at 120 s and stays lost past 300 s, so
 # the before and during windows, all these tests judge, are both in it.
@@ -19,14 +18,6 @@ FAST = [
     "traffic.duration_s=300",
     "--no-verify-fixes",
 ]
-
-
-def chaoscli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    """Run the CLI in this process and return its exit code."""
-    monkeypatch.setattr(sys, "argv", ["chaoscli", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    return int(exc.value.code or 0)
 
 
 @pytest.fixture(scope="module")

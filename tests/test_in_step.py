@@ -18,18 +18,10 @@ from chaoscli.errors import SpecError
 from chaoscli.experiment import journal
 from chaoscli.experiment.loader import load, resolve
 from chaoscli.experiment.runner import Outcome, run
+from tests.helpers import variant
 
 GUARD = [{"metric": "visible_error_ratio", "above": 0.005, "over_s": 10}]
 CHANGES = ("Stop", "Start", "Replace", "Reboot", "Suspend", "Resume", "Update", "Create", "Delete")
-
-
-def _variant(tmp_path: Path, name: str, **changes: Any) -> str:
-    doc = yaml.safe_load(resolve(name).read_text())
-    doc.setdefault("engine", {})["samples_per_s"] = 500
-    doc.update(changes)
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))
-    return str(path)
 
 
 def _counted(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
@@ -60,7 +52,7 @@ def _figures(out: Outcome, keep: set[str] = ALL) -> dict[str, Any]:
 @pytest.mark.parametrize("name", ["az-outage", "rds-failover", "instance-crash"])
 def test_in_step_gives_the_same_run_as_driving_first(tmp_path: Path, name: str) -> None:
     """With no trip, making each change at its time gives exactly the usual run's figures."""
-    path = _variant(tmp_path, name)
+    path = variant(tmp_path, name)
     assert _figures(run(load(path), seed=4, in_step=True)) == _figures(run(load(path), seed=4))
 
 
@@ -69,7 +61,7 @@ def test_a_trip_in_step_makes_each_change_once(
 ) -> None:
     """A guarded router failure trips: in step, the fault is made once and ended at the trip;
     driven first (the counter-example), it is made, undone and made again up to the trip."""
-    path = _variant(tmp_path, "router-failure", stop_conditions=GUARD)
+    path = variant(tmp_path, "router-failure", stop_conditions=GUARD)
     calls = _counted(monkeypatch)
     stepped = run(load(path), seed=3, in_step=True)
     once = {k: v for k, v in calls.items() if k.startswith(CHANGES)}
@@ -90,7 +82,7 @@ def test_no_step_after_a_trip_is_made(tmp_path: Path, monkeypatch: pytest.Monkey
     duration = doc["traffic"]["duration_s"]
     late = {"fault": "rds-failover", "at_s": duration - 60}
     method = [*doc["method"], late]
-    path = _variant(tmp_path, "router-failure", stop_conditions=GUARD, method=method)
+    path = variant(tmp_path, "router-failure", stop_conditions=GUARD, method=method)
     calls = _counted(monkeypatch)
     out = run(load(path), seed=3, in_step=True)
     assert out.stopped is not None and out.stopped["t"] < duration - 60
@@ -102,4 +94,4 @@ def test_no_step_after_a_trip_is_made(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_in_step_refuses_more_than_one_seed(tmp_path: Path) -> None:
     """A second seed that tripped would need the faults made again: refused up front."""
     with pytest.raises(SpecError, match="--runs"):
-        run(load(_variant(tmp_path, "az-outage")), runs=2, in_step=True)
+        run(load(variant(tmp_path, "az-outage")), runs=2, in_step=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,19 +10,11 @@ import pytest
 import yaml
 from junitparser import JUnitXml
 
-from chaoscli.cli import main
 from chaoscli.cli import reports as reports_cli
 from chaoscli.experiment.loader import available
+from tests.helpers import chaoscli
 
 SHORT = ["--set", "traffic.duration_s=300", "--set", "engine.samples_per_s=500"]
-
-
-def chaoscli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    """Run the CLI in this process and return its exit code."""
-    monkeypatch.setattr(sys, "argv", ["chaoscli", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    return int(exc.value.code or 0)
 
 
 @pytest.fixture(scope="module")

@@ -5,19 +5,18 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from chaoscli.cli.readme import CHROMIUM, chromium
 from chaoscli.experiment import journal
 from chaoscli.experiment.loader import load
 from chaoscli.experiment.runner import run
 from chaoscli.report import html, impact
 from chaoscli.report.findings import findings
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
 )
@@ -25,26 +24,7 @@ pytestmark = pytest.mark.skipif(
 
 def print_pdf(page: Path, pdf: Path) -> None:
     """Print one HTML file to PDF with headless Chromium, no network and a throwaway profile."""
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                str(CHROMIUM),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                f"--user-data-dir={profile}",
-                "--no-pdf-header-footer",
-                f"--print-to-pdf={pdf}",
-                page.as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=180,
-        )
+    chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
 
 
 PAPERS = ("A4", "Letter")

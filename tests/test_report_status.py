@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shlex
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -15,23 +14,15 @@ import pytest
 import yaml
 from junitparser import Error, JUnitXml
 
-from chaoscli.cli import main
 from chaoscli.experiment import journal
 from chaoscli.experiment.loader import load, resolve
 from chaoscli.experiment.runner import run
 from chaoscli.record import Record
 from chaoscli.report import junit
 from chaoscli.report.words import verdict_line
+from tests.helpers import chaoscli
 
 SHORT = ["traffic.duration_s=300", "engine.samples_per_s=500"]
-
-
-def chaoscli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    """Run the CLI in this process and return its exit code."""
-    monkeypatch.setattr(sys, "argv", ["chaoscli", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    return int(exc.value.code or 0)
 
 
 @pytest.fixture(scope="module")

@@ -7,28 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from rich.console import Console
 
 from chaoscli.aws.cloudwatch import Alarm
 from chaoscli.errors import SpecError
 from chaoscli.experiment import journal, runner
 from chaoscli.experiment.alarms import alarm_states
-from chaoscli.experiment.loader import load, resolve
+from chaoscli.experiment.loader import load
 from chaoscli.experiment.runner import Outcome, run
 from chaoscli.report import terminal
 from chaoscli.sim.cloudwatch_series import MinuteMetric
 from chaoscli.sim.engine import Engine
-
-
-def _variant(tmp_path: Path, name: str, **changes: Any) -> str:
-    """A shipped experiment, shortened and sampled coarsely, with top-level fields replaced."""
-    doc = yaml.safe_load(resolve(name).read_text())
-    doc.setdefault("engine", {})["samples_per_s"] = 500
-    doc.update(changes)
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))
-    return str(path)
+from tests.helpers import variant
 
 
 def _events(out: Outcome, kind: str) -> list[tuple[float, str]]:
@@ -56,7 +46,7 @@ class _CountedEngine(Engine):
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
     """Router failure with a guard at 0.5% visible errors over 10 s, its engine counted."""
-    path = _variant(tmp_path_factory.mktemp("g"), "router-failure", stop_conditions=GUARD)
+    path = variant(tmp_path_factory.mktemp("g"), "router-failure", stop_conditions=GUARD)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(runner, "Engine", _CountedEngine)
         _CountedEngine.built = _CountedEngine.simulated = 0
@@ -106,7 +96,7 @@ def test_the_stopped_run_is_better_for_customers_than_the_full_one(
     guarded: Outcome, tmp_path: Path
 ) -> None:
     """Ending the method early shortens the damage: fewer visible errors than without a guard."""
-    full = run(load(_variant(tmp_path, "router-failure")), seed=3)
+    full = run(load(variant(tmp_path, "router-failure")), seed=3)
     assert full.stopped is None
     assert guarded.result is not None and full.result is not None
     errors = lambda o: float((o.result.rate * (1 - o.result.success_ratio)).sum())  # noqa: E731
@@ -120,7 +110,7 @@ def test_the_stopped_run_is_better_for_customers_than_the_full_one(
 
 def test_the_same_seed_stops_at_the_same_time(guarded: Outcome, tmp_path: Path) -> None:
     """Deterministic: the trip time and the events repeat."""
-    again = run(load(_variant(tmp_path, "router-failure", stop_conditions=GUARD)), seed=3)
+    again = run(load(variant(tmp_path, "router-failure", stop_conditions=GUARD)), seed=3)
     assert again.stopped == guarded.stopped
     assert _events(again, "rollback")[0][0] == _events(guarded, "rollback")[0][0]
 
@@ -128,7 +118,7 @@ def test_the_same_seed_stops_at_the_same_time(guarded: Outcome, tmp_path: Path) 
 def test_a_guard_that_never_trips_changes_nothing(tmp_path: Path) -> None:
     """A loose guard leaves the method whole: the fault ends at its own time."""
     loose = [{"metric": "visible_error_ratio", "above": 0.5, "over_s": 10}]
-    out = run(load(_variant(tmp_path, "rds-failover", stop_conditions=loose)), seed=0)
+    out = run(load(variant(tmp_path, "rds-failover", stop_conditions=loose)), seed=0)
     assert out.stopped is None
     assert {t for t, _ in _events(out, "rollback")} == {420.0}
 
@@ -143,7 +133,7 @@ def test_an_alarm_stop_condition_fires_on_published_metrics(tmp_path: Path) -> N
         "period_s": 60,
         "evaluation_periods": 1,
     }
-    doc = _variant(
+    doc = variant(
         tmp_path,
         "instance-crash",
         alarms=[alarm],
@@ -162,7 +152,7 @@ def test_an_alarm_stop_condition_fires_on_published_metrics(tmp_path: Path) -> N
 
 def test_an_alarm_nobody_declared_or_created_is_bad_input(tmp_path: Path) -> None:
     """Naming a missing alarm stops the run before anything is provisioned (exit 2)."""
-    doc = _variant(tmp_path, "rds-failover", stop_conditions=[{"alarm": "nobody-made-me"}])
+    doc = variant(tmp_path, "rds-failover", stop_conditions=[{"alarm": "nobody-made-me"}])
     with pytest.raises(SpecError, match=r"stop_conditions\.0\.alarm"):
         run(load(doc))
 
@@ -208,7 +198,7 @@ def test_a_live_view_of_a_guarded_run_sees_each_second_once(
 ) -> None:
     """The view follows the one pass: every second once, and the trip where it is unwatched."""
     seen: list[int] = []
-    path = _variant(tmp_path, "router-failure", stop_conditions=GUARD)
+    path = variant(tmp_path, "router-failure", stop_conditions=GUARD)
     out = run(load(path), seed=3, on_second=lambda stats: seen.append(stats.t))
     assert out.result is not None and seen == list(range(out.result.seconds))
     assert out.stopped == guarded.stopped

@@ -232,8 +232,9 @@ def _between(readme: str, start: str, end: str, text: str) -> str:
     return f"{head}{start}\n{text}{end}{tail}"
 
 
-def picture(html: Path, png: Path) -> None:
-    """Page 1 of the HTML report as the README's picture, by headless Chromium."""
+def chromium(*args: str) -> None:
+    """Headless Chromium with a throwaway profile and no background connections (a closed
+    network refuses them, many at a time), for the README's picture and the print tests."""
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
             [
@@ -241,17 +242,22 @@ def picture(html: Path, png: Path) -> None:
                 "--headless",
                 "--no-sandbox",
                 "--disable-gpu",
-                "--hide-scrollbars",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
                 "--no-first-run",
                 f"--user-data-dir={profile}",
-                "--window-size=1000,1400",
-                f"--screenshot={png}",
-                html.as_uri(),
+                *args,
             ],
             check=True,
             capture_output=True,
             timeout=180,
         )
+
+
+def picture(html: Path, png: Path) -> None:
+    """Page 1 of the HTML report as the README's picture, by headless Chromium."""
+    chromium("--hide-scrollbars", "--window-size=1000,1400", f"--screenshot={png}", html.as_uri())
 
 
 def generate(names: list[str] | None = None, tables: bool = True) -> None:
