@@ -46,3 +46,14 @@ def _state_folder(
 ) -> None:
     """Rollback logs go to a per-test state folder, never into the real home's."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
+@pytest.fixture(autouse=True)
+def _no_stop_request_carried_over() -> Iterator[None]:
+    """Importing ``chaoscli.__main__`` installs the stop handlers for good, and a test may leave
+    a stop request behind: each test starts and ends with the process's own handlers and none."""
+    from chaoscli import stop
+
+    stop.uninstall()
+    yield
+    stop.uninstall()
