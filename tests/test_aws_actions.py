@@ -19,6 +19,7 @@ from chaoscli.aws import (
     reboot_with_failover,
     rollback,
     stop_instances,
+    teardown,
 )
 from chaoscli.aws.changes.instances import START_INSTANCES
 from chaoscli.aws.nacl import nacl_allows
@@ -70,6 +71,57 @@ def test_isolate_cuts_the_zone_off_and_rollback_restores_the_topology(
         Filters=[{"Name": f"tag:{PURPOSE_TAG}", "Values": ["fault"]}]
     )["NetworkAcls"]
     assert [a for a in remaining if a["VpcId"] == before.vpc_id] == []
+
+
+def _associations(session: AwsSession, subnets: list[str]) -> dict[str, str]:
+    acls = session.client("ec2").describe_network_acls(
+        Filters=[{"Name": "association.subnet-id", "Values": subnets}]
+    )["NetworkAcls"]
+    return {
+        a["SubnetId"]: acl["NetworkAclId"]
+        for acl in acls
+        for a in acl["Associations"]
+        if a["SubnetId"] in subnets
+    }
+
+
+def test_a_nacl_restore_replayed_after_the_stack_was_torn_down_has_nothing_to_do(
+    session: AwsSession, before: Topology, log: RollbackLog
+) -> None:
+    """A log replayed after its stack is gone finds no subnet to restore and says so, where it
+    used to fail on "subnet ... has no network ACL association" and keep the log forever."""
+    isolate_subnets(session, log, before.vpc_id, _zone_subnets(before), before.stack)
+    teardown(session, before.stack, before.vpc_id)
+    lines = rollback(session, log)
+    assert "subnet(s) gone, nothing to restore" in lines[0]
+    assert log.pending() == []
+
+
+def test_a_subnet_whose_own_nacl_was_deleted_goes_onto_the_vpc_default_nacl(
+    session: AwsSession, before: Topology, log: RollbackLog
+) -> None:
+    """The rollback never asks to move a subnet onto a NACL that is gone: moto would drop the
+    subnet's association first and leave it with none. It uses the VPC's default NACL, says so,
+    and the deny-all fault NACL is deleted."""
+    subnets = [s.id for s in before.subnets]
+    own = {s.nacl_id for s in before.subnets}
+    isolate_subnets(session, log, before.vpc_id, subnets, before.stack)
+    ec2 = session.client("ec2")
+    for acl in own:  # nothing is associated with it any more, so AWS lets it go
+        ec2.delete_network_acl(NetworkAclId=acl)
+    lines = rollback(session, log)
+    assert "went onto the VPC's default NACL" in lines[0]
+    default = ec2.describe_network_acls(
+        Filters=[
+            {"Name": "vpc-id", "Values": [before.vpc_id]},
+            {"Name": "default", "Values": ["true"]},
+        ]
+    )["NetworkAcls"][0]["NetworkAclId"]
+    assert _associations(session, subnets) == dict.fromkeys(subnets, default)
+    faults = ec2.describe_network_acls(
+        Filters=[{"Name": f"tag:{PURPOSE_TAG}", "Values": ["fault"]}]
+    )["NetworkAcls"]
+    assert [a for a in faults if a["VpcId"] == before.vpc_id] == []
 
 
 def test_stop_instances_and_rollback_returns_them_to_running(

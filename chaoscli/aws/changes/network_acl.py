@@ -86,17 +86,55 @@ def _restore_by_hand(undo: dict[str, Any], aws: str) -> list[str]:
     return lines
 
 
+def _back_on(ec2: Any, vpc_id: str, originals: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Where each subnet that still exists goes back to, and what the rollback must say.
+
+    A subnet that is gone (its stack torn down) has nothing to restore. A subnet whose own
+    NACL is gone goes onto its VPC's default NACL rather than stay cut off. Moving only onto
+    NACLs seen to exist matters on moto, whose ReplaceNetworkAclAssociation drops the old
+    association before it looks up the new NACL, leaving a subnet with none.
+    """
+    ids = sorted(originals)
+    subnets = ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": ids}])["Subnets"]
+    alive = {s["SubnetId"] for s in subnets}
+    in_vpc = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
+    acls = {a["NetworkAclId"]: bool(a.get("IsDefault")) for a in in_vpc["NetworkAcls"]}
+    lines = []
+    gone = [s for s in ids if s not in alive]
+    if gone:
+        lines.append(f"subnet(s) gone, nothing to restore: {short_ids(gone)}")
+    moves = {s: originals[s] for s in ids if s in alive and originals[s] in acls}
+    orphans = [s for s in ids if s in alive and originals[s] not in acls]
+    if orphans:
+        default = [acl for acl, is_default in acls.items() if is_default]
+        if not default:
+            raise AwsError(
+                f"the NACLs of subnet(s) {short_ids(orphans)} are gone and VPC {vpc_id} has "
+                "no default NACL to put them on"
+            )
+        acl = default[0]
+        moves.update({s: acl for s in orphans})
+        lines.append(
+            f"their own NACL was gone, so subnet(s) {short_ids(orphans)} went onto the VPC's "
+            f"default NACL {acl}"
+        )
+    return moves, lines
+
+
 @undoes(RESTORE_NACLS, _restore_by_hand)
 def restore_nacls(session: AwsSession, undo: dict[str, Any]) -> str:
     """Put each subnet back on its original NACL, then delete the fault's deny-all NACL."""
     originals: dict[str, str] = dict(undo["subnets"])
     ec2 = session.client("ec2")
     with aws_errors(f"restore the network ACLs of {short_ids(list(originals))}"):
-        replace_nacl(ec2, originals)
+        moves, lines = _back_on(ec2, str(undo["vpc_id"]), originals)
+        if moves:
+            replace_nacl(ec2, moves)
         faults = ec2.describe_network_acls(
             Filters=[{"Name": f"tag:{FAULT_ID_TAG}", "Values": [undo["fault_id"]]}]
         )["NetworkAcls"]
         for acl in faults:
             ec2.delete_network_acl(NetworkAclId=acl["NetworkAclId"])
     deleted = ", ".join(a["NetworkAclId"] for a in faults) or "already gone"
-    return f"restored the NACLs of {len(originals)} subnet(s); fault NACL {deleted}"
+    said = "".join(f"; {line}" for line in lines)
+    return f"restored the NACLs of {len(moves)} subnet(s); fault NACL {deleted}{said}"
