@@ -12,9 +12,9 @@ from typing import Any
 import boto3
 import pytest
 
+from chaoscli.aws.lease_tag import Lease
 from chaoscli.aws.network import VPC_CIDR
 from chaoscli.aws.sandbox import Sandbox
-from chaoscli.aws.stack_lease import Lease
 from chaoscli.aws.tags import FAULT_TAG, PURPOSE_TAG, tag_dict, tag_spec
 from tests.endpoint_helpers import REGION, cli
 

@@ -17,18 +17,11 @@ from typing import Any
 import pytest
 import yaml
 
+from chaoscli.aws.lease_tag import LEASE_TAG, Lease, leases_of, server_time
 from chaoscli.aws.network import VPC_CIDR
 from chaoscli.aws.real_aws_guard import Access, open_guarded
 from chaoscli.aws.sandbox import Sandbox
-from chaoscli.aws.stack_lease import (
-    LEASE_TAG,
-    Lease,
-    LeaseHeld,
-    LeaseRequest,
-    StackLease,
-    leases_of,
-    server_time,
-)
+from chaoscli.aws.stack_lease import LeaseHeld, LeaseRequest, StackLease
 from chaoscli.aws.tags import tag_dict, tag_spec
 from tests.endpoint_helpers import REGION, SMALL, cli, ec2, experiment_doc, stack_vpcs, step_for
 

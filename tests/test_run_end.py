@@ -20,7 +20,7 @@ from chaoscli.experiment.strategy import RollbackStrategy
 from chaoscli.record import read
 from chaoscli.topology import Topology
 from tests.disk_faults import read_only
-from tests.endpoint_helpers import REGION, SMALL, cli
+from tests.endpoint_helpers import REGION, SMALL, cli, stack_vpcs
 
 # the fault lasts to the end of the traffic, so its changes are undone by the final rollback
 LASTING = [*SMALL, "--var", "duration_s=50", "--no-verify-fixes"]
@@ -140,9 +140,34 @@ def test_never_leaves_the_faults_and_says_how_to_undo_them(url: str, tmp_path: P
     assert "not rolled back (--rollback-strategy never)" in r.out
     assert f"undo them with: chaoscli rollback {rlog}" in r.out
     assert {i.fault for i in _discover(url).instances_in(ZONE)} == {"power-off"}
+    # no other command acts on a stack whose faults are still in it: not after the lease's
+    # time, not the janitor; only the run's own log (or --break-lease, or down) lifts the mark
+    again = cli("run", "az-outage", *LASTING, "--endpoint-url", url)
+    assert again.code == 2, again.err
+    assert "still has the changes run" in again.err and "left in place" in again.err
+    assert "chaoscli rollback LOG" in again.err and "(nothing was changed)" in again.err
+    janitor = cli("janitor", "--endpoint-url", url, "--yes")
+    assert {i.fault for i in _discover(url).instances_in(ZONE)} == {"power-off"}, janitor.out
     undo = cli("rollback", str(rlog))
     assert undo.code == 0, undo.err
     assert compare(before, _discover(url)) == []
+    assert cli("run", "az-outage", *LASTING, "--endpoint-url", url).code in (0, 1)
+
+
+def test_break_lease_acts_on_a_stack_left_with_faults(url: str, tmp_path: Path) -> None:
+    """--break-lease is the SRE's explicit word to go on with the faults in place."""
+    assert cli("up", "az-outage", *SMALL, "--endpoint-url", url).code == 0
+    kept = ("--rollback-log", str(tmp_path / "kept.rollback"), "--rollback-strategy", "never")
+    assert cli("run", "az-outage", *LASTING, "--endpoint-url", url, *kept).code in (0, 1)
+    assert cli("run", "az-outage", *LASTING, "--endpoint-url", url).code == 2
+    r = cli("run", "az-outage", *LASTING, "--endpoint-url", url, "--break-lease")
+    assert r.code in (0, 1), r.err
+    assert cli("rollback", str(tmp_path / "kept.rollback")).code == 0
+    # down deletes the stack, and with it whatever a run left in place
+    again = ("--rollback-log", str(tmp_path / "again.rollback"), "--rollback-strategy", "never")
+    assert cli("run", "az-outage", *LASTING, "--endpoint-url", url, *again).code in (0, 1)
+    assert cli("down", "--endpoint-url", url, "--yes").code == 0
+    assert stack_vpcs(url) == []
 
 
 def test_deviated_rolls_back_only_a_run_that_deviated(tmp_path: Path) -> None:

@@ -14,17 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chaoscli.aws.lease_tag import Lease, leases_of, server_time
 from chaoscli.aws.network import replace_nacl
 from chaoscli.aws.provision_autoscaling import stack_groups
 from chaoscli.aws.session import AwsSession, aws_errors
-from chaoscli.aws.stack_lease import (
-    Lease,
-    LeaseHeld,
-    LeaseRequest,
-    StackLease,
-    leases_of,
-    server_time,
-)
+from chaoscli.aws.stack_lease import LeaseHeld, LeaseRequest, StackLease
 from chaoscli.aws.tags import FAULT_TAG, PURPOSE_TAG, STACK_TAG, tag_dict
 
 Clean = Callable[[AwsSession], str]

@@ -12,32 +12,25 @@ and the later one deletes its own VPC and gives way.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import os
-import re
 import secrets
-import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 from chaoscli import stop
 from chaoscli.aws.changes.log import RollbackLog
+from chaoscli.aws.lease_tag import KEPT, LEASE_TAG, Lease, iso, leases_of, owner, server_time
 from chaoscli.aws.session import AwsSession, aws_errors
 from chaoscli.aws.tags import stack_filter, tag_dict
 from chaoscli.errors import AwsError, GuardError, SpecError
 
-LEASE_TAG = "chaoscli:lease:"  # followed by the holder's run id
 DURATION_ENV = "CHAOSCLI_LEASE_S"
 DEFAULT_DURATION_S = 600.0
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.:/=+\-@]")  # what an EC2 tag value may not hold
-_VALUE = re.compile(r"owner=(\S+) command=(\S+) expires=(\S+)$")
 _A = TypeVar("_A")
-_LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def lease_duration() -> float:
@@ -54,83 +47,8 @@ def lease_duration() -> float:
     return seconds
 
 
-def iso(t: datetime) -> str:
-    """A UTC time as ISO 8601 to the second, as leases write it."""
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass(frozen=True)
-class Lease:
-    """One holder's lease as its tag says: who, which run, which command, until when."""
-
-    run: str
-    owner: str
-    command: str
-    expires: datetime
-
-    @property
-    def key(self) -> str:
-        """The tag key this lease is written under."""
-        return LEASE_TAG + self.run
-
-    @property
-    def value(self) -> str:
-        """The tag value: owner, command and expiry."""
-        return f"owner={self.owner} command={self.command} expires={iso(self.expires)}"
-
-    @classmethod
-    def parse(cls, key: str, value: str) -> Lease | None:
-        """The lease a tag holds, or None for any other tag."""
-        if not key.startswith(LEASE_TAG):
-            return None
-        found = _VALUE.match(value)
-        expires = None
-        with contextlib.suppress(ValueError):
-            expires = datetime.fromisoformat(found.group(3)) if found else None
-        if found is None or expires is None:  # unreadable: treat it as expired long ago
-            return cls(key[len(LEASE_TAG) :], "unknown", "unknown", _LONG_AGO)
-        return cls(key[len(LEASE_TAG) :], found.group(1), found.group(2), expires)
-
-    def expired(self, now: datetime) -> bool:
-        """True once the holder has stopped renewing it for a whole lease."""
-        return now >= self.expires
-
-    def words(self) -> str:
-        """Who holds it and until when, for messages."""
-        return (
-            f"leased to {self.owner} (run {self.run}, chaoscli {self.command}) "
-            f"until {iso(self.expires)}"
-        )
-
-
-def leases_of(tags: dict[str, str]) -> list[Lease]:
-    """Every lease among a resource's tags, oldest expiry first."""
-    found = [Lease.parse(k, v) for k, v in tags.items()]
-    return sorted((x for x in found if x is not None), key=lambda x: (x.expires, x.run))
-
-
 class LeaseHeld(GuardError):
     """Another command holds the stack (or did and was not cleaned up); nothing was changed."""
-
-
-def server_time(reply: dict[str, Any]) -> datetime:
-    """The control plane's time from a reply's ``Date`` header, else this machine's UTC time."""
-    header = reply.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
-    if header:
-        try:
-            return parsedate_to_datetime(header).astimezone(UTC)
-        except (TypeError, ValueError):
-            pass
-    return datetime.now(UTC)
-
-
-def _owner() -> str:
-    """user@host of this process, in the characters a tag value may hold."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return _UNSAFE.sub("_", f"{user}@{socket.gethostname()}")
 
 
 @dataclass(frozen=True)
@@ -140,6 +58,7 @@ class LeaseRequest:
     command: str
     break_expired: bool = False
     takeover: str | None = None  # a run whose lease this command inherits (rollback of its log)
+    break_kept: bool = False  # may act on a stack whose changes a run left in place
 
 
 class StackLease:
@@ -158,7 +77,7 @@ class StackLease:
         self.request = request
         self.duration_s = lease_duration() if duration_s is None else duration_s
         self.run_id = secrets.token_hex(4)
-        self.owner = _owner()
+        self.owner = owner()
         self.vpc_id: str | None = None
         self.found: bool | None = None  # whether ``take`` found the stack (None: not asked)
         self.held = False
@@ -208,7 +127,11 @@ class StackLease:
         ec2 = self.session.client("ec2")
         for other in leases_of(tags):
             inherits = other.run == self.request.takeover
-            if inherits or (other.expired(now) and self.request.break_expired):
+            if other.kept:
+                breaks = self.request.break_kept
+            else:
+                breaks = other.expired(now) and self.request.break_expired
+            if inherits or breaks:
                 ec2.delete_tags(Resources=[self.vpc_id], Tags=[{"Key": other.key}])
                 continue
             raise LeaseHeld(self._refusal(other, now))
@@ -216,6 +139,13 @@ class StackLease:
     def _refusal(self, other: Lease, now: datetime, racing: bool = False) -> str:
         """One line: who holds the stack, until when, and what to do."""
         head = f"stack {self.stack} is {other.words()}"
+        if other.kept:
+            return (
+                f"stack {self.stack} still has the changes run {other.run} ({other.owner}) left "
+                f"in place at {iso(other.expires)} (--rollback-strategy): undo them with "
+                "`chaoscli rollback LOG` and that run's rollback log, or pass --break-lease to "
+                "act on the stack as it is (nothing was changed)"
+            )
         if racing:
             return f"{head}: it took the lease at the same moment; try again once it is done"
         if other.expired(now):
@@ -273,7 +203,9 @@ class StackLease:
 
     # -- renewing and releasing ------------------------------------------------------------
 
-    def _lease(self, now: datetime) -> Lease:
+    def _lease(self, now: datetime, kept: bool = False) -> Lease:
+        if kept:  # a mark, not a lease: its time says since when
+            return Lease(self.run_id, self.owner, KEPT, now)
         return Lease(
             self.run_id,
             self.owner,
@@ -281,8 +213,8 @@ class StackLease:
             now + timedelta(seconds=self.duration_s),
         )
 
-    def _write(self, now: datetime) -> None:
-        lease = self._lease(now)
+    def _write(self, now: datetime, kept: bool = False) -> None:
+        lease = self._lease(now, kept)
         self._saw(
             self.session.client("ec2").create_tags(
                 Resources=[self.vpc_id], Tags=[{"Key": lease.key, "Value": lease.value}]
@@ -321,8 +253,10 @@ class StackLease:
 
         return renew_then
 
-    def release(self) -> None:
-        """Remove this command's lease; a stack already gone took the lease with it."""
+    def release(self, keep: bool = False) -> None:
+        """Remove this command's lease (``keep``: turn it into the mark of changes left in
+        place, which only a rollback of this run's log or --break-lease removes); a stack
+        already gone took the lease with it."""
         if not self.held:
             return
         self.held = False
@@ -332,6 +266,10 @@ class StackLease:
             stop.shielded(lambda: f"releasing the lease on stack {self.stack}"),
             contextlib.suppress(AwsError, stop.Abandoned),  # else it expires on its own
         ):
+            if keep:
+                with aws_errors(f"mark stack {self.stack} as left with changes in place"):
+                    self._write(self.now(), kept=True)
+                return
             self._delete_own()
             if self._log is not None and self._log.path.exists():  # a clean run deleted it
                 self._log.note(lease_released=True)
@@ -367,7 +305,7 @@ class NoLease:
     def renewing(self, callback: Callable[[_A], None]) -> Callable[[_A], None]:
         return callback
 
-    def release(self) -> None:
+    def release(self, keep: bool = False) -> None:
         return None
 
 

@@ -107,8 +107,9 @@ def execute(
 ) -> Outcome | None:
     """Run the experiment where ``access`` says; a dry run prints its calls and returns None.
 
-    ``break_lease``: the run may break the stack's lease if it has expired."""
-    lease = LeaseRequest("run", break_expired=break_lease)
+    ``break_lease``: the run may break the stack's lease if it has expired, or act on a
+    stack whose changes an earlier run left in place."""
+    lease = LeaseRequest("run", break_expired=break_lease, break_kept=break_lease)
     region = loaded.experiment.topology.region
     if runs < 1:
         raise SpecError("--runs", "", f"{runs} is not a number of runs: give 1 or more")

@@ -29,8 +29,9 @@ BreakLeaseOpt = Annotated[
     bool,
     typer.Option(
         "--break-lease",
-        help="Break the stack's lease if it has expired (its holder was killed); "
-        "a live lease is never broken.",
+        help="Break the stack's lease if it has expired (its holder was killed), or act on a "
+        "stack whose changes an earlier run left in place (--rollback-strategy); a live lease "
+        "is never broken.",
     ),
 ]
 

@@ -104,7 +104,7 @@ def up(
     _persistent(access, "up")
     exp = load(experiment, set_ or [], var or []).experiment
     out = env_of(ctx).stdout
-    request = LeaseRequest("up", break_expired=break_lease)
+    request = LeaseRequest("up", break_expired=break_lease, break_kept=break_lease)
     with (
         open_guarded(exp.topology.region, access, say=announce(env_of(ctx))) as session,
         holding(session, exp.topology.stack, request) as lease,
@@ -156,7 +156,8 @@ def down(
     _persistent(access, "down")
     env = env_of(ctx)
     out = env.stdout
-    request = LeaseRequest("down", break_expired=break_lease)
+    # deleting the stack removes whatever an earlier run left in place with it
+    request = LeaseRequest("down", break_expired=break_lease, break_kept=True)
     with (
         open_guarded(region, access, say=announce(env_of(ctx))) as session,
         holding(session, stack, request) as lease,

@@ -259,7 +259,8 @@ def _run(
         out.edge.endpoint, out.edge.endpoint_url = session.mode, session.endpoint_url
         hold = Hold(session, RollbackLog(log_path), exp.topology.stack, phase, strategy=strategy)
         holder = lease_for(session, exp.topology.stack, lease or LeaseRequest("run"))
-        stack.callback(holder.release)  # after the rollback and teardown below
+        # after the rollback and teardown below; changes left in place keep the stack marked
+        stack.callback(lambda: holder.release(keep=bool(out.kept)))
         with held(hold, out):
             phase = hold.phase
             log = hold.log
