@@ -1,0 +1,126 @@
+"""A sweep's reports from hand-built rows: the terminal table in 80 columns, Markdown, the
+printable HTML page with its heat map, and every run as CSV and JSON lines; each says the
+rule "holds" was checked against and claims no more."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from chaoscli.record.sweep import SweepAnswers, SweepRow
+from chaoscli.report import sweep_charts, sweep_files, sweep_html, sweep_markdown, sweep_terminal
+from chaoscli.sweep.answers import answer, runs_to_claim
+from tests.test_sweep_answers import RATE, N, row
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[SweepRow]:
+    """Three counts × two rates, 20 runs each: 4 never holds, 6 holds 19 of 20 at the low
+    rate, 8 always holds; one run of 8 at the high rate is missing."""
+    out = []
+    for n, held_of in ((4, (0, 0)), (6, (19, 12)), (8, (20, 20))):
+        for rate, held in zip((200_000, 1_000_000), held_of, strict=True):
+            for i in range(20):
+                if (n, rate, i) == (8, 1_000_000, 19):
+                    continue
+                ok = i < held
+                out.append(
+                    row(
+                        {N: n, RATE: rate},
+                        i,
+                        ok,
+                        0.9995 if ok else 0.97 + i / 1000,
+                        errors=0 if ok else 1000 + i,
+                        outage=30 + i,
+                        cause=None if ok else f"Overload after the zone loss: {100 + i}% busy",
+                    )
+                )
+    return out
+
+
+@pytest.fixture(scope="module")
+def answers(rows: list[SweepRow]) -> SweepAnswers:
+    return answer(rows, [N, RATE], runs_per_point=20, title="capacity", root_seed=7)
+
+
+def _terminal(a: SweepAnswers) -> str:
+    buf = io.StringIO()
+    sweep_terminal.print_summary(a, Console(file=buf, width=200, no_color=True))
+    return buf.getvalue()
+
+
+def test_terminal_table_fits_80_columns_and_claims_only_what_was_checked(
+    answers: SweepAnswers,
+) -> None:
+    """One row per point with its share and interval; 19 of 20 is "?" (too few runs), never
+    ✓; the rule and the missing run are said."""
+    text = _terminal(answers)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    line = next(ln for ln in text.splitlines() if re.match(r"\s+6\s+200,000\s", ln))
+    assert "19/20" in line and "95% [76–99%]" in line and "?" in line and "✓" not in line
+    assert re.search(r"\s8\s+1,000,000\s+19/19\s+1\s+100% \[83–100%\] \?", text)
+    assert "missing: 1 run left no row (0 failed, 1 unfinished)" in text
+    assert "lower end of the 95% Wilson interval" in " ".join(text.split())
+    assert "✓" not in text.split("✓ holds with")[0]  # no point claims it
+    assert "not enough runs to claim P ≥ 95%" in " ".join(text.split())
+
+
+def test_markdown_says_the_rule_the_frontier_and_each_point(answers: SweepAnswers) -> None:
+    """A table row per point, the weaker "every run held from" said as such, the rule."""
+    md = sweep_markdown.render(answers)
+    table = [ln for ln in md.splitlines() if ln.startswith("| ")]
+    assert len(table) == 1 + len(answers.points)
+    assert "| 6 | 200,000 | 19/20 |  | 95% [76–99%] | ❔ too few runs to tell |" in md
+    assert "| 8 | 1,000,000 | 19/19 | 1 | 100% [83–100%] |" in md
+    assert "every run held from 8 upward" in md
+    assert f"a claim needs {runs_to_claim(0.95)}, all held" in md
+    assert "Missing runs" in md and "0 failed, 1 unfinished" in md
+
+
+def test_html_page_is_self_contained_with_a_heat_map(answers: SweepAnswers) -> None:
+    """One file with inline SVG (one cell per point), the rule and no fetched resource."""
+    page = sweep_html.render(answers)
+    assert page.count("<svg") == 1 and "share of runs held" in page
+    for text in ("19/20 ?", "0/20 ✗", "20/20 ?"):
+        assert text in page
+    assert "lower end of the 95% Wilson interval" in page
+    assert not re.search(r"""(src|href)=["']?https?:""", page)
+
+
+def test_heat_map_is_repeatable(answers: SweepAnswers) -> None:
+    """The same answers draw the same SVG, byte for byte."""
+    points = answers.points
+    assert sweep_charts.heatmap(answers, points) == sweep_charts.heatmap(answers, points)
+
+
+def test_csv_and_json_lines_hold_every_run_with_the_same_columns(
+    rows: list[SweepRow],
+) -> None:
+    """One line per run in both; a notebook reads the same columns and values from either."""
+    table = list(csv.DictReader(io.StringIO(sweep_files.runs_csv(rows))))
+    lines = [json.loads(x) for x in sweep_files.runs_jsonl(rows).splitlines()]
+    assert len(table) == len(lines) == len(rows)
+    assert list(table[0]) == list(lines[0])
+    assert {N, RATE, "seed", "held", "cause", "during.availability"} <= set(lines[0])
+    by_seed = {(r[N], r[RATE], r["seed_index"]): r for r in lines}
+    one = by_seed[(4, 200_000, 3)]
+    assert one["held"] is False and one["during.availability"] == pytest.approx(0.973)
+    assert one["visible_errors"] == 1003
+
+
+def test_write_reports_writes_every_file(
+    tmp_path: Path, answers: SweepAnswers, rows: list[SweepRow]
+) -> None:
+    """The answers, the reports, the heat map and the runs, each a whole file; the answers
+    read back to the same model."""
+    written = sweep_files.write_reports(tmp_path / "out", answers, rows)
+    assert sorted(p.name for p in written) == sorted(sweep_files.FILES.values())
+    back = SweepAnswers.model_validate_json((tmp_path / "out" / "answers.json").read_text())
+    assert back == answers
+    assert (tmp_path / "out" / "heatmap.svg").read_text().startswith("<svg")
