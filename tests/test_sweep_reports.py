@@ -16,6 +16,7 @@ from rich.console import Console
 from chaoscli.record.sweep import SweepAnswers, SweepRow
 from chaoscli.report import sweep_charts, sweep_files, sweep_html, sweep_markdown, sweep_terminal
 from chaoscli.sweep.answers import answer, runs_to_claim
+from chaoscli.sweep.bisect import find_min
 from tests.test_sweep_answers import RATE, N, row
 
 
@@ -124,3 +125,17 @@ def test_write_reports_writes_every_file(
     back = SweepAnswers.model_validate_json((tmp_path / "out" / "answers.json").read_text())
     assert back == answers
     assert (tmp_path / "out" / "heatmap.svg").read_text().startswith("<svg")
+
+
+def test_find_min_says_the_boundary_every_probe_and_a_contradiction() -> None:
+    """The value found and its neighbour below, the values tried in order, and a warning
+    when they contradict monotonicity."""
+    good = find_min([2, 4, 6, 8, 10], lambda v: int(v) >= 6)
+    text = "\n".join(sweep_terminal.find_min_lines(good, N, "every run held"))
+    assert f"{N}: 6 is the smallest value that held; 4 deviated (held: every run held)" in text
+    assert "tried in order: 10 held, 2 deviated, 6 held, 4 deviated, 8 held." in text
+    assert "not monotone" not in text
+    bad = find_min([2, 4, 6, 8, 10], lambda v: v == 2)
+    text = " ".join(" ".join(sweep_terminal.find_min_lines(bad, N, "x")).split())
+    assert "even the largest value, 10, deviated" in text
+    assert "not monotone: 2 held but 10 deviated" in text

@@ -11,7 +11,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from chaoscli.record.sweep import SweepAnswers
+from chaoscli.record.sweep import FindMin, SweepAnswers
 from chaoscli.report import sweep_words as w
 
 WIDTH = 80
@@ -77,3 +77,37 @@ def summary(a: SweepAnswers) -> Group:
 def print_summary(a: SweepAnswers, console: Console) -> None:
     """Print the report, never wider than 80 columns."""
     console.print(summary(a), width=min(console.width, WIDTH), highlight=False)
+
+
+def find_min_lines(found: FindMin, field: str, rule: str) -> list[str]:
+    """What ``--find-min`` found, every value it tried in order, and a warning when the
+    values it tried contradict the monotonicity bisection assumes."""
+    tried = ", ".join(
+        f"{w.value(p.value)} {'held' if p.held else 'deviated'}" for p in found.probes
+    )
+    if found.found is None:
+        head = f"{field}: even the largest value, {w.value(found.values[-1])}, deviated"
+    elif found.below is None:
+        head = f"{field}: the smallest value tried, {w.value(found.found)}, held"
+    else:
+        head = (
+            f"{field}: {w.value(found.found)} is the smallest value that held; "
+            f"{w.value(found.below)} deviated"
+        )
+    lines = [f"{head} (held: {rule}).", f"tried in order: {tried}."]
+    if not found.monotone:
+        pairs = "; ".join(
+            f"{w.value(lo)} held but {w.value(hi)} deviated" for lo, hi in found.contradictions
+        )
+        lines.append(
+            f"not monotone: {pairs}. Bisection assumes a larger value never holds less, so "
+            "the value found is not a boundary; grid the field instead."
+        )
+    return lines
+
+
+def print_find_min(found: FindMin, field: str, rule: str, console: Console) -> None:
+    """Print what ``--find-min`` found, wrapped to 80 columns."""
+    for line in find_min_lines(found, field, rule):
+        style = "bold yellow" if line.startswith("not monotone") else None
+        console.print(Text(_wrap(line), style=style or ""), width=min(console.width, WIDTH))
