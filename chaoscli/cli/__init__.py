@@ -8,6 +8,7 @@ from chaoscli.cli import (
     leases,  # noqa: F401  (registers `janitor`)
     reports,  # noqa: F401  (registers `report`)
     stack,  # noqa: F401  (registers the commands)
+    sweep,  # noqa: F401  (registers `sweep`)
 )
 from chaoscli.cli.app import main
 
