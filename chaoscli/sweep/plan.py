@@ -13,6 +13,7 @@ from typing import Any
 
 from chaoscli.aws.regions import stack_zones
 from chaoscli.errors import SpecError
+from chaoscli.experiment.build import plan_for
 from chaoscli.experiment.loader import Loaded, load, resolve
 from chaoscli.experiment.yaml_guard import compose_and_construct
 from chaoscli.record.sweep import Scalar
@@ -142,8 +143,9 @@ def build(
 
 
 def topology_key(loaded: Loaded) -> str:
-    """What a provisioned stack depends on: the experiment's topology section."""
-    return json.dumps(loaded.document.get("topology"), sort_keys=True)
+    """What a provisioned stack depends on: the plan it is built from (a model number under
+    ``topology``, such as an instance's capacity, provisions the same stack)."""
+    return repr(plan_for(loaded.experiment))
 
 
 def group_by_topology(points: list[Any]) -> list[Any]:
