@@ -8,9 +8,12 @@ decides a figure: every seed comes with its task.
 from __future__ import annotations
 
 import signal
+from collections import deque
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
+from multiprocessing.context import BaseContext
 from typing import Any, Protocol
 
 from chaoscli import stop
@@ -49,6 +52,14 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def _context() -> BaseContext:
+    """Forkserver workers (safe with the parent's threads) that start with the task's modules
+    already imported."""
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["chaoscli.sweep.worker"])
+    return context
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(f"{type(exc).__name__}: {exc}".split())
 
@@ -58,27 +69,35 @@ class LocalPool:
 
     name = "local"
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, work: Callable[[Task], list[SweepRow]] = run_task) -> None:
         self.workers = max(1, workers)
+        self.work = work
         self._pool: ProcessPoolExecutor | None = None
         self._futures: dict[Future[list[SweepRow]], tuple[Task, int]] = {}
+        self._waiting: deque[tuple[Task, int]] = deque()  # not handed to a worker yet
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        context = get_context("forkserver")
-        context.set_forkserver_preload(["chaoscli.sweep.worker"])
-        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_quiet_worker)
+        return ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_quiet_worker)
 
     def _submit(self, task: Task, attempt: int) -> None:
-        if self._pool is None:
-            self._pool = self._new_pool()
-        self._futures[self._pool.submit(run_task, task)] = (task, attempt)
+        self._waiting.append((task, attempt))
+
+    def _feed(self) -> None:
+        """Hand tasks to the pool, no more at a time than it has workers: a stop then waits
+        only for the tasks that are running."""
+        while self._waiting and len(self._futures) < self.workers:
+            if self._pool is None:
+                self._pool = self._new_pool()
+            task, attempt = self._waiting.popleft()
+            self._futures[self._pool.submit(self.work, task)] = (task, attempt)
 
     def start(self, tasks: list[Task]) -> None:
         for task in tasks:
             self._submit(task, 1)
+        self._feed()
 
     def pending(self) -> int:
-        return len(self._futures)
+        return len(self._futures) + len(self._waiting)
 
     def collect(self, wait_s: float) -> list[Finished]:
         """The tasks that finished within ``wait_s`` seconds (perhaps none)."""
@@ -95,10 +114,13 @@ class LocalPool:
                 out.append(Finished(task, [], _one_line(exc)))
         if broken:
             self._restart(broken, out)
+        self._feed()
         return out
 
     def _restart(self, broken: list[tuple[Task, int]], out: list[Finished]) -> None:
-        """A worker died: the pool is gone; run its tasks again once in a new one."""
+        """A worker died and took the pool with it: every task it held runs again in a new
+        pool; one caught in a second death runs alone, so that only the task that kills its
+        worker is reported as failed."""
         old, self._pool = self._pool, None
         if old is not None:
             old.shutdown(wait=False, cancel_futures=True)
@@ -107,12 +129,23 @@ class LocalPool:
             retry.append(self._futures.pop(future))
         for task, attempt in retry:
             if attempt >= ATTEMPTS:
-                out.append(Finished(task, [], "its worker process died, twice"))
+                out.append(self._alone(task))
             else:
-                self._submit(task, attempt + 1)
+                self._waiting.appendleft((task, attempt + 1))
+
+    def _alone(self, task: Task) -> Finished:
+        """Run ``task`` in a pool of its own: its rows, or that its worker died again."""
+        with ProcessPoolExecutor(1, mp_context=_context(), initializer=_quiet_worker) as one:
+            try:
+                return Finished(task, one.submit(self.work, task).result())
+            except BrokenExecutor:
+                return Finished(task, [], "its worker process died, twice")
+            except Exception as exc:
+                return Finished(task, [], _one_line(exc))
 
     def stop(self) -> list[Finished]:
-        """Cancel what has not started; the tasks already running, once they end."""
+        """Drop what has not started; the tasks already running, once they end."""
+        self._waiting.clear()
         for future in self._futures:
             future.cancel()
         running = [f for f in self._futures if not f.cancelled()]

@@ -1,0 +1,53 @@
+"""The local pool's promise about a worker that dies: its task runs once more, and a task
+whose worker dies again is reported as failed, not dropped; the other tasks are unharmed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from chaoscli.record.sweep import SweepRow
+from chaoscli.sweep.executors import Finished, LocalPool
+from chaoscli.sweep.worker import Task
+
+
+def dies_once_per_marker(task: Task) -> list[SweepRow]:
+    """Kill this worker the first time a task is seen (a marker file remembers it), unless
+    the task's key says it is a healthy one; die every time when it says "always"."""
+    marker = Path(os.environ["SWEEP_TEST_MARKERS"]) / task.key
+    if task.key.startswith("healthy"):
+        return []
+    if task.key.startswith("always") or not marker.exists():
+        marker.touch()
+        os._exit(1)
+    return []
+
+
+def _drain(pool: LocalPool) -> list[Finished]:
+    out: list[Finished] = []
+    while pool.pending():
+        out += pool.collect(0.1)
+    return out
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_dead_worker_s_task_is_retried_once_then_reported(
+    workers: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SWEEP_TEST_MARKERS", str(tmp_path))
+    tasks = [
+        Task(key, {}, None, ((0, 1),))  # type: ignore[arg-type]
+        for key in ("healthy-1", "once", "always", "healthy-2")
+    ]
+    pool = LocalPool(workers, dies_once_per_marker)
+    try:
+        pool.start(tasks)
+        done = {f.task.key: f for f in _drain(pool)}
+    finally:
+        pool.close()
+    assert set(done) == {"healthy-1", "once", "always", "healthy-2"}
+    assert done["once"].error is None
+    assert done["always"].error == "its worker process died, twice"
+    assert done["healthy-1"].error is None and done["healthy-2"].error is None
