@@ -15,7 +15,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 SECTION = README.split("## Architecture", 1)[1].split("\n## ", 1)[0]
 PICTURE = SECTION.split("<!-- packages:start -->", 1)[1].split("<!-- packages:end -->", 1)[0]
 PACKAGE_DIR = Path(chaoscli.__file__).parent
-DATA_DIRS = {"experiments", "schemas", "__pycache__"}
+DATA_DIRS = {"experiments", "campaigns", "schemas", "__pycache__"}
 
 
 def _top_level() -> set[str]:

@@ -42,7 +42,7 @@ def tasks_for(plan: SweepPlan, done: set[tuple[str, int]]) -> list[Task]:
     return out
 
 
-def _earlier(plan: SweepPlan, folder: Path, resume: bool) -> list[SweepRow]:
+def earlier(plan: SweepPlan, folder: Path, resume: bool) -> list[SweepRow]:
     """The rows a resumed sweep keeps; a sweep that would mix with another one is refused."""
     path = folder / row_file.ROWS
     if not resume:
@@ -77,8 +77,9 @@ def sweep(
     resume: bool = False,
     progress: Progress = lambda done, total: None,
 ) -> Swept:
-    """Run every run of ``plan`` not already in ``folder``'s rows; all its rows after."""
-    kept = _earlier(plan, folder, resume)
+    """Run every run of ``plan`` not already in ``folder``'s rows; all its rows after. The
+    executor is left open, for the next plan (``--find-min`` runs one per probe)."""
+    kept = earlier(plan, folder, resume)
     out = Swept(rows=list(kept))
     todo = tasks_for(plan, {(r.key, r.seed_index) for r in kept})
     progress(len(out.rows), plan.total)
@@ -102,6 +103,4 @@ def sweep(
         except BaseException:
             take(executor.stop())
             raise
-        finally:
-            executor.close()
     return out
