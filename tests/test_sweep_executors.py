@@ -14,12 +14,13 @@ from chaoscli.sweep.worker import Task
 
 
 def dies_once_per_marker(task: Task) -> list[SweepRow]:
-    """Kill this worker the first time a task is seen (a marker file remembers it), unless
-    the task's key says it is a healthy one; die every time when it says "always"."""
-    marker = Path(os.environ["SWEEP_TEST_MARKERS"]) / task.key
-    if task.key.startswith("healthy"):
+    """Kill this worker the first time a task is seen (a marker file in the folder its key
+    names remembers it), unless the key says it is a healthy one; every time for "always"."""
+    kind, _, folder = task.key.partition(":")
+    marker = Path(folder) / kind
+    if kind.startswith("healthy"):
         return []
-    if task.key.startswith("always") or not marker.exists():
+    if kind == "always" or not marker.exists():
         marker.touch()
         os._exit(1)
     return []
@@ -33,18 +34,15 @@ def _drain(pool: LocalPool) -> list[Finished]:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_a_dead_worker_s_task_is_retried_once_then_reported(
-    workers: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("SWEEP_TEST_MARKERS", str(tmp_path))
+def test_a_dead_worker_s_task_is_retried_once_then_reported(workers: int, tmp_path: Path) -> None:
     tasks = [
-        Task(key, {}, None, ((0, 1),))  # type: ignore[arg-type]
-        for key in ("healthy-1", "once", "always", "healthy-2")
+        Task(f"{kind}:{tmp_path}", {}, None, ((0, 1),))  # type: ignore[arg-type]
+        for kind in ("healthy-1", "once", "always", "healthy-2")
     ]
     pool = LocalPool(workers, dies_once_per_marker)
     try:
         pool.start(tasks)
-        done = {f.task.key: f for f in _drain(pool)}
+        done = {f.task.key.partition(":")[0]: f for f in _drain(pool)}
     finally:
         pool.close()
     assert set(done) == {"healthy-1", "once", "always", "healthy-2"}
