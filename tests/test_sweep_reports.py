@@ -139,3 +139,16 @@ def test_find_min_says_the_boundary_every_probe_and_a_contradiction() -> None:
     text = " ".join(" ".join(sweep_terminal.find_min_lines(bad, N, "x")).split())
     assert "even the largest value, 10, deviated" in text
     assert "not monotone: 2 held but 10 deviated" in text
+
+
+def test_a_frontier_where_every_value_falls_short_says_so_not_that_runs_are_few() -> None:
+    """When each value's interval lies below must_hold, more runs would not help: the frontier
+    says every value falls short (the counter-example: "not enough runs to claim")."""
+    rows = [
+        row({N: n}, i, False, 0.5, errors=1000, outage=30, cause="Overloaded")
+        for n in (2, 3)
+        for i in range(5)
+    ]
+    text = " ".join(_terminal(answer(rows, [N], runs_per_point=5, title="short")).split())
+    assert "no value tried holds with P ≥ 95%: every one falls short" in text
+    assert "not enough runs to claim" not in text

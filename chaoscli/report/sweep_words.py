@@ -18,7 +18,7 @@ CLAIM_MARKS: dict[Claim, str] = {"holds": "✓", "short": "✗", "unsure": "?"}
 # there, with a short heading
 HEADLINE = (
     (("availability", "avail."), ("worst_second_success_ratio", "second")),
-    (("p99_latency_ms", "p99 ms"), ("p99_increase_ms", "p99 rise")),
+    (("p99_latency_ms", "p99 ms"), ("p99_increase_ms", "p99 rise ms")),
 )
 
 
@@ -158,6 +158,11 @@ def frontier_line(a: SweepAnswers, step: FrontierStep) -> str:
             else " (the smallest value tried)"
         )
         text = f"{field} ≥ {value(step.smallest)} holds{at}{below}"
+    elif _all_short(a, step):
+        text = (
+            f"{field}: no value tried holds with P ≥ {pct(a.must_hold)}{at}: every one falls "
+            "short (its interval's upper end is below)"
+        )
     elif need is not None and step.runs_at_most < need:
         text = (
             f"{field}: not enough runs to claim P ≥ {pct(a.must_hold)}{at} "
@@ -171,6 +176,18 @@ def frontier_line(a: SweepAnswers, step: FrontierStep) -> str:
         shown = ", ".join(value(v) for v in step.contradictions)
         text += f"; not monotone: {shown} holds although a larger value falls short"
     return text + "."
+
+
+def _all_short(a: SweepAnswers, step: FrontierStep) -> bool:
+    """Whether every point of this step falls short: then more runs would not change it."""
+    claims = [
+        p.claim
+        for p in a.points
+        if all(p.point.get(k) == v for k, v in step.at.items())
+        and a.frontier is not None
+        and a.frontier.field in p.point
+    ]
+    return bool(claims) and all(c == "short" for c in claims)
 
 
 def rule_line(a: SweepAnswers) -> str:
