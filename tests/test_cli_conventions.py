@@ -50,6 +50,14 @@ def test_every_command_takes_h_and_shows_clean_metavars(words: list[str]) -> Non
         assert tag not in short.out, (words, tag)
 
 
+def test_a_commands_description_is_wrapped_to_the_terminal_not_to_its_source_lines() -> None:
+    """Each paragraph of a description flows as one text: no line of help ends where the
+    docstring's source line did ("printed), or a" followed by a short line)."""
+    lines = cli("rollback", "-h").out.splitlines()
+    assert any("printed), or a difference from before the run" in ln for ln in lines), lines
+    assert not any(ln.strip() in ("printed), or a", "as a") for ln in lines), lines
+
+
 def test_arguments_are_spelled_in_capitals() -> None:
     assert "Usage: chaoscli run [OPTIONS] [EXPERIMENT]" in cli("run", "-h").out
     assert "Usage: chaoscli report [OPTIONS] JOURNAL" in cli("report", "-h").out

@@ -8,6 +8,7 @@ their name in capitals.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from typer.core import TyperArgument, TyperGroup, TyperOption
@@ -29,6 +30,11 @@ _METAVAR = {
     "role_arn": "ARN",
     "rollback_strategy": "STRATEGY",
     "format_": "FORMAT",
+    "grid": "FIELD=VALUES",
+    "must_hold": "SHARE",
+    "out": "DIR",
+    "workers": "N",
+    "find_min": "FIELD=RANGE",
 }
 
 
@@ -36,6 +42,8 @@ def tidy(command: Any) -> Any:
     """``command`` (and its subcommands) with clean metavars; idempotent."""
     if command is None or getattr(command, "_chaoscli_tidy", False):
         return command
+    if command.help:
+        command.help = _paragraphs(command.help)
     for param in command.params:
         _quiet(param)
     given = command.get_help_option
@@ -52,6 +60,17 @@ def tidy(command: Any) -> Any:
             tidy(sub)
     command._chaoscli_tidy = True
     return command
+
+
+def _paragraphs(text: str) -> str:
+    """A docstring's paragraphs each on one line, so the terminal wraps them (typer keeps the
+    source's line breaks after the first paragraph); a paragraph marked ``\\b`` is kept."""
+    head, cut, tail = inspect.cleandoc(text).partition("\f")
+    paragraphs = [
+        p if p.startswith("\b") else " ".join(line.strip() for line in p.splitlines())
+        for p in head.split("\n\n")
+    ]
+    return "\n\n".join(paragraphs) + cut + tail
 
 
 def _nothing(*_: Any, **__: Any) -> None:
