@@ -2,6 +2,7 @@
 ``app.main`` alone."""
 
 from chaoscli.cli import (
+    assess,  # noqa: F401  (registers `assess`)
     catalogue,  # noqa: F401  (registers `list` and `show`)
     experiments,  # noqa: F401  (registers the commands)
     export,  # noqa: F401  (registers `export iam-policy`)
