@@ -72,6 +72,7 @@ def shape_of(found: Foreign, inputs: AssessmentInputs, sources: dict[str, Source
         f"topology.order_queue.enabled={str(inputs.order_queue).lower()}",
         f"traffic.rps={rps:g}",
         f"traffic.duration_s={inputs.run_s:g}",
+        f"engine.samples_per_s={inputs.samples_per_s}",
         f"clients.max_attempts={inputs.max_attempts}",
         f"clients.backoff={inputs.backoff}",
         f"clients.connect_timeout_s={inputs.connect_timeout_s:g}",

@@ -64,6 +64,7 @@ class AssessmentInputs(Strict):
     at_s: Annotated[float, Field(ge=30, le=3000)] = 120
     duration_s: Annotated[float, Field(gt=0, le=3000)] = 300
     run_s: Annotated[float, Field(ge=120, le=7200)] = 600
+    samples_per_s: Annotated[int, Field(ge=100, le=100_000)] = 2000
 
     @model_validator(mode="after")
     def _fault_inside_run(self) -> AssessmentInputs:

@@ -4,6 +4,7 @@ rows in each, made from the ``Assessment`` alone."""
 from __future__ import annotations
 
 import html
+import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -55,10 +56,21 @@ def weak_point_lines(a: Assessment) -> list[str]:
     return lines
 
 
+WIDTH = 100
+
+
+def _wrapped(lines: list[str]) -> list[str]:
+    """Each line of prose folded at ``WIDTH``, its continuation indented."""
+    out: list[str] = []
+    for line in lines:
+        out += textwrap.wrap(line, WIDTH, subsequent_indent="  ", break_on_hyphens=False) or [""]
+    return out
+
+
 def terminal(a: Assessment) -> str:
     """Plain text: the stack, the matrix, each deviated cell's top finding, the weak point."""
     s = a.stack
-    out = [
+    head = [
         a.title,
         f"stack: load balancer {s.load_balancer} in {s.region}, zones {', '.join(s.zones)}; "
         f"{sum(s.instances_per_zone.values())} instances "
@@ -71,8 +83,8 @@ def terminal(a: Assessment) -> str:
             else "no database"
         ),
         "inputs: " + "; ".join(f"{i.name} {i.value} ({i.source})" for i in a.inputs),
-        "",
     ]
+    out = [*_wrapped(head), ""]
     rows = [HEADERS, *(row(c) for c in a.cells)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(HEADERS))]
     for n, r in enumerate(rows):
@@ -85,21 +97,22 @@ def terminal(a: Assessment) -> str:
         if n == 0:
             out.append("  ".join("-" * w for w in widths))
     out.append("")
+    notes: list[str] = []
     for c in a.cells:
         if c.not_run:
-            out.append(f"{c.fault}: not run: {c.not_run}")
+            notes.append(f"{c.fault}: not run: {c.not_run}")
         if c.top_finding:
-            out.append(
+            notes.append(
                 f"{c.fault}{f' in {c.zone}' if c.zone else ''}: {c.top_finding}; "
                 f"fix ({c.fix_proven}): {c.fix}"
             )
-    out += ["", *weak_point_lines(a)]
+    notes += ["", *weak_point_lines(a)]
     if a.approximations:
-        out += ["", "approximations: " + "; ".join(a.approximations)]
+        notes += ["", "approximations: " + "; ".join(a.approximations)]
     if a.not_modelled:
-        out += ["not modelled: " + "; ".join(a.not_modelled)]
-    out += ["", a.read_only]
-    return "\n".join(out)
+        notes += ["not modelled: " + "; ".join(a.not_modelled)]
+    notes += ["", a.read_only]
+    return "\n".join([*out, *_wrapped(notes)])
 
 
 def markdown(a: Assessment) -> str:

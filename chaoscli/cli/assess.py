@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from chaoscli.assess.assessment import assess as assess_stack
+from chaoscli.assess.imported import read_file
 from chaoscli.assess.inputs import load_inputs
 from chaoscli.assess.render import WRITERS, terminal, write
 from chaoscli.aws.foreign import discover_foreign
@@ -18,26 +19,43 @@ from chaoscli.cli.environment import env_of, spinner
 from chaoscli.errors import SpecError
 
 
-def _tags(given: list[str]) -> dict[str, str]:
+def _pairs(option: str, given: list[str]) -> dict[str, str]:
     """``key=value`` options as a mapping; anything else is bad input."""
     out: dict[str, str] = {}
     for item in given:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise SpecError("--tag", "", f"{item!r} is not key=value")
+            raise SpecError(option, "", f"{item!r} is not key=value")
         out[key] = value
     return out
+
+
+def _tags(given: list[str]) -> dict[str, str]:
+    """The ``--tag`` options as a mapping."""
+    return _pairs("--tag", given)
 
 
 @app.command()
 def assess(
     ctx: typer.Context,
     load_balancer: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--load-balancer", help="The stack's Application Load Balancer: its name or ARN."
         ),
-    ],
+    ] = None,
+    topology_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--topology-from",
+            help="Assess the stack a CloudFormation template or a Terraform state (`terraform "
+            "show -json`) describes, built in in-process moto or a loopback --endpoint-url.",
+        ),
+    ] = None,
+    parameter: Annotated[
+        list[str] | None,
+        typer.Option("--parameter", help="A template parameter: Key=Value (repeatable)."),
+    ] = None,
     db_instance: Annotated[
         list[str] | None,
         typer.Option(
@@ -94,10 +112,27 @@ def assess(
         inputs, {"instance_capacity_rps": capacity_rps, "rps": rps, "max_attempts": max_attempts}
     )
     access = Access(endpoint_url, allow_real_aws, account, role_arn)
-    with open_guarded(region, access, read_only=True, say=announce(env)) as session:
-        session.refuse_changes("chaoscli assess only reads")
-        found = discover_foreign(session, load_balancer, tuple(db_instance or ()), _tags(tag or []))
-        calls, where = dict(session.calls), session.where
+    dbs, tags = tuple(db_instance or ()), _tags(tag or [])
+    if topology_from is not None:
+        read = read_file(
+            topology_from,
+            region,
+            access,
+            parameters=_pairs("--parameter", parameter or []),
+            load_balancer=load_balancer,
+            db_ids=dbs,
+            tags=tags,
+        )
+        found, calls, where = read.found, read.calls, read.where
+    else:
+        if load_balancer is None:
+            raise SpecError("assess", "", "name the stack's --load-balancer, or --topology-from")
+        if parameter:
+            raise SpecError("--parameter", "", "only a --topology-from template takes parameters")
+        with open_guarded(region, access, read_only=True, say=announce(env)) as session:
+            session.refuse_changes("chaoscli assess only reads")
+            found = discover_foreign(session, load_balancer, dbs, tags)
+            calls, where = dict(session.calls), session.where
     with spinner(env) as progress:
         task = progress.add_task("assessing", total=None)
         result = assess_stack(

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from chaoscli import stop
+from chaoscli.assess.imported import run_sets
 from chaoscli.aws.changes import log_home
 from chaoscli.aws.real_aws_guard import Access
 from chaoscli.cli import reports
@@ -97,9 +98,20 @@ def run(
         ),
     ] = RollbackStrategy.ALWAYS,
     break_lease: BreakLeaseOpt = False,
+    topology_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--topology-from",
+            help="Run against the stack a CloudFormation template or a Terraform state "
+            "(`terraform show -json`) describes, read back from in-process moto.",
+        ),
+    ] = None,
 ) -> None:
     """Run an experiment: provision, break, simulate, judge, roll back."""
     env = env_of(ctx)
+    if topology_from is not None:
+        region = env.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        set_ = [*run_sets(topology_from, region), *(set_ or [])]
     reports.check_paths(report or [], journal)
     if rollback_log is not None:
         check_writable(rollback_log)
