@@ -4,6 +4,7 @@ template's stack and bystanders is a Describe, List or Get, and nothing there ch
 from __future__ import annotations
 
 import contextlib
+import datetime
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ from tests.endpoint_helpers import cli
 
 REGION = "us-east-1"
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "two-tier-shop.yaml"
-QUICK = "instance_capacity_rps: 1000\nrps: 4000\nrun_s: 300\nat_s: 60\nduration_s: 120\n"
+QUICK = "instance_capacity_rps: 1000\nrun_s: 300\nat_s: 60\nduration_s: 120\nsamples_per_s: 200\n"
 
 
 @contextlib.contextmanager
@@ -107,6 +108,27 @@ def add_bystanders(url: str) -> None:
     )
 
 
+def busiest_minute(url: str, requests: float) -> None:
+    """The load balancer's RequestCount as CloudWatch would hold it: one busy minute."""
+    arn = client(url, "elbv2").describe_load_balancers(Names=["two-tier-shop"])["LoadBalancers"][0][
+        "LoadBalancerArn"
+    ]
+    client(url, "cloudwatch").put_metric_data(
+        Namespace="AWS/ApplicationELB",
+        MetricData=[
+            {
+                "MetricName": "RequestCount",
+                "Dimensions": [
+                    {"Name": "LoadBalancer", "Value": arn.split(":loadbalancer/", 1)[1]}
+                ],
+                "Timestamp": datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5),
+                "Value": requests,
+                "Unit": "Count",
+            }
+        ],
+    )
+
+
 def snapshot(url: str) -> dict[str, Any]:
     """Everything a write could have changed, as the server describes it."""
     ec2, elb, rds = client(url, "ec2"), client(url, "elbv2"), client(url, "rds")
@@ -179,6 +201,7 @@ def test_assess_makes_only_read_calls_and_changes_nothing(
     with server() as url:
         create_shop(url)
         add_bystanders(url)
+        busiest_minute(url, 240_000)
         before = snapshot(url)
         calls.clear()
         result = cli(
@@ -194,6 +217,16 @@ def test_assess_makes_only_read_calls_and_changes_nothing(
             "--no-verify-fixes",
         )
         at_server = [(s, op) for s, op, to in calls if to.startswith(url)]
+        unknown = cli("assess", "--load-balancer", "nope", "--endpoint-url", url)
+        postgres = cli(
+            "assess",
+            "--load-balancer",
+            "two-tier-shop",
+            "--db-instance",
+            "bystander-postgres",
+            "--endpoint-url",
+            url,
+        )
         after = snapshot(url)
     assert result.code == 1, result.err
     assert "zone power loss" in result.out
@@ -212,3 +245,7 @@ def test_assess_makes_only_read_calls_and_changes_nothing(
     assert any(not is_read_only(op) for op, _ in elsewhere)
     assert after == before
     assert f"read-only: discovery made {len(at_server)} calls" in result.out
+    assert "rps 4000 (CloudWatch RequestCount (busiest minute, last day))" in result.out
+    assert (unknown.code, postgres.code) == (2, 2)
+    assert f"no load balancer nope at {REGION} ({url})" in unknown.err
+    assert "bystander-postgres runs postgres" in postgres.err
