@@ -97,6 +97,16 @@ DEVIATED_RUN = (
     "run.html",
 )
 
+TEMPLATE = ROOT / "templates" / "two-tier-shop.yaml"
+ASSESS = (
+    "assess",
+    "--topology-from",
+    str(TEMPLATE),
+    "--inputs",
+    str(TEMPLATE.with_suffix(".inputs.yaml")),
+    "--no-verify-fixes",
+)
+
 EXAMPLES: tuple[Example, ...] = (
     Example("help", ("--help",)),
     Example("list", ("list",)),
@@ -139,6 +149,13 @@ EXAMPLES: tuple[Example, ...] = (
         ),
         keep=from_line(r"^over \d+ runs"),
         runs=1,
+    ),
+    Example(
+        "assess",
+        ASSESS,
+        shown="chaoscli assess --topology-from templates/two-tier-shop.yaml "
+        "--inputs templates/two-tier-shop.inputs.yaml --no-verify-fixes",
+        runs=9,
     ),
 )
 
