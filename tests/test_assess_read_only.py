@@ -244,8 +244,9 @@ def test_assess_makes_only_read_calls_and_changes_nothing(
     assert all(host.endswith("amazonaws.com") for _, host in elsewhere)
     assert any(not is_read_only(op) for op, _ in elsewhere)
     assert after == before
-    assert f"read-only: discovery made {len(at_server)} calls" in result.out
-    assert "rps 4000 (CloudWatch RequestCount (busiest minute, last day))" in result.out
+    said = " ".join(result.out.split())  # the prose is folded at 100 columns
+    assert f"read-only: discovery made {len(at_server)} calls" in said
+    assert "rps 4000 (CloudWatch RequestCount (busiest minute, last day))" in said
     assert (unknown.code, postgres.code) == (2, 2)
     assert f"no load balancer nope at {REGION} ({url})" in unknown.err
     assert "bystander-postgres runs postgres" in postgres.err
