@@ -3,6 +3,7 @@ and the same assessment; what the state holds beyond the model is listed."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,42 @@ def test_state_and_template_give_the_model_the_same_stack_and_verdicts() -> None
     assert [c.model_dump() for c in a.cells] == [c.model_dump() for c in b.cells]
     assert a.weak_point == b.weak_point
     assert a.weak_point is not None and a.weak_point.cell == "zone power loss in us-east-1a"
+
+
+def test_plain_instances_attached_to_the_target_group_are_imported(tmp_path: Path) -> None:
+    """aws_instance and aws_lb_target_group_attachment become servers behind the load
+    balancer, in their subnets' zones, without any Auto Scaling group."""
+    doc = json.loads(STATE.read_text())
+    kept = [
+        r
+        for r in doc["values"]["root_module"]["resources"]
+        if r["type"] not in ("aws_autoscaling_group", "aws_db_instance", "aws_db_subnet_group")
+    ]
+    tg = next(r for r in kept if r["type"] == "aws_lb_target_group")["values"]["arn"]
+    for n, zone in enumerate("ab"):
+        iid = f"i-0abc{n}"
+        kept.append(
+            {
+                "address": f"aws_instance.web_{zone}",
+                "type": "aws_instance",
+                "values": {
+                    "id": iid,
+                    "instance_type": "m5.xlarge",
+                    "subnet_id": f"subnet-0a1b2c3d4e5f6000{n + 1}",
+                },
+            }
+        )
+        kept.append(
+            {
+                "address": f"aws_lb_target_group_attachment.web_{zone}",
+                "type": "aws_lb_target_group_attachment",
+                "values": {"target_group_arn": tg, "target_id": iid, "port": 80},
+            }
+        )
+    doc["values"]["root_module"]["resources"] = kept
+    path = tmp_path / "instances.tfstate.json"
+    path.write_text(json.dumps(doc))
+    found = read_file(path, "us-east-1", Access()).found
+    assert sorted(i.az for i in found.topology.instances) == ["us-east-1a", "us-east-1b"]
+    assert found.instance_types == {"m5.xlarge": 2}
+    assert found.groups == () and found.topology.database is None
