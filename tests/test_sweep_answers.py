@@ -163,3 +163,24 @@ def test_frontier_reports_a_value_that_holds_below_one_that_falls_short() -> Non
     rows = _enough({N: 4}, need, need) + _enough({N: 6}, 1, need) + _enough({N: 8}, need, need)
     (step,) = answer(rows, [N]).frontier.steps  # type: ignore[union-attr]
     assert (step.smallest, step.below, step.contradictions) == (8, 6, [4])
+
+
+def test_frontier_needs_every_value_of_the_other_fields_to_hold() -> None:
+    """With a lost zone as a third field, a count holds only when it holds whichever zone
+    is lost: 4 holds when zone a is lost but falls short when b is, so the frontier is 6."""
+    need = runs_to_claim(0.95)
+    assert need is not None
+    rows = []
+    for n, held in ((2, (0, 0)), (4, (need, 1)), (6, (need, need))):
+        for az, h in zip(("a", "b"), held, strict=True):
+            rows += _enough({N: n, RATE: 100, "az": az}, h, need)
+    f = answer(rows, [N, RATE, "az"]).frontier
+    assert f is not None and (f.by, f.over) == ([RATE], ["az"])
+    (step,) = f.steps
+    assert (step.at, step.smallest, step.below, step.contradictions) == ({RATE: 100}, 6, 4, [])
+
+
+def test_no_frontier_over_a_field_without_order() -> None:
+    """A zone name has no "smallest": no frontier when the first axis is not a number."""
+    rows = [row({"az": z}, 0, True) for z in ("a", "b")]
+    assert answer(rows, ["az"]).frontier is None

@@ -14,7 +14,14 @@ import pytest
 from rich.console import Console
 
 from chaoscli.record.sweep import SweepAnswers, SweepRow
-from chaoscli.report import sweep_charts, sweep_files, sweep_html, sweep_markdown, sweep_terminal
+from chaoscli.report import (
+    sweep_charts,
+    sweep_files,
+    sweep_html,
+    sweep_markdown,
+    sweep_terminal,
+    sweep_words,
+)
 from chaoscli.sweep.answers import answer, runs_to_claim
 from chaoscli.sweep.bisect import find_min
 from tests.test_sweep_answers import RATE, N, row
@@ -152,3 +159,16 @@ def test_a_frontier_where_every_value_falls_short_says_so_not_that_runs_are_few(
     text = " ".join(_terminal(answer(rows, [N], runs_per_point=5, title="short")).split())
     assert "no value tried holds with P ≥ 95%: every one falls short" in text
     assert "not enough runs to claim" not in text
+
+
+def test_frontier_says_when_even_the_largest_value_falls_short() -> None:
+    """The largest count falls short (a smaller one has too few runs to tell): "no value
+    tried holds", not "not enough runs"."""
+    rows = [row({N: 2}, i, True) for i in range(2)]
+    rows += [row({N: 4}, i, False) for i in range(10)]
+    a = answer(rows, [N])
+    assert a.frontier is not None
+    (step,) = a.frontier.steps
+    assert (step.largest, step.largest_claim) == (4, "short")
+    line = sweep_words.frontier_line(a, step)
+    assert "no value tried holds with P ≥ 95% (the largest, 4, falls short)" in line

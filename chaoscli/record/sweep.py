@@ -118,17 +118,20 @@ class PointAnswer(Part):
 
 
 class FrontierStep(Part):
-    """The frontier at one value of the other axes (``at``).
+    """The frontier at one value of the second axis (``at``).
 
     ``smallest`` is the smallest gridded value of the frontier's field from which every
-    larger gridded value holds (claim "holds"); ``below`` is the gridded value just under it,
-    which did not. ``all_held_from`` is weaker and said as such: the smallest value from
-    which every run of every larger value held, whatever the interval allows to claim.
+    larger gridded value holds (claim "holds") at every value of the frontier's ``over``
+    fields; ``below`` is the gridded value just under it, which did not. ``all_held_from``
+    is weaker and said as such: the smallest value from which every run of every larger
+    value held, whatever the interval allows to claim.
     ``contradictions`` lists values that hold although a larger one falls short (claim
     "short"): the observations are not monotone there.
     """
 
     at: dict[str, Scalar]
+    largest: Scalar | None = None  # the largest value tried, and what it could claim
+    largest_claim: Claim = "unsure"
     smallest: Scalar | None
     below: Scalar | None
     all_held_from: Scalar | None
@@ -137,10 +140,12 @@ class FrontierStep(Part):
 
 
 class Frontier(Part):
-    """The smallest ``field`` that holds at each value of the other axes (``by``)."""
+    """The smallest ``field`` that holds at each value of ``by``, whatever the value of each
+    ``over`` field (a value holds only when it holds at all of them: any zone lost)."""
 
     field: str
     by: list[str]
+    over: list[str] = Field(default_factory=list)
     steps: list[FrontierStep]
 
 

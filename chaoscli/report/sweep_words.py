@@ -95,14 +95,19 @@ def marks(a: SweepAnswers) -> str:
 
 def probe_cells(a: SweepAnswers) -> list[tuple[str, str, str]]:
     """The (probe, window, heading) the table shows: an availability and a latency probe,
-    the first of each that was judged, in the fault window when it was judged there."""
-    judged = {(s.probe, s.window) for p in a.points for s in p.probes}
+    the first of each that was judged, in the window where it failed in the most runs (the
+    fault window on a tie, or when it never failed)."""
+    failed: dict[tuple[str, str], int] = {}
+    for p in a.points:
+        for s in p.probes:
+            failed[(s.probe, s.window)] = failed.get((s.probe, s.window), 0) + s.failed
     out = []
     for group in HEADLINE:
         for probe, heading in group:
-            windows = [w for w in ("during", "after", "before") if (probe, w) in judged]
+            windows = [w for w in ("during", "after", "before") if (probe, w) in failed]
             if windows:
-                out.append((probe, windows[0], f"worst\n{heading}\n{windows[0]}"))
+                window = max(windows, key=lambda w: failed[(probe, w)])
+                out.append((probe, window, f"worst\n{heading}\n{window}"))
                 break
     return out
 
@@ -150,6 +155,8 @@ def frontier_line(a: SweepAnswers, step: FrontierStep) -> str:
     assert f is not None
     field = f.field
     at = f" at {point_words(step.at)}" if step.at else ""
+    if f.over:
+        at += f" for every {' and every '.join(f.over)} tried"
     need = a.runs_to_claim
     if step.smallest is not None:
         below = (
@@ -162,6 +169,11 @@ def frontier_line(a: SweepAnswers, step: FrontierStep) -> str:
         text = (
             f"{field}: no value tried holds with P ≥ {pct(a.must_hold)}{at}: every one falls "
             "short (its interval's upper end is below)"
+        )
+    elif step.largest_claim == "short":
+        text = (
+            f"{field}: no value tried holds with P ≥ {pct(a.must_hold)}{at} (the largest, "
+            f"{value(step.largest)}, falls short)"
         )
     elif need is not None and step.runs_at_most < need:
         text = (

@@ -15,6 +15,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from chaoscli.experiment.many import wilson
 from chaoscli.record.runs import RunSummary
@@ -131,10 +132,10 @@ NO_CAUSE = "no cause recorded"
 
 
 def cause_kind(title: str) -> str:
-    """A cause's title without its figures: its words before a colon or a bracket, with
-    each number as "…"."""
-    head = re.split(r": | \(", title, maxsplit=1)[0]
-    return _FIGURE.sub("…", head).strip()
+    """A cause's title without its figures: each number as "…" and what it needed (the
+    bracketed parts) left out, so runs that saw the same thing count together."""
+    plain = re.sub(r"\s*\([^)]*\)", "", title)
+    return " ".join(_FIGURE.sub("…", plain).split())
 
 
 def _cause(rows: Sequence[SweepRow]) -> Cause | None:
@@ -201,58 +202,88 @@ def _sort_key(point: Mapping[str, Scalar], fields: Sequence[str]) -> list[tuple[
     return [_order(point[f]) if f in point else (2, 0.0, "") for f in fields]
 
 
-def frontier(points: Sequence[PointAnswer], field: str, by: Sequence[str]) -> Frontier:
-    """The smallest ``field`` that holds at each value of the other fields.
+@dataclass(frozen=True)
+class _Column:
+    """Every point at one value of the frontier's field (and of ``by``): it holds only
+    when each of them holds, whatever the other fields (every zone lost, say)."""
 
-    At each value of the others, ``smallest`` is the smallest gridded value from which this
-    one and every larger one hold; a value under it that holds is a contradiction (larger
-    should never hold less), listed rather than hidden."""
-    groups: dict[tuple[tuple[str, str], ...], list[PointAnswer]] = defaultdict(list)
+    value: Scalar
+    points: tuple[PointAnswer, ...]
+
+    @property
+    def claim(self) -> Claim:
+        claims = {p.claim for p in self.points}
+        if claims == {"holds"}:
+            return "holds"
+        return "short" if "short" in claims else "unsure"
+
+    @property
+    def all_held(self) -> bool:
+        return all(p.runs > 0 and p.held == p.runs for p in self.points)
+
+
+def frontier(points: Sequence[PointAnswer], field: str, by: Sequence[str]) -> Frontier:
+    """The smallest ``field`` that holds at each value of ``by``, over every value of the
+    other fields.
+
+    At each value of ``by``, ``smallest`` is the smallest gridded value from which this one
+    and every larger one hold at every value of the other fields; a value that holds below
+    one that falls short is a contradiction (larger should never hold less), listed rather
+    than hidden."""
+    by = [f for f in by if f != field]
+    over = sorted({k for p in points for k in p.point} - {field, *by})
+    groups: dict[tuple[tuple[str, str], ...], dict[str, list[PointAnswer]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for p in points:
         if field in p.point:
-            at = {k: v for k, v in p.point.items() if k != field}
-            groups[_same(at)].append(p)
+            at = {k: v for k, v in p.point.items() if k in by}
+            groups[_same(at)][json.dumps(p.point[field])].append(p)
     steps = []
-    for members in groups.values():
-        members = sorted(members, key=lambda p: _order(p.point[field]))
-        at = {k: v for k, v in members[0].point.items() if k != field}
-        smallest = _lowest_run(members, lambda p: p.claim == "holds")
-        all_held = _lowest_run(members, lambda p: p.runs > 0 and p.held == p.runs)
-        below = members[smallest - 1].point[field] if smallest else None
-        contradictions = _contradictions(members, field)
+    for columns in groups.values():
+        cols = sorted(
+            (_Column(ps[0].point[field], tuple(ps)) for ps in columns.values()),
+            key=lambda c: _order(c.value),
+        )
+        at = {k: v for k, v in cols[0].points[0].point.items() if k in by}
+        smallest = _lowest_run(cols, lambda c: c.claim == "holds")
+        all_held = _lowest_run(cols, lambda c: c.all_held)
         steps.append(
             FrontierStep(
                 at=at,
-                smallest=None if smallest is None else members[smallest].point[field],
-                below=below,
-                all_held_from=None if all_held is None else members[all_held].point[field],
-                runs_at_most=max(p.runs for p in members),
-                contradictions=contradictions,
+                largest=cols[-1].value,
+                largest_claim=cols[-1].claim,
+                smallest=None if smallest is None else cols[smallest].value,
+                below=cols[smallest - 1].value if smallest else None,
+                all_held_from=None if all_held is None else cols[all_held].value,
+                runs_at_most=max(p.runs for c in cols for p in c.points),
+                contradictions=[
+                    c.value
+                    for i, c in enumerate(cols)
+                    if c.claim == "holds" and any(d.claim == "short" for d in cols[i + 1 :])
+                ],
             )
         )
-    rest = [f for f in by if f != field]
-    steps.sort(key=lambda s: _sort_key(s.at, rest + sorted(set(s.at) - set(rest))))
-    return Frontier(field=field, by=rest, steps=steps)
+    steps.sort(key=lambda s: _sort_key(s.at, by))
+    return Frontier(field=field, by=by, over=over, steps=steps)
 
 
-def _lowest_run(members: Sequence[PointAnswer], good: Callable[[PointAnswer], bool]) -> int | None:
-    """The index from which every member to the end is good, or None when the last is not."""
+def _lowest_run(columns: Sequence[_Column], good: Callable[[_Column], bool]) -> int | None:
+    """The index from which every column to the end is good, or None when the last is not."""
     start = None
-    for i in range(len(members) - 1, -1, -1):
-        if not good(members[i]):
+    for i in range(len(columns) - 1, -1, -1):
+        if not good(columns[i]):
             break
         start = i
     return start
 
 
-def _contradictions(members: Sequence[PointAnswer], field: str) -> list[Scalar]:
-    """Values that hold although a larger one falls short: both claims are backed by their
-    intervals, so the observations are not monotone there."""
-    out: list[Scalar] = []
-    for i, p in enumerate(members):
-        if p.claim == "holds" and any(q.claim == "short" for q in members[i + 1 :]):
-            out.append(p.point[field])
-    return out
+def _numeric(points: Sequence[PointAnswer], field: str) -> bool:
+    """Whether every value of ``field`` is a number (a frontier needs an order)."""
+    values = [p.point[field] for p in points if field in p.point]
+    return bool(values) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in values
+    )
 
 
 def answer(
@@ -268,8 +299,9 @@ def answer(
 ) -> SweepAnswers:
     """The sweep's answers from its rows.
 
-    ``axes`` are the fields the frontier and the heat map use: the first is the field whose
-    smallest holding value the frontier gives, at each value of the others. ``planned``
+    ``axes`` are the fields the frontier and the heat map use: the first (a number) is the
+    field whose smallest holding value the frontier gives at each value of the second, over
+    every value of the other fields. ``planned``
     (every point of the grid) and ``runs_per_point`` let a point with missing or no rows say
     how many runs it is missing; ``failures`` are the tasks that failed and left no row.
     """
@@ -304,5 +336,7 @@ def answer(
         axes=list(axes),
         fields=fields,
         points=answers,
-        frontier=frontier(answers, axes[0], axes[1:]) if axes else None,
+        frontier=frontier(answers, axes[0], axes[1:2])
+        if axes and _numeric(answers, axes[0])
+        else None,
     )
