@@ -2,14 +2,18 @@
 validation ``validate`` and ``run`` share (YAML read by ``yaml_guard``, fields by pydantic,
 fields against each other and the stack by ``checks``).
 
-Errors name the file, the line where YAML puts the field, and the field, in one line.
+Errors name the file, the line where YAML puts the field, and the field, in one line. An AWS
+FIS experiment template (a JSON file, or any document with ``actions`` and no ``method``) is
+read as an experiment on a shop (``chaoscli.fis``), so ``run``, ``validate`` and the fixes'
+re-runs take one alike.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,6 +25,9 @@ from chaoscli.errors import SpecError
 from chaoscli.experiment.checks import Refusal, check
 from chaoscli.experiment.spec import Experiment
 from chaoscli.experiment.yaml_guard import MAX_BYTES, compose_and_construct, parse_value
+from chaoscli.fis import shop as fis_shop
+from chaoscli.fis.template import looks_like_template
+from chaoscli.fis.timing import TemplateError
 
 VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -34,6 +41,7 @@ class Loaded:
     document: dict[str, Any]
     sets: tuple[str, ...] = ()  # the --set and --var it was loaded with, to load it again
     vars: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # for an FIS template: how it was read, what is not modelled
 
 
 def experiments_dir() -> Path:
@@ -47,9 +55,13 @@ def available() -> dict[str, Path]:
 
 
 def resolve(name_or_path: str) -> Path:
-    """A path as given if it exists, else a shipped experiment of that name."""
+    """A path as given if it exists, else a shipped experiment of that name, or a shipped
+    file by its path under ``experiments/`` (``fis/az-power-interruption.json``)."""
     path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
+    shipped = experiments_dir() / name_or_path
+    if not path.exists() and not path.is_absolute() and shipped.is_file():
+        return shipped
+    if path.suffix in (".yaml", ".yml", ".json") or path.exists():
         if path.is_dir():
             raise SpecError(name_or_path, "", "is a folder, not an experiment file")
         if not path.is_file():
@@ -133,15 +145,22 @@ def load(
         ) from None
 
 
-def _load(name_or_path: str, sets: list[str] | None, vars_: list[str] | None) -> Loaded:
-    """``load`` without the guard against recursive documents."""
+def _load(
+    name_or_path: str, sets: list[str] | None, vars_: list[str] | None, shop: bool = False
+) -> Loaded:
+    """``load`` without the guard against recursive documents; ``shop``: the experiment an
+    FIS template's shop comes from, which may not be a template itself."""
     path = resolve(name_or_path)
     source = str(path)
     try:
         text = _read(path)
-        node, raw = compose_and_construct(text)
+        node, raw = (None, _json(text)) if path.suffix == ".json" else compose_and_construct(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(source, "", f"cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise SpecError(source, "", f"invalid JSON: {exc.msg}", line=exc.lineno) from None
+    except _Twice as exc:
+        raise SpecError(source, "", str(exc)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "invalid YAML"
@@ -153,7 +172,57 @@ def _load(name_or_path: str, sets: list[str] | None, vars_: list[str] | None) ->
     lines: dict[tuple[Any, ...], int] = {}
     if node is not None:
         _lines(node, (), lines)
+    if looks_like_template(raw):
+        if shop:
+            raise SpecError(source, "", "is an FIS template, not an experiment to take a shop from")
+        return _from_template(raw, source, lines, sets, vars_)
+    return _finish(raw, source, lines, sets, vars_)
 
+
+def _from_template(
+    raw: dict[str, Any],
+    source: str,
+    lines: dict[tuple[Any, ...], int],
+    sets: list[str] | None,
+    vars_: list[str] | None,
+) -> Loaded:
+    """An FIS template as an experiment on its shop, validated as a file would be."""
+    notes: list[str] = []
+    try:
+        template = fis_shop.parse(raw)
+        origin = fis_shop.origin(template)
+        base: Loaded | None = None
+        name = "chaoscli's default shop"
+        if origin is not None:
+            try:
+                base, name = _shop(origin, source), origin.name
+            except SpecError as exc:
+                notes.append(f"the tagged shop cannot be read ({exc}): the default shop instead")
+        if base is None:
+            base = _load(str(fis_shop.DEFAULT_SHOP), [], [], shop=True)
+        doc, said = fis_shop.experiment(template, base.document, name, source)
+    except TemplateError as exc:
+        field = ".".join(str(p) for p in exc.loc)
+        raise SpecError(source, field, exc.message, _line_for(lines, exc.loc)) from None
+    loaded = _finish(doc, source, {}, sets, vars_)
+    return replace(loaded, notes=(*notes, *said))
+
+
+def _shop(origin: fis_shop.Origin, source: str) -> Loaded:
+    """The experiment a template names as its shop: by name or path, or beside the template."""
+    beside = Path(source).parent / origin.name
+    name = str(beside) if not Path(origin.name).exists() and beside.is_file() else origin.name
+    return _load(name, list(origin.sets), list(origin.vars), shop=True)
+
+
+def _finish(
+    raw: dict[str, Any],
+    source: str,
+    lines: dict[tuple[Any, ...], int],
+    sets: list[str] | None,
+    vars_: list[str] | None,
+) -> Loaded:
+    """Parameters, --var and --set applied to a read document, then validated."""
     params = raw.get("parameters") or {}
     if not isinstance(params, dict):
         raise SpecError(
@@ -205,6 +274,23 @@ def confirm(loaded: Loaded) -> None:
     except Refusal as refusal:
         field = ".".join(str(p) for p in refusal.loc)
         raise SpecError(loaded.source, field, refusal.message) from None
+
+
+class _Twice(ValueError):
+    """A JSON object with a key given twice (json keeps the last without a word)."""
+
+
+def _json(text: str) -> Any:
+    """A JSON file's document (an FIS template is one); a key given twice is refused."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in items]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        if twice:
+            raise _Twice(f"invalid JSON: key {twice[0]!r} given twice in one object")
+        return dict(items)
+
+    return json.loads(text, object_pairs_hook=pairs)
 
 
 def _read(path: Path) -> str:
