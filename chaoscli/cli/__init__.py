@@ -6,6 +6,7 @@ from chaoscli.cli import (
     catalogue,  # noqa: F401  (registers `list` and `show`)
     experiments,  # noqa: F401  (registers the commands)
     export,  # noqa: F401  (registers `export iam-policy`)
+    fis,  # noqa: F401  (registers `export fis`)
     leases,  # noqa: F401  (registers `janitor`)
     reports,  # noqa: F401  (registers `report`)
     stack,  # noqa: F401  (registers the commands)

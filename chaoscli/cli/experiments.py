@@ -25,6 +25,7 @@ from chaoscli.cli.access import (
 from chaoscli.cli.app import ExitStatus, app
 from chaoscli.cli.catalogue import shipped_names
 from chaoscli.cli.environment import Environment, env_of, spinner
+from chaoscli.cli.fis import say_read
 from chaoscli.cli.leases import BreakLeaseOpt
 from chaoscli.errors import SpecError
 from chaoscli.experiment import journal as journal_mod
@@ -44,7 +45,8 @@ def run(
     experiment: Annotated[
         str | None,
         typer.Argument(
-            help="Experiment name (see `list`) or YAML file.", autocompletion=shipped_names
+            help="Experiment name (see `list`), YAML file or AWS FIS template (JSON).",
+            autocompletion=shipped_names,
         ),
     ] = None,
     seed: Annotated[
@@ -174,6 +176,7 @@ def run(
     written, unwritten = reports.write_all(data, journal, report or [])
     reports.step_summary(render_markdown(data), env)
     print_summary(data, env.stdout)
+    say_read(loaded, env)
     for path in written:
         reports.wrote(path, env)
     if unwritten:
@@ -258,7 +261,9 @@ def _proven(
 @app.command()
 def validate(
     ctx: typer.Context,
-    experiment: Annotated[str, typer.Argument(help="Experiment name or file.")],
+    experiment: Annotated[
+        str, typer.Argument(help="Experiment name, YAML file or AWS FIS template (JSON).")
+    ],
     set_: SetOpt = None,
     var: VarOpt = None,
 ) -> None:
@@ -268,9 +273,11 @@ def validate(
     passes here, run provisions; what is refused here, run refuses with the same line.
     """
     loaded = load(experiment, set_ or [], var or [])
+    shown = loaded.source if Path(experiment).exists() else experiment  # a shipped one by name
     env_of(ctx).stdout.print(
-        f"{loaded.source}: valid ({len(loaded.experiment.method)} step(s))",
+        f"{shown}: valid ({len(loaded.experiment.method)} step(s))",
         markup=False,
         highlight=False,
         soft_wrap=True,
     )
+    say_read(loaded, env_of(ctx))

@@ -13,7 +13,9 @@ from chaoscli.cli.environment import env_of, spinner
 from chaoscli.experiment.loader import load
 from chaoscli.experiment.permissions import iam_policy
 
-export_app = typer.Typer(help="Export what an experiment needs (an IAM policy).")
+export_app = typer.Typer(
+    help="Export what an experiment needs (an IAM policy) or does (an AWS FIS template)."
+)
 app.add_typer(export_app, name="export")
 
 
