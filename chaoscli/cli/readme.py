@@ -25,6 +25,7 @@ from pathlib import Path
 from chaoscli.cli.app import run as run_app
 from chaoscli.cli.environment import Environment
 from chaoscli.experiment import field_table, mitigation_table, model_table
+from chaoscli.fis import actions as fis_actions
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -158,6 +159,21 @@ EXAMPLES: tuple[Example, ...] = (
         runs=9,
     ),
 )
+
+
+FIS_EXAMPLES: tuple[Example, ...] = (
+    Example("fis-export", ("export", "fis", "az-outage-api-stop", "-o", "az-outage.fis.json")),
+    Example("fis-export-json", ("export", "fis", "rds-failover")),
+    Example("fis-import", ("validate", "fis/az-power-interruption.json")),
+    Example(
+        "fis-table",
+        (),
+        shown="python -m chaoscli.fis.actions",
+        fence=False,
+        text=fis_actions.markdown,
+    ),
+)
+EXAMPLES += FIS_EXAMPLES
 
 
 def by_name(name: str) -> Example:
