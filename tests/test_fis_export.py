@@ -192,3 +192,14 @@ def test_nothing_to_export_is_bad_input(
     assert "gray-failure: not exportable" in err
     assert "no step has an FIS action" in err
     assert not out.exists()
+
+
+def test_overrides_too_long_for_a_tag_are_said(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """FIS takes tag values of 256 characters at most: longer ones are left out, and said."""
+    long = ["--set", f"hypothesis.title={'x' * 300}"]
+    t, err = exported(monkeypatch, capsys, tmp_path, "rds-failover", *long)
+    assert "do not fit FIS's 256-character tag values" in err
+    assert "chaoscli:experiment" not in t["tags"]
+    jsonschema.validate(t, SCHEMA)

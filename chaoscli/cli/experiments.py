@@ -30,7 +30,7 @@ from chaoscli.cli.leases import BreakLeaseOpt
 from chaoscli.errors import SpecError
 from chaoscli.experiment import journal as journal_mod
 from chaoscli.experiment.fixes import prove
-from chaoscli.experiment.loader import Loaded, load
+from chaoscli.experiment.loader import Loaded, experiments_dir, load
 from chaoscli.experiment.runner import Outcome
 from chaoscli.experiment.strategy import RollbackStrategy
 from chaoscli.record import Record
@@ -273,7 +273,7 @@ def validate(
     passes here, run provisions; what is refused here, run refuses with the same line.
     """
     loaded = load(experiment, set_ or [], var or [])
-    shown = loaded.source if Path(experiment).exists() else experiment  # a shipped one by name
+    shown = _shown(loaded.source)
     env_of(ctx).stdout.print(
         f"{shown}: valid ({len(loaded.experiment.method)} step(s))",
         markup=False,
@@ -281,3 +281,11 @@ def validate(
         soft_wrap=True,
     )
     say_read(loaded, env_of(ctx))
+
+
+def _shown(source: str) -> str:
+    """A file's path as given; a shipped one's under ``experiments/``, not where it is installed."""
+    path = Path(source)
+    if path.is_relative_to(experiments_dir()):
+        return str(Path("experiments") / path.relative_to(experiments_dir()))
+    return source

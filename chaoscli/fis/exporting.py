@@ -21,6 +21,7 @@ from chaoscli.fis.shop import EXPERIMENT_TAG, SET_TAG, VAR_TAG
 PLACEHOLDER_ACCOUNT = "123456789012"
 PLACEHOLDER_ROLE = f"arn:aws:iam::{PLACEHOLDER_ACCOUNT}:role/chaoscli-fis-experiment"
 PROCESS_PLACEHOLDER = "web"
+TAG_MAX = 256  # characters of a tag value (the API's TagValue)
 
 
 @dataclass
@@ -256,11 +257,7 @@ def export(
             )
     if role_arn == PLACEHOLDER_ROLE:
         w.problems.append(f"roleArn is a placeholder: replace {PLACEHOLDER_ROLE}")
-    tags = {"Name": str(doc["title"])[:256], EXPERIMENT_TAG: origin}
-    if sets:
-        tags[SET_TAG] = json.dumps(list(sets))
-    if vars_:
-        tags[VAR_TAG] = json.dumps(list(vars_))
+    tags = {"Name": str(doc["title"])[:TAG_MAX], **_origin_tags(w, origin, sets, vars_)}
     template = {
         "description": _description(doc),
         "targets": w.targets,
@@ -274,6 +271,24 @@ def export(
         },
     }
     return Exported(template, w.problems)
+
+
+def _origin_tags(
+    w: _Writer, origin: str, sets: tuple[str, ...], vars_: tuple[str, ...]
+) -> dict[str, str]:
+    """The tags that name the experiment and its overrides, if they fit FIS's tag values."""
+    tags = {EXPERIMENT_TAG: origin}
+    if sets:
+        tags[SET_TAG] = json.dumps(list(sets))
+    if vars_:
+        tags[VAR_TAG] = json.dumps(list(vars_))
+    if any(len(v) > TAG_MAX for v in tags.values()):
+        w.problems.append(
+            f"the experiment's name and overrides do not fit FIS's {TAG_MAX}-character tag "
+            "values: left out, so running the template back uses the default shop"
+        )
+        return {}
+    return tags
 
 
 def _description(doc: Mapping[str, Any]) -> str:
