@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from chaoscli.record.runs import ProbeValue
 from chaoscli.record.sweep import SweepAnswers, SweepRow
 from chaoscli.report import (
     sweep_charts,
@@ -172,3 +173,30 @@ def test_frontier_says_when_even_the_largest_value_falls_short() -> None:
     assert (step.largest, step.largest_claim) == (4, "short")
     line = sweep_words.frontier_line(a, step)
     assert "no value tried holds with P ≥ 95% (the largest, 4, falls short)" in line
+
+
+def test_a_wide_grid_keeps_the_claim_and_gives_up_detail_to_fit() -> None:
+    """Three axes with long values: still 80 columns, every point's mark still shown, the
+    latency column left out before the share or the claim."""
+    rows = []
+    for n in (80, 100):
+        for rate in (600_000, 1_000_000):
+            for az in ("ap-south-1a", "ap-south-1b", "ap-south-1c"):
+                for i in range(3):
+                    r = row({N: n, RATE: rate, "az": az}, i, n == 100, errors=1_234_567)
+                    r.run.probes.append(
+                        ProbeValue(
+                            probe="p99_increase_ms",
+                            window="during",
+                            value=12000.0,
+                            ok=False,
+                            margin=-11.0,
+                        )
+                    )
+                    rows.append(r)
+    text = _terminal(answer(rows, [N, RATE, "az"]))
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    table = [ln for ln in lines if "ap-south-1" in ln and "/3" in ln]
+    assert len(table) == 12 and all(("✗" in ln) != ("?" in ln) for ln in table)
+    assert "p99 rise" not in text and "P(held)" in text

@@ -5,6 +5,7 @@ cause), then the frontier and the rule "holds" was checked against; 80 columns f
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
 
 from rich import box
 from rich.console import Console, Group
@@ -22,35 +23,52 @@ def _wrap(text: str, indent: str = "") -> str:
     return textwrap.fill(text, WIDTH - 1, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
-def table(a: SweepAnswers) -> Table:
-    """One row per point."""
+@dataclass(frozen=True)
+class _Column:
+    """One column of the table: its heading, its cells, and when it gives way (0: never;
+    the highest goes first when the table is wider than the terminal)."""
+
+    heading: str
+    cells: list[str | Text]
+    drop: int = 0
+    right: bool = True
+
+    @property
+    def width(self) -> int:
+        texts = [c.plain if isinstance(c, Text) else c for c in self.cells]
+        return max(len(x) for x in [*self.heading.splitlines(), *texts, ""])
+
+
+def _columns(a: SweepAnswers) -> list[_Column]:
     fields = [*a.axes, *(f for f in a.fields if f not in a.axes)]
-    cells = w.probe_cells(a)
     numbered = w.causes(a)
+    ps = a.points
+    cols = [_Column(w.heading(f), [w.value(p.point.get(f)) for p in ps]) for f in fields]
+    cols.append(_Column("held", [w.runs(p) for p in ps]))
+    if w.any_missing(a):
+        cols.append(_Column("missing", [w.missing(p) for p in ps]))
+    cols.append(_Column("P(held)\n[95% interval]", [w.share(p) for p in ps]))
+    marks = [Text(w.CLAIM_MARKS[p.claim], style=CLAIM_STYLE[p.claim]) for p in ps]
+    cols.append(_Column("", list(marks), right=False))
+    for n, (probe, window, heading) in enumerate(w.probe_cells(a)):
+        cols.append(_Column(heading, [w.worst(p, probe, window) for p in ps], drop=2 + 2 * n))
+    cols.append(_Column("most\nerrors", [w.errors(p) for p in ps], drop=1))
+    cause = [w.cause_cell(p, numbered) for p in ps]
+    cols.append(_Column("cause", list(cause), drop=3, right=False))
+    return cols
+
+
+def table(a: SweepAnswers, width: int = WIDTH) -> Table:
+    """One row per point; the columns that give way are left out until the table fits
+    ``width``: the latency first, then the cause, the availability and the errors."""
+    cols = _columns(a)
+    while sum(c.width + 1 for c in cols) - 1 > width and any(c.drop for c in cols):
+        cols.remove(max(cols, key=lambda c: c.drop))
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=0)
-    for f in fields:
-        t.add_column(w.heading(f), justify="right", no_wrap=True)
-    t.add_column("held", justify="right", no_wrap=True)
-    gaps = w.any_missing(a)
-    if gaps:
-        t.add_column("missing", justify="right", no_wrap=True)
-    t.add_column("P(held)\n[95% interval]", justify="right", no_wrap=True)
-    t.add_column("", no_wrap=True)
-    for _, _, heading in cells:
-        t.add_column(heading, justify="right", no_wrap=True)
-    t.add_column("most\nerrors", justify="right", no_wrap=True)
-    t.add_column("cause", no_wrap=True)
-    for p in a.points:
-        t.add_row(
-            *(w.value(p.point.get(f)) for f in fields),
-            w.runs(p),
-            *([w.missing(p)] if gaps else []),
-            w.share(p),
-            Text(w.CLAIM_MARKS[p.claim], style=CLAIM_STYLE[p.claim]),
-            *(w.worst(p, probe, window) for probe, window, _ in cells),
-            w.errors(p),
-            w.cause_cell(p, numbered),
-        )
+    for c in cols:
+        t.add_column(c.heading, justify="right" if c.right else "left", no_wrap=True)
+    for i in range(len(a.points)):
+        t.add_row(*(c.cells[i] for c in cols))
     return t
 
 
