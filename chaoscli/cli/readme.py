@@ -3,8 +3,9 @@
 Each example in README.md sits between ``<!-- generated:NAME -->`` and ``<!-- end -->``; the
 block starts with the command that produced it (``$ chaoscli ...``). ``make docs`` runs every
 command in this process, in a scratch folder, and writes its output back, with the report
-picture (docs/report.png); a test runs the same commands and fails when the README shows
-something else, so the README cannot go stale.
+picture (docs/report.png) and the sweep's heat map (docs/sweep-heatmap.svg); a test runs
+the same commands and fails when the README shows something else, so the README cannot go
+stale.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from chaoscli.fis import actions as fis_actions
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 PICTURE = ROOT / "docs" / "report.png"
+HEATMAP = ROOT / "docs" / "sweep-heatmap.svg"
 CHROMIUM = Path("/usr/bin/chromium")
 BLOCK = re.compile(
     r"^(?P<indent>[ \t]*)<!-- generated:(?P<name>[a-z0-9-]+) -->\n(?P<body>.*?)^[ \t]*<!-- end -->",
@@ -134,6 +136,32 @@ EXAMPLES: tuple[Example, ...] = (
     Example(
         "dry-run",
         ("run", "az-outage", "--dry-run", "--set", "engine.samples_per_s=100"),
+        runs=1,
+    ),
+    Example(
+        "sweep",
+        (
+            "sweep",
+            "az-outage",
+            "--grid",
+            "topology.instances_per_az=16..24:4",
+            "--grid",
+            "traffic.rps=150000,200000",
+            "--runs",
+            "2",
+            "--seed",
+            "1",
+            "--set",
+            "engine.samples_per_s=200",
+            "--set",
+            "traffic.duration_s=300",
+            "--var",
+            "at_s=60",
+            "--var",
+            "duration_s=180",
+            "--out",
+            "sweep",
+        ),
         runs=1,
     ),
     Example(
@@ -311,6 +339,10 @@ def generate(names: list[str] | None = None, tables: bool = True) -> None:
             print(
                 "make docs: no /usr/bin/chromium; docs/report.png left as it was", file=sys.stderr
             )
+        heatmap = folder / "sweep" / "heatmap.svg"
+        if heatmap.exists():
+            HEATMAP.write_text(heatmap.read_text(encoding="utf-8"), encoding="utf-8")
+            print(f"wrote {HEATMAP.relative_to(ROOT)}", file=sys.stderr)
     readme = rewrite(readme, produced)
     if tables:
         readme = _between(
