@@ -13,6 +13,7 @@ from chaoscli.report import sweep_words as w
 from chaoscli.report.style import CSS
 
 CLAIM_CLASS = {"holds": "ok", "short": "fail", "unsure": "muted"}
+CLAIM_SHORT = {"holds": "holds", "short": "falls short", "unsure": "too few runs"}
 
 
 def _e(value: object) -> str:
@@ -20,7 +21,9 @@ def _e(value: object) -> str:
 
 
 EXTRA_CSS = """
-table.sweep { font-size: 8.5pt; }
+table.sweep { font-size: 8pt; }
+table.sweep .claim { white-space: nowrap; }
+table.sweep td.num { white-space: normal; }
 table.sweep th, table.sweep th.num { white-space: normal; }
 table.sweep th.num { text-align: right; }
 """
@@ -72,7 +75,8 @@ def _points(a: SweepAnswers) -> str:
     ]
     rows = []
     for p in a.points:
-        claim = f'<span class="{CLAIM_CLASS[p.claim]}">{_e(w.claim(p))}</span>'
+        mark = f"{w.CLAIM_MARKS[p.claim]} {CLAIM_SHORT[p.claim]}"
+        claim = f'<span class="{CLAIM_CLASS[p.claim]} claim">{_e(mark)}</span>'
         cause = _e(f"{p.cause.kind} ({p.cause.runs}/{p.runs - p.held})") if p.cause else ""
         probes = [
             _e(f"{fmt(s.median, s.probe)} / {fmt(s.worst, s.probe)}")
@@ -85,7 +89,7 @@ def _points(a: SweepAnswers) -> str:
                 *(_e(w.value(p.point.get(f))) for f in fields),
                 _e(w.runs(p)),
                 *([_e(w.missing(p))] if gaps else []),
-                _e(w.share(p)),
+                f'<span class="claim">{_e(w.share(p))}</span>',
                 claim,
                 *probes,
                 _e(_spread(p.visible_errors)),
