@@ -51,6 +51,7 @@ from chaoscli.record.topology import Topologies, TopologySummary
 from chaoscli.record.write import write_atomic
 from chaoscli.sim.measures import RunMeasures, Seconds, WindowMeasures
 from chaoscli.sim.metrics import WindowMetrics
+from chaoscli.sim.resolution import SCALARS, ZONAL, Timeline, fold
 from chaoscli.topology import Topology
 
 VIRTUAL_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -144,33 +145,50 @@ def _metrics(m: RunMeasures) -> RunMetrics:
     )
 
 
-def _timeline(sec: Seconds) -> list[Second]:
-    """One entry per virtual second, copied from the measured series."""
-    cols: dict[str, Any] = {
-        name: getattr(sec, name).tolist()
-        for name in (
-            "requests",
-            "visible_errors",
-            "success_ratio",
-            "attempts",
-            "p99_latency_ms",
-            "db_writable",
-            "queue_depth",
-            "lb_errors",
-        )
+def _values(k: int, cols: dict[str, Any]) -> dict[str, Any]:
+    """Entry ``k``'s figures from one kind of columns (see :func:`_columns`)."""
+    return {name: col[k] for name, col in cols.items() if not name.startswith("z:")} | {
+        zonal: {az: zone[k] for az, zone in cols[f"z:{zonal}"]} for zonal in ZONAL
     }
-    served, busy = sec.served.tolist(), sec.utilisation.tolist()
-    return [
-        Second.model_validate(
-            {
-                "t": s,
-                **{name: col[s] for name, col in cols.items()},
-                "served": {az: served[z][s] for z, az in enumerate(sec.azs)},
-                "utilisation": {az: busy[z][s] for z, az in enumerate(sec.azs)},
-            }
-        )
-        for s in range(len(sec.requests))
-    ]
+
+
+def _columns(tl: Timeline, which: str) -> dict[str, Any]:
+    """Every series of one kind (mean, low or high) as plain lists."""
+    cols: dict[str, Any] = {name: getattr(tl.series[name], which).tolist() for name in SCALARS}
+    cols["db_writable"] = [bool(v) for v in cols["db_writable"]]
+    for zonal in ZONAL:
+        rows = getattr(tl.series[zonal], which).tolist()
+        cols[f"z:{zonal}"] = list(zip(tl.azs, rows, strict=True))
+    return cols
+
+
+def _timeline(sec: Seconds, faults: list[tuple[float, float]]) -> list[Second]:
+    """The measured series as timeline entries: every second of a run of an hour or less;
+    in a longer one, every second of its first hour and around each fault, and elsewhere
+    whole minutes with each series' lowest and highest second (see
+    :mod:`chaoscli.sim.resolution`)."""
+    tl = fold(sec, faults)
+    mean, low, high = (_columns(tl, which) for which in ("mean", "low", "high"))
+    out = []
+    for k, (t, span) in enumerate(zip(tl.t.tolist(), tl.span_s.tolist(), strict=True)):
+        entry: dict[str, Any] = {"t": t, "span_s": span, **_values(k, mean)}
+        if span > 1:
+            entry["low"] = _values(k, low)
+            entry["high"] = _values(k, high)
+        out.append(Second.model_validate(entry))
+    return out
+
+
+def _fault_spans(out: Outcome) -> list[tuple[float, float]]:
+    """Each method step's (start, end) as it ran: a stop condition ends every step still in
+    place at its trip."""
+    cut = float(out.stopped["t"]) if out.stopped else None
+    spans = []
+    for step in out.loaded.experiment.method:
+        at = float(step.at_s or 0.0)
+        end = at + float(step.duration_s)
+        spans.append((at, end if cut is None else min(end, max(cut, at))))
+    return spans
 
 
 def _tolerance(p: ProbeResult) -> Tolerance:
@@ -327,7 +345,7 @@ def _record(out: Outcome) -> Record:
         windows={k: _window(v) for k, v in m.windows.items()} if m else {},  # type: ignore[misc]
         events=[Event(t=e.t, kind=e.kind, message=e.message) for e in out.events],
         rollback_check=out.restored,
-        timeline=_timeline(m.seconds) if m else [],
+        timeline=_timeline(m.seconds, _fault_spans(out)) if m else [],
         runs=section(out.runs, out.seed, exp.hypothesis.runs_must_hold, out.per_seed)
         if len(out.runs) > 1
         else None,

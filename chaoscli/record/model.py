@@ -302,10 +302,11 @@ class Event(Part):
     message: str
 
 
-class Second(Part):
-    """One virtual second: load, outcomes, zones, latency and the database."""
+class Extremes(Part):
+    """The lowest (or highest) second of each series over a timeline entry of many seconds;
+    ``db_writable`` is whether any second had the database writable (the highest) or all did
+    (the lowest)."""
 
-    t: int = Field(ge=0)
     requests: Count
     visible_errors: Count
     success_ratio: MaybeRatio
@@ -316,6 +317,42 @@ class Second(Part):
     db_writable: bool
     queue_depth: Count
     lb_errors: Count
+
+
+class Second(Part):
+    """One virtual second, or from ``t`` a whole minute (``span_s`` 60) in a long run's
+    quiet stretches: load, outcomes, zones, latency and the database.
+
+    Over many seconds the figures are per-second means (the success ratio is the entry's own
+    visible errors over its requests; the database writable only if it was every second),
+    and ``low`` and ``high`` hold each series' lowest and highest second, so a worst second
+    stays visible. A run of an hour or less has one entry per second; a longer one keeps
+    every second in its first hour and around each fault."""
+
+    t: int = Field(ge=0)
+    span_s: int = Field(default=1, ge=1)
+    requests: Count
+    visible_errors: Count
+    success_ratio: MaybeRatio
+    attempts: Count
+    served: dict[str, Count]
+    utilisation: dict[str, Count]
+    p99_latency_ms: MaybeCount
+    db_writable: bool
+    queue_depth: Count
+    lb_errors: Count
+    low: Extremes | None = None  # over many seconds: each series' lowest second
+    high: Extremes | None = None  # and its highest
+
+    @property
+    def lowest(self) -> Second | Extremes:
+        """Each series' lowest second (this entry itself when it is one second)."""
+        return self.low or self
+
+    @property
+    def highest(self) -> Second | Extremes:
+        """Each series' highest second (this entry itself when it is one second)."""
+        return self.high or self
 
 
 class FaultWords(Part):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import matplotlib
@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from chaoscli.record.model import Event, Record
+from chaoscli.report import series
 
 WIDTH_IN = 7.0  # fits A4 and Letter portrait inside the page margins
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
@@ -125,7 +126,7 @@ def _frame(ax: Axes, r: Record, events: bool = True) -> None:
     if events:
         for t, _ in event_groups(r):
             ax.axvline(t, color="#555555", lw=0.6, ls=":")
-    ax.set_xlim(0, max(1, r.duration or len(r.timeline)))
+    ax.set_xlim(0, max(1, r.duration or series.seconds(r)))
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands))
     ax.set_xlabel("virtual time (s)")
 
@@ -167,11 +168,11 @@ def event_groups(r: Record) -> list[tuple[float, list[Event]]]:
 
 def load(r: Record) -> str:
     """Offered load, successes and visible failures per second."""
-    tl = r.timeline
-    step = _bins(len(tl))
-    t = [s.t for s in tl][::step]
-    offered = _fold([s.requests for s in tl], step)
-    failed = _fold([s.visible_errors for s in tl], step)
+    n = series.seconds(r)
+    step = _bins(n)
+    t = list(range(0, n, step))
+    offered = _fold(series.per_second(r, lambda s: s.requests), step)
+    failed = _fold(series.per_second(r, lambda s: s.visible_errors), step)
     ok = [None if o is None or f is None else o - f for o, f in zip(offered, failed, strict=True)]
     with _style("load"):
         fig, ax = _figure(2.0)
@@ -197,21 +198,19 @@ def load(r: Record) -> str:
 
 def zones(r: Record) -> str:
     """Share of successful requests served by each zone over time."""
-    tl = r.timeline
-    azs = sorted({az for s in tl for az in s.served})
-    step = _bins(len(tl))
-    t = [s.t for s in tl][::step]
-    totals = [sum(s.served.values()) for s in tl]
-    shares = [
-        [
-            v or 0.0
-            for v in _fold(
-                [(s.served[az] / tot) if tot else None for s, tot in zip(tl, totals, strict=True)],
-                step,
-            )
-        ]
-        for az in azs
-    ]
+    azs = series.zones(r, "served")
+    n = series.seconds(r)
+    step = _bins(n)
+    t = list(range(0, n, step))
+
+    def share(az: str) -> list[float | None]:
+        def one(s: series.Values) -> float | None:
+            total = sum(s.served.values())
+            return s.served.get(az, 0.0) / total if total else None
+
+        return series.per_second(r, one)
+
+    shares = [[v or 0.0 for v in _fold(share(az), step)] for az in azs]
     with _style("zones"):
         fig, ax = _figure(2.0)
         ax.stackplot(
@@ -233,10 +232,10 @@ def zones(r: Record) -> str:
 
 def latency(r: Record, limit_ms: float | None) -> str:
     """p99 latency of successful requests per second, against the tolerance."""
-    tl = r.timeline
-    step = _bins(len(tl))
-    t = [s.t for s in tl][::step]
-    p99 = _fold([s.p99_latency_ms for s in tl], step, "max")
+    n = series.seconds(r)
+    step = _bins(n)
+    t = list(range(0, n, step))
+    p99 = _fold(series.per_second(r, lambda s: s.p99_latency_ms, "high"), step, "max")
     with _style("latency"):
         fig, ax = _figure(2.0)
         ax.plot(
@@ -256,16 +255,21 @@ def latency(r: Record, limit_ms: float | None) -> str:
         return _svg(fig, "latency")
 
 
+def _zone_busy(az: str) -> Callable[[series.Values], float | None]:
+    """How busy one zone's instances were, read from a timeline entry."""
+    return lambda s: s.utilisation.get(az)
+
+
 def utilisation(r: Record) -> str:
     """How busy each zone's instances were: above 100% the queue grows."""
-    tl = r.timeline
-    azs = sorted({az for s in tl for az in s.utilisation})
-    step = _bins(len(tl))
-    t = [s.t for s in tl][::step]
+    azs = series.zones(r, "utilisation")
+    seconds = series.seconds(r)
+    step = _bins(seconds)
+    t = list(range(0, seconds, step))
     with _style("utilisation"):
         fig, ax = _figure(2.0)
         for n, az in enumerate(azs):
-            ys = _fold([s.utilisation[az] for s in tl], step, "max")
+            ys = _fold(series.per_second(r, _zone_busy(az), "high"), step, "max")
             ax.plot(t, _nan(ys), label=az, **_zone_style(n, len(azs), len(t)))  # type: ignore[arg-type]
         ax.axhline(1.0, color=FAULT, lw=0.8, ls="--", label="capacity")
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
@@ -283,10 +287,12 @@ def with_queue(r: Record) -> bool:
 
 def database(r: Record) -> str:
     """Whether the database took writes each second, and the order queue when there is one."""
-    tl = r.timeline
-    step = _bins(len(tl))
-    t = [s.t for s in tl][::step]
-    writable = _fold([1.0 if s.db_writable else 0.0 for s in tl], step, "min")
+    n = series.seconds(r)
+    step = _bins(n)
+    t = list(range(0, n, step))
+    writable = _fold(
+        series.per_second(r, lambda s: 1.0 if s.db_writable else 0.0, "low"), step, "min"
+    )
     with _style("database"):
         fig, ax = _figure(1.7)
         ax.fill_between(
@@ -303,7 +309,7 @@ def database(r: Record) -> str:
         ax.set_ylabel("DB writes")
         if with_queue(r):
             ax2 = ax.twinx()
-            depth = _fold([s.queue_depth for s in tl], step, "max")
+            depth = _fold(series.per_second(r, lambda s: s.queue_depth, "high"), step, "max")
             ax2.plot(t, _nan(depth), color=COLORS[3], lw=1.1)
             ax2.set_ylabel("queue depth", color=COLORS[3])
             _separators(ax2)

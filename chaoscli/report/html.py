@@ -8,11 +8,12 @@ from html import escape
 from typing import Any
 
 from chaoscli.record.model import Record
-from chaoscli.report import charts, html_runs, impact, recovery
+from chaoscli.report import charts, html_runs, impact, recovery, series
 from chaoscli.report.findings import Shown, combined, findings, verification
 from chaoscli.report.style import CSS
 from chaoscli.report.words import (
     capacity,
+    clause,
     endpoint,
     expectation,
     fmt,
@@ -318,10 +319,12 @@ def _main_chart(r: Record) -> str:
     """The requests-per-second chart, with the fault shaded and the events numbered."""
     if not r.timeline:
         return "<p>No traffic was simulated, so there is nothing to chart.</p>"
+    how = series.resolution(r)
+    coarse = "" if how == "per second" else _e(f" The timeline is {how}.")
     return (
         f"<figure><h3>Customer requests per second</h3>{charts.load(r)}<figcaption>The "
         "fault window is shaded; numbered lines mark the events listed after the chart."
-        "</figcaption></figure>"
+        f"{coarse}</figcaption></figure>"
     )
 
 

@@ -46,10 +46,10 @@ def worst_minute(timeline: list[Second]) -> Minute | None:
     """The whole minute (from 0 s, 60 s, ...) with the most visible errors; the first of
     equals; None when no request failed."""
     sums: dict[int, list[float]] = {}
-    for s in timeline:
+    for s in timeline:  # an entry of many seconds holds their means, within one minute
         part = sums.setdefault(s.t // MINUTE_S, [0.0, 0.0])
-        part[0] += s.requests
-        part[1] += s.visible_errors
+        part[0] += s.requests * s.span_s
+        part[1] += s.visible_errors * s.span_s
     worst = max(sums.items(), key=lambda kv: (kv[1][1], -kv[0]), default=None)
     if worst is None or worst[1][1] <= 0:
         return None

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from chaoscli.record.model import Record
-from chaoscli.report import recovery
+from chaoscli.report import recovery, series
 from chaoscli.report.findings import Shown, combined, findings, verification
 from chaoscli.report.words import (
     capacity,
@@ -115,7 +115,9 @@ def _probes(r: Record) -> Table:
 
 def _spark(r: Record) -> Text:
     """Sparkline of visible success per second with the fault window marked under it."""
-    values = [s.success_ratio if s.success_ratio is not None else 0.0 for s in r.timeline]
+    values = [
+        v if v is not None else 0.0 for v in series.per_second(r, lambda s: s.success_ratio, "low")
+    ]
     if not values:
         return Text("")
     tol = r.hypothesis.tolerance("worst_second_success_ratio")

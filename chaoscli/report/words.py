@@ -6,12 +6,14 @@ import re
 from datetime import UTC, datetime
 
 from chaoscli.record.model import ProbeVerdict, Record
-from chaoscli.record.probes import PROBES, fmt, is_ratio, label, percent
+from chaoscli.record.probes import PROBES, change, fmt, is_ratio, is_signed, label, percent, unit
 from chaoscli.record.runs import RunSummary
 from chaoscli.report.recovery import p99_moved
+from chaoscli.report.series import resolution
 
 __all__ = [
     "checked",
+    "clause",
     "fmt",
     "is_ratio",
     "label",
@@ -273,6 +275,7 @@ def provenance(r: Record) -> list[tuple[str, str, bool]]:
         ("chaoscli", r.chaoscli_version, False),
         ("seed", str(r.seed), False),
         ("virtual time", f"{r.duration:,g} s of simulated traffic", False),
+        *([("timeline", resolution(r), False)] if r.timeline else []),
     ]
 
 
