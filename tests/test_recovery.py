@@ -12,7 +12,7 @@ from chaoscli.experiment import journal
 from chaoscli.experiment.loader import load
 from chaoscli.experiment.runner import run
 from chaoscli.record import Record
-from chaoscli.report import html, markdown
+from chaoscli.report import html, markdown, recovery
 from chaoscli.report.words import verdict_line
 from chaoscli.sim.recovery import RecoveryRule, customer_recovery
 
@@ -119,7 +119,21 @@ def test_every_format_headlines_customers_recovery_over_reroute(outage: Record) 
     for text in (markdown.render(outage), html.render(outage)):
         assert text.index("customers recovered") < text.index("reroute")
         assert "last client DNS cache expired" in text
-        assert "sent no request to a dead target" in text
+        assert "no reachable node sent a request to a dead target" in text
+
+
+def test_reroute_says_what_it_measures_and_is_never_a_bare_zero(outage: Record) -> None:
+    """A reroute of 0 s reads as "none needed" (no reachable node sent to a dead target),
+    not "reroute 0.0 s" beside the health checks' time; a reroute that took time says so."""
+    m = outage.metrics
+    assert m is not None and m.reroute_s == 0
+    assert m.recovery.last_target_out_of_rotation_s
+    text = markdown.render(outage)
+    assert "reroute 0" not in text and "reroute: none needed" in text
+    assert "health checks took the last dead target out of rotation" in text
+    assert "reroute 25 s after the fault: until then a reachable node still sent requests" in (
+        recovery.reroute(m.model_copy(update={"reroute_s": 25.0}))
+    )
 
 
 def test_the_verdict_says_what_was_checked_and_what_moved(outage: Record) -> None:

@@ -13,7 +13,7 @@ from chaoscli.cli.app import app
 from chaoscli.cli.environment import FILE_WIDTH, env_of
 from chaoscli.experiment.loader import available, load
 from chaoscli.experiment.spec import STRATEGY_WINDOWS, Experiment
-from chaoscli.record.probes import CATALOGUE
+from chaoscli.record.probes import CATALOGUE, Probe, change
 
 
 def shipped_names(incomplete: str) -> list[str]:
@@ -117,9 +117,9 @@ def _hypothesis(exp: Experiment, out: Console) -> None:
         bound = getattr(h, probe.name)
         parts = []
         if bound.min is not None:
-            parts.append(f">= {_bound(bound.min, probe.ratio)}")
+            parts.append(f">= {_bound(bound.min, probe)}")
         if bound.max is not None:
-            parts.append(f"<= {_bound(bound.max, probe.ratio)}")
+            parts.append(f"<= {_bound(bound.max, probe)}")
         if parts:
             _say(out, f"  {probe.label} {' and '.join(parts)}")
 
@@ -135,9 +135,11 @@ def _alarm(exp: Experiment, name: str) -> str:
     )
 
 
-def _bound(value: float, ratio: bool) -> str:
-    """A bound as the reports print it: a ratio as a percentage."""
-    if ratio:
+def _bound(value: float, probe: Probe) -> str:
+    """A bound as the reports print it: a ratio as a percentage, a change with its sign."""
+    if probe.signed:
+        return change(value, probe.unit)
+    if probe.ratio:
         return f"{value * 100:.4f}".rstrip("0").rstrip(".") + "%"
     return f"{value:,.10g}"
 

@@ -86,6 +86,7 @@ def causes(r: Record, exp: Experiment, explained: set[str]) -> list[Finding]:
         found = window.visible_error_causes if window else {}
         total = sum(found.values())
         what = words.get(top) or _fault_words(r, name)
+        because = (what or "no cause stood out").rstrip(".")
         share = f" {found[top] / total:.0%} of the {total:,.0f} visible errors:" if top else ""
         title = "; ".join(
             f"{label(p.probe)} {fmt(p.value, p.probe)} (needs {p.bound})" for p in probes
@@ -94,7 +95,7 @@ def causes(r: Record, exp: Experiment, explained: set[str]) -> list[Finding]:
         out.append(
             finding(
                 f"{name.capitalize()} the fault: {title}",
-                f"{name.capitalize()} the fault{share} {what or 'no cause stood out'}.",
+                f"{name.capitalize()} the fault{share} {because}.",
                 probe_keys(probes),
                 fix,
             )

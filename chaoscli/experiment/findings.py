@@ -333,7 +333,9 @@ def rollback(r: Record) -> list[Finding]:
         return []
     out = finding(
         "Rollback left the stack changed",
-        f"{len(diffs)} difference(s) after rollback: " + "; ".join(diffs[:3]) + ".",
+        f"{len(diffs)} difference(s) after rollback: "
+        + "; ".join(d.rstrip(".;") for d in diffs[:3])
+        + ".",
         [],
         None,
     )

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from chaoscli.experiment.spec import HypothesisSpec, Tolerance
-from chaoscli.record.probes import CATALOGUE, is_ratio, unit
+from chaoscli.record.probes import CATALOGUE, change, is_ratio, is_signed, unit
 from chaoscli.sim.metrics import WindowMetrics
 from chaoscli.sim.recovery import RecoveryRule
 
@@ -29,11 +29,14 @@ class ProbeResult:
 
     @property
     def bound(self) -> str:
-        """The tolerance as a person reads it, e.g. ">= 99.9%", "<= 5000" or "<= 3x"."""
+        """The tolerance as a person reads it, e.g. ">= 99.9%", "<= 5000", "<= 3x" or, for a
+        change, "<= +1,000 ms"."""
         ratio = is_ratio(self.probe)
         times = "x" if unit(self.probe) == "x" else ""
 
         def show(v: float) -> str:
+            if is_signed(self.probe):
+                return change(v, unit(self.probe))
             return f"{v * 100:g}%" if ratio else f"{v:g}{times}"
 
         parts = []

@@ -19,6 +19,7 @@ class Probe:
     source: str  # where the default bound comes from
     default_min: float | None = None  # the experiment file's bound when it sets none
     default_max: float | None = None
+    signed: bool = False  # a change from the before window: shown with its sign and unit
 
 
 SLO = "assumed: a 99.9% request-based SLO (Google SRE Workbook: Implementing SLOs)"
@@ -61,13 +62,14 @@ CATALOGUE = (
     ),
     Probe(
         "p99_increase_ms",
-        "p99 increase (ms)",
+        "p99 increase",
         False,
         "ms",
         "the window's p99 latency minus the before window's",
         "assumed: a second more is a delay users notice (Nielsen Norman Group: Response "
         "Times, The 3 Important Limits)",
         default_max=1000,
+        signed=True,
     ),
     Probe(
         "p99_over_before",
@@ -124,6 +126,27 @@ def unit(name: str) -> str:
     return probe.unit if probe else ""
 
 
+def is_signed(name: str) -> bool:
+    """True for a probe measured as a change from the before window (shown as +93 ms)."""
+    probe = BY_NAME.get(name)
+    return probe is not None and probe.signed
+
+
+def change(value: float, unit_: str) -> str:
+    """A signed change with its unit: "+10,709 ms", "-0.18 ms", "0 ms"; whole numbers from
+    10 up, two significant digits below 1, so a tiny change is neither hidden nor a bare
+    fraction."""
+    size = abs(value)
+    if size >= 10:
+        text = f"{size:,.0f}"
+    elif size >= 1:
+        text = f"{size:.1f}".removesuffix(".0")
+    else:
+        text = f"{size:.2g}"
+    sign = "" if text == "0" else ("-" if value < 0 else "+")
+    return f"{sign}{text} {unit_}".rstrip()
+
+
 def label(name: str) -> str:
     """A probe's name as a person reads it (an unknown probe keeps its own name)."""
     probe = BY_NAME.get(name)
@@ -151,4 +174,6 @@ def fmt(value: float | None, probe: str) -> str:
         return percent(value)
     if unit(probe) == "x":
         return f"{value:.3g}x"
+    if is_signed(probe):
+        return change(value, unit(probe))
     return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.3g}"

@@ -1,26 +1,46 @@
 """Findings as every report prints them, read from the record: each deviation explained, and
 beside each fix its ``--set`` overrides and what re-running the experiment with them
-measured in the model. A fix whose re-run did not help is not offered."""
+measured in the model. A fix whose re-run did not help is not offered.
+
+Only a change the model re-ran and found to help is called a fix; a change not re-run is a
+proposal, and words with no change to re-run are advice, so no report calls something a fix
+that nothing checked."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from chaoscli.record.findings import Finding, Fix
 from chaoscli.record.model import Record
 from chaoscli.record.probes import label
 from chaoscli.report.words import ms, percent
 
+Kind = Literal["fix", "proposal", "advice"]
+KIND_WORDS: dict[str, str] = {
+    "fix": "fix",  # re-run in the model: held, or helped
+    "proposal": "proposal, not re-run",  # a change of the experiment nothing re-ran
+    "advice": "advice",  # words only: no change the model could re-run, or none that helped
+}
+
 
 @dataclass(frozen=True)
 class Shown:
     """One finding as a report shows it: the fix's words, its overrides as ``--set``
-    arguments and the verified result (empty strings when there is none)."""
+    arguments and the verified result (empty strings when there is none), and what kind of
+    remedy the words are: a ``fix`` (re-run, and it helped), a ``proposal`` (a change not
+    re-run) or ``advice`` (nothing to re-run)."""
 
     finding: Finding
     fix: str
     args: str
     result: str
+    kind: Kind = "advice"
+
+    @property
+    def kind_words(self) -> str:
+        """The label a report puts before the words: "fix" only for a re-run fix."""
+        return KIND_WORDS[self.kind]
 
     @property
     def title(self) -> str:
@@ -53,11 +73,17 @@ def findings(r: Record) -> list[Shown]:
 def _shown(r: Record, f: Finding) -> Shown:
     fix = f.fix
     if fix is None or not fix.set:
-        return Shown(f, f.advice or (fix.words if fix else ""), "", "")
+        return Shown(f, f.advice or (fix.words if fix else ""), "", "", "advice")
     if not fix.offered:
-        none = "none proven: the change tried did not help in the model"
-        return Shown(f, f"{f.advice} ({none})" if f.advice else none.capitalize() + ".", "", "")
-    return Shown(f, fix.words, set_args(fix), result_words(r, fix))
+        none = "no fix proven: the change tried did not help in the model"
+        words = f"{f.advice.rstrip('.')} ({none})." if f.advice else _cap(none) + "."
+        return Shown(f, words, "", "", "advice")
+    kind: Kind = "proposal" if fix.result is None else "fix"
+    return Shown(f, fix.words, set_args(fix), result_words(r, fix), kind)
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def set_args(fix: Fix) -> str:

@@ -123,8 +123,8 @@ def _findings_brief(r: Record) -> str:
     items = []
     for f in found:
         note = "" if f.severity == "cause" else ' <span class="muted">(note)</span>'
-        fix = f' <span class="fix">{_e(f.fix)}</span>' if f.fix else ""
-        items.append(f"<li><b>{_e(f.title)}</b>{note}.{fix}{_rerun(f)}</li>")
+        fix = f' <span class="fix">{_labelled(f)}</span>' if f.fix else ""
+        items.append(f"<li><b>{_e(clause(f.title))}</b>{note}.{fix}{_rerun(f)}</li>")
     together = combined(r)
     if together is not None:
         items.append(f"<li><b>All fixes together</b>.{_rerun(together)}</li>")
@@ -146,9 +146,14 @@ def _impact(r: Record) -> str:
     return f'<div class="figures">{cells}</div>'
 
 
+def _labelled(f: Shown) -> str:
+    """A remedy's words after its label: "Fix:" only for one the model re-ran."""
+    return f"<b>{_e(f.kind_words.capitalize())}:</b> {_e(f.fix)}"
+
+
 def _fix(f: Shown) -> str:
     """A fix's words, its ``--set`` overrides and what re-running with them measured."""
-    text = f'<p class="fix">{_e(f.fix)}</p>' if f.fix else ""
+    text = f'<p class="fix">{_labelled(f)}</p>' if f.fix else ""
     if f.args:
         text += f"<p><code>{_e(f.args)}</code></p>"
     if f.result:
@@ -171,7 +176,8 @@ def _recovery(r: Record) -> str:
     if found:
         rows = [[what, recovery.seconds(t)] for what, t in found]
         out += _table(["part", "after the fault"], rows, {1})
-    return out + f'<p class="muted">{_e(recovery.reroute(m))}</p>'
+    line = recovery.reroute(m)
+    return out + (f'<p class="muted">{_e(line)}</p>' if line else "")
 
 
 def _count(v: float) -> str:

@@ -8,6 +8,7 @@ from chaoscli.record.model import Record
 from chaoscli.report import recovery
 from chaoscli.report.findings import Shown, combined, findings, verification
 from chaoscli.report.words import (
+    clause,
     expectation,
     fmt,
     percent,
@@ -52,7 +53,8 @@ def _facts(r: Record) -> list[str]:
     rule = recovery.rule(rec)
     out.append(f"- **{recovery.headline(rec)}**" + (f"; {rule}" if rule else ""))
     out += [f"  - {what}: {recovery.seconds(t)}" for what, t in recovery.parts(rec)]
-    out.append(f"- {recovery.reroute(m)}")
+    line = recovery.reroute(m)
+    out += [f"- {line}"] if line else []
     out.append(f"- database writes unavailable {m.db_write_unavailable_s:.0f} s")
     note = primary_note(r)
     if note:
@@ -110,7 +112,7 @@ def render(r: Record, heading: int = 2) -> str:
         lines += [f"{h}# Findings", ""]
         for n, f in enumerate(found, 1):
             tag = "" if f.severity == "cause" else " _(note)_"
-            lines.append(f"{n}. **{f.title}**{tag}. {f.detail}{_fix(f)}")
+            lines.append(f"{n}. **{clause(f.title)}**{tag}. {f.detail}{_fix(f)}")
         together = combined(r)
         if together is not None:
             lines.append(f"{len(found) + 1}. **All fixes together**.{_fix(together)}")
@@ -128,7 +130,7 @@ def render(r: Record, heading: int = 2) -> str:
 
 def _fix(f: Shown) -> str:
     """A fix's words, its overrides as code and its re-run's result, in one paragraph."""
-    text = f" *Fix:* {f.fix}" if f.fix else ""
+    text = f" *{f.kind_words.capitalize()}:* {f.fix}" if f.fix else ""
     if f.args:
         text += f" `{f.args}`"
     if f.result:

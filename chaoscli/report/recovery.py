@@ -1,11 +1,10 @@
 """Recovery in words, the same in every format: customers' recovery as the headline, its
-parts in the order they happened, and the load balancer's reroute time as a secondary line."""
+parts in the order they happened, and the load balancer's reroute time as a secondary line,
+worded so that it is not read as the health checks' time (a part) or customers' recovery."""
 
 from __future__ import annotations
 
 from chaoscli.record.model import Recovery, RunMetrics
-
-REROUTE_MEANING = "the load balancer only: from the fault until it sent no request to a dead target"
 
 
 def seconds(value: float) -> str:
@@ -39,7 +38,10 @@ def rule(rec: Recovery) -> str | None:
 def parts(rec: Recovery) -> list[tuple[str, float]]:
     """The parts that happened, earliest first, as (what, seconds after the fault)."""
     named = [
-        ("last target out of rotation", rec.last_target_out_of_rotation_s),
+        (
+            "health checks took the last dead target out of rotation",
+            rec.last_target_out_of_rotation_s,
+        ),
         ("dark load-balancer node out of DNS", rec.dark_node_out_of_dns_s),
         ("last client DNS cache expired", rec.client_dns_caches_expired_s),
         ("database writable again", rec.database_writable_s),
@@ -55,10 +57,23 @@ def parts_text(rec: Recovery) -> str | None:
     return "; ".join(f"{what} {seconds(t)}" for what, t in found)
 
 
-def reroute(m: RunMetrics) -> str:
-    """The reroute time with what it measures."""
-    value = "n/a" if m.reroute_s is None else seconds(m.reroute_s)
-    return f"reroute {value} ({REROUTE_MEANING})"
+def reroute(m: RunMetrics) -> str | None:
+    """The load balancer's reroute time in words that say what it measures: how long after
+    the fault a reachable load-balancer node still sent requests to dead targets. Zero means
+    none did (the dead targets' own node went dark with them, say), which is not the time the
+    health checks took to mark them: that is a part of customers' recovery. None, so that no
+    line says "n/a", when no target died (or one was still sent requests when the run ended,
+    which customers' recovery and the hypothesis already say)."""
+    if m.reroute_s is None:
+        return None
+    if m.reroute_s == 0:
+        return (
+            "load balancer reroute: none needed, no reachable node sent a request to a dead target"
+        )
+    return (
+        f"load balancer reroute {seconds(m.reroute_s)} after the fault: until then a reachable "
+        "node still sent requests to dead targets"
+    )
 
 
 def p99_moved(rec: Recovery, before_ms: float | None, during_ms: float | None) -> str | None:

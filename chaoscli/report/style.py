@@ -27,7 +27,6 @@ p { margin: 1mm 0 2mm; }
 .figure .detail { font-size: 8.5pt; }
 ol.brief { margin: 1mm 0 2mm; padding-left: 6mm; font-size: 9.5pt; }
 ol.brief li { margin: 0 0 1mm; break-inside: avoid; }
-ol.brief .fix::before { content: "Fix: "; font-weight: 700; }
 ol.brief .verified { font-weight: 600; color: var(--warn); }
 ol.brief .verified.held { color: var(--ok); }
 ol.brief code { font-size: 8pt; }
@@ -54,7 +53,6 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .finding.note { border-left-color: var(--warn); }
 .finding h3 { margin: 0 0 1mm; }
 .finding .fix { margin: 1mm 0 0; }
-.finding .fix::before { content: "Fix: "; font-weight: 700; }
 .finding .verified { margin: 0 0 1mm; font-weight: 600; color: var(--warn); }
 .finding .verified.held { color: var(--ok); }
 figure { margin: 2mm 0 5mm; break-inside: avoid; page-break-inside: avoid; }

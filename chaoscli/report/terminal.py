@@ -158,8 +158,8 @@ def _recovery(r: Record) -> list[str]:
     found = recovery.parts_text(rec)
     if found:
         lines.append(_wrap(f"parts: {found}"))
-    lines.append(_wrap(recovery.reroute(m)))
-    return lines
+    line = recovery.reroute(m)
+    return [*lines, _wrap(line)] if line else lines
 
 
 def _traffic(r: Record) -> Text:
@@ -220,7 +220,7 @@ def _findings(r: Record) -> Text:
 
 def _fix(f: Shown) -> str:
     """A fix's words, its ``--set`` overrides and its re-run's result, wrapped."""
-    lines = [_wrap(f"fix: {f.fix}", "   ")] if f.fix else []
+    lines = [_wrap(f"{f.kind_words}: {f.fix}", "   ")] if f.fix else []
     lines += [_wrap(text, "     ") for text in (f.args, f.result) if text]
     return "".join(line + "\n" for line in lines)
 

@@ -45,6 +45,9 @@ def shortfall(p: ProbeVerdict) -> str:
         word = "below the minimum" if side == "min" else "above the maximum"
         if p.ratio:
             return f"{gap * 100:.3f} points {word} {bound * 100:g}%"
+        if is_signed(p.probe):
+            size = change(gap, unit(p.probe)).lstrip("+")
+            return f"{size} {word} {change(bound, unit(p.probe))}"
         return f"{gap:,.0f} {word} {bound:,g}"
     return "within tolerance"
 
@@ -181,7 +184,7 @@ def verdict_line(r: Record) -> tuple[str, str]:
         return verdict, f"{runs_line(r)} Run 1 (seed {r.runs.runs[0].seed}) {word.lower()}: {why}"
     stopped = r.stopped
     early = (
-        f" A stop condition ended the method at {stopped.t:.0f} s ({stopped.reason})."
+        f" A stop condition ended the method at {stopped.t:.0f} s ({clause(stopped.reason)})."
         if stopped
         else ""
     )
@@ -207,6 +210,12 @@ def verdict_line(r: Record) -> tuple[str, str]:
     why = "; ".join(f"{_missed(p, r)} (needs {p.bound})" for p in failed[:3])
     more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
     return "DEVIATED", f"{why}{more}. {_cap(what)}{early}"
+
+
+def clause(text: str) -> str:
+    """A piece of text to be put inside a sentence: without the full stop, semicolon or
+    comma it may end with, so the sentence's own punctuation never doubles (no ".).;")."""
+    return text.rstrip().rstrip(".;,").rstrip()
 
 
 def _cap(text: str) -> str:
