@@ -77,7 +77,7 @@ def test_the_fix_label_appears_only_with_a_re_run_verdict(outage: Record) -> Non
     others = ("NOT-RERUN", "DID-NOT-HELP", "ADVICE-ONLY")
     text = " ".join(_terminal(r).split())
     assert [m.group(1) for m in re.finditer(r"\bfix: (\S+)", text)] == list(rerun)
-    assert "proposal, not re-run: NOT-RERUN" in text
+    assert "proposal: NOT-RERUN" in text
     assert "advice: ADVICE-ONLY" in text and "DID-NOT-HELP" not in text
     md = markdown.render(r)
     assert [m.group(1) for m in re.finditer(r"\*Fix:\* (\S+)", md)] == list(rerun)

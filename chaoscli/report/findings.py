@@ -19,7 +19,7 @@ from chaoscli.report.words import ms, percent
 Kind = Literal["fix", "proposal", "advice"]
 KIND_WORDS: dict[str, str] = {
     "fix": "fix",  # re-run in the model: held, or helped
-    "proposal": "proposal, not re-run",  # a change of the experiment nothing re-ran
+    "proposal": "proposal",  # a change of the experiment nothing re-ran (its result line says so)
     "advice": "advice",  # words only: no change the model could re-run, or none that helped
 }
 
