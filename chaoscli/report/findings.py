@@ -75,7 +75,7 @@ def _shown(r: Record, f: Finding) -> Shown:
     if fix is None or not fix.set:
         return Shown(f, f.advice or (fix.words if fix else ""), "", "", "advice")
     if not fix.offered:
-        none = "no fix proven: the change tried did not help in the model"
+        none = "none proven: the change tried did not help in the model"
         words = f"{f.advice.rstrip('.')} ({none})." if f.advice else _cap(none) + "."
         return Shown(f, words, "", "", "advice")
     kind: Kind = "proposal" if fix.result is None else "fix"
