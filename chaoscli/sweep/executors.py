@@ -134,14 +134,17 @@ class LocalPool:
                 self._waiting.appendleft((task, attempt + 1))
 
     def _alone(self, task: Task) -> Finished:
-        """Run ``task`` in a pool of its own: its rows, or that its worker died again."""
-        with ProcessPoolExecutor(1, mp_context=_context(), initializer=_quiet_worker) as one:
-            try:
-                return Finished(task, one.submit(self.work, task).result())
-            except BrokenExecutor:
-                return Finished(task, [], "its worker process died, twice")
-            except Exception as exc:
-                return Finished(task, [], _one_line(exc))
+        """Run ``task`` in a pool of its own, where a death is its own: once more if its
+        worker dies there, then reported as failed."""
+        for _ in range(ATTEMPTS):
+            with ProcessPoolExecutor(1, mp_context=_context(), initializer=_quiet_worker) as one:
+                try:
+                    return Finished(task, one.submit(self.work, task).result())
+                except BrokenExecutor:
+                    continue
+                except Exception as exc:
+                    return Finished(task, [], _one_line(exc))
+        return Finished(task, [], "its worker process died, twice")
 
     def stop(self) -> list[Finished]:
         """Drop what has not started; the tasks already running, once they end."""
