@@ -18,7 +18,7 @@ CLAIM_MARKS: dict[Claim, str] = {"holds": "✓", "short": "✗", "unsure": "?"}
 # there, with a short heading
 HEADLINE = (
     (("availability", "avail."), ("worst_second_success_ratio", "second")),
-    (("p99_latency_ms", "p99 ms"), ("p99_increase_ms", "p99 rise ms")),
+    (("p99_latency_ms", "p99 ms"), ("p99_increase_ms", "p99 rise")),
 )
 
 
