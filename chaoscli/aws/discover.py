@@ -169,8 +169,16 @@ def _subnets(ec2: Any, vpc_id: str, stack: str, acls: list[dict[str, Any]]) -> t
     """The stack's subnets with their NACL verdict and whether they route to the internet."""
     in_vpc = {"Name": "vpc-id", "Values": [vpc_id]}
     raw = ec2.describe_subnets(Filters=[stack_filter(stack), in_vpc])["Subnets"]
+    return subnet_views(raw, acls, ec2.describe_route_tables(Filters=[in_vpc])["RouteTables"])
+
+
+def subnet_views(
+    raw: list[dict[str, Any]], acls: list[dict[str, Any]], tables: list[dict[str, Any]]
+) -> tuple[Subnet, ...]:
+    """Described subnets as the model sees them: zone, public or not, NACL and its verdict;
+    ordered by zone, public first, then id."""
     acl_of = _nacls_by_subnet(acls)
-    public = _public_subnets(ec2.describe_route_tables(Filters=[in_vpc])["RouteTables"])
+    public = _public_subnets(tables)
     subnets = []
     for s in raw:
         acl = acl_of.get(s["SubnetId"])

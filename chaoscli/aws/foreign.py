@@ -15,8 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chaoscli.aws.discover import _nacl_rules, _nacls_by_subnet, _public_subnets, _vpc_nacls
-from chaoscli.aws.nacl import nacl_allows
+from chaoscli.aws.discover import _nacl_rules, _vpc_nacls, subnet_views
 from chaoscli.aws.session import AwsSession, aws_errors
 from chaoscli.aws.tags import tag_dict
 from chaoscli.errors import SpecError
@@ -235,23 +234,8 @@ def _subnets(
 ) -> tuple[Subnet, ...]:
     """The subnets of the instances and the load balancer, with their network ACL's verdict."""
     raw = ec2.describe_subnets(SubnetIds=subnet_ids)["Subnets"] if subnet_ids else []
-    acl_of = _nacls_by_subnet(acls)
-    public = _public_subnets(
-        ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
-    )
-    subnets = []
-    for s in raw:
-        acl = acl_of.get(s["SubnetId"])
-        subnets.append(
-            Subnet(
-                id=s["SubnetId"],
-                az=s["AvailabilityZone"],
-                public=public(s["SubnetId"]),
-                nacl_id=acl["NetworkAclId"] if acl else "",
-                reachable=acl is not None and nacl_allows(acl.get("Entries", [])),
-            )
-        )
-    return tuple(sorted(subnets, key=lambda s: (s.az, not s.public, s.id)))
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
+    return subnet_views(raw, acls, tables["RouteTables"])
 
 
 def _groups(
