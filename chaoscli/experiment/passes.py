@@ -19,16 +19,16 @@ from chaoscli import stop
 from chaoscli.aws.cloudwatch import Alarm
 from chaoscli.experiment.build import scenario_for
 from chaoscli.experiment.faults import shaped_traffic
-from chaoscli.experiment.hypothesis import check, recovery_rule
+from chaoscli.experiment.hypothesis import ProbeResult, check, recovery_rule
 from chaoscli.experiment.many import RunFigures, summary
 from chaoscli.experiment.method import ControlPlane, method_span
 from chaoscli.experiment.spec import Experiment
 from chaoscli.experiment.stop_conditions import StopWatch, Trip
 from chaoscli.record.runs import RunSummary
 from chaoscli.sim.cloudwatch_series import CloudWatchSeries
-from chaoscli.sim.engine import Engine, SecondStats
+from chaoscli.sim.engine import Engine, RunResult, SecondStats
 from chaoscli.sim.measures import customers_recovery
-from chaoscli.sim.metrics import visible_errors, window
+from chaoscli.sim.metrics import WindowMetrics, visible_errors, window
 from chaoscli.sim.scenario import Scenario
 from chaoscli.topology import LoadBalancer
 
@@ -78,17 +78,25 @@ def advance(
         stop.honour("while simulating customer traffic")
 
 
+def judged(
+    exp: Experiment, result: RunResult, cut_at: float | None
+) -> tuple[dict[str, WindowMetrics], list[ProbeResult]]:
+    """A finished run's fault windows (ended at ``cut_at`` when a stop condition cut the
+    method) and the hypothesis checked over them: the same for every kind of pass."""
+    patience = exp.hypothesis.patience_s
+    windows = {
+        name: window(result, a, b, patience) for name, (a, b) in fault_windows(exp, cut_at).items()
+    }
+    return windows, check(exp.hypothesis, windows)
+
+
 def finish(
     exp: Experiment, engine: Engine, seed: int, cut_at: float | None, cp: ControlPlane
 ) -> RunSummary:
     """Simulate the rest of the run and keep what the runs section needs of it."""
     advance(engine, exp.traffic.duration_s)
     result = engine.result()
-    patience = exp.hypothesis.patience_s
-    windows = {
-        name: window(result, a, b, patience) for name, (a, b) in fault_windows(exp, cut_at).items()
-    }
-    probes = check(exp.hypothesis, windows)
+    windows, probes = judged(exp, result, cut_at)
     rule, ttl = recovery_rule(exp.hypothesis), engine.scenario.model.dns_ttl_s
     figures = RunFigures(
         result.world.db_write_unavailable_s,

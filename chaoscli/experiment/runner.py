@@ -26,7 +26,7 @@ from chaoscli.errors import SpecError
 from chaoscli.experiment import alarms as alarm_setup
 from chaoscli.experiment.build import plan_for
 from chaoscli.experiment.compare import compare  # noqa: F401  (re-exported for tests)
-from chaoscli.experiment.hypothesis import ProbeResult, check, recovery_rule
+from chaoscli.experiment.hypothesis import ProbeResult, recovery_rule
 from chaoscli.experiment.in_step import in_step as make_in_step
 from chaoscli.experiment.lifecycle import Hold, held
 from chaoscli.experiment.loader import Loaded, confirm
@@ -43,8 +43,8 @@ from chaoscli.experiment.passes import (
     Shared,
     advance,
     cores,
-    fault_windows,
     finish,
+    judged,
     scenario,
     until_trip,
 )
@@ -56,7 +56,7 @@ from chaoscli.record.runs import RunSummary
 from chaoscli.sim.cloudwatch_series import CloudWatchSeries
 from chaoscli.sim.engine import Engine, RunResult, SecondStats
 from chaoscli.sim.measures import RunMeasures, measure
-from chaoscli.sim.metrics import WindowMetrics, window
+from chaoscli.sim.metrics import WindowMetrics
 from chaoscli.sim.world import Event
 from chaoscli.topology import Topology
 
@@ -330,11 +330,7 @@ def _run(
                 )
                 out.events += events
             patience = exp.hypothesis.patience_s
-            out.windows = {
-                name: window(result, a, b, patience)
-                for name, (a, b) in fault_windows(exp, cut_at).items()
-            }
-            out.probes = check(exp.hypothesis, out.windows)
+            out.windows, out.probes = judged(exp, result, cut_at)
             out.measures = measure(
                 result,
                 out.windows,

@@ -9,19 +9,18 @@ from collections.abc import Callable
 
 from chaoscli.aws.cloudwatch import Alarm
 from chaoscli.experiment import journal
-from chaoscli.experiment.hypothesis import check, recovery_rule
+from chaoscli.experiment.hypothesis import recovery_rule
 from chaoscli.experiment.lifecycle import ended
 from chaoscli.experiment.loader import Loaded
 from chaoscli.experiment.many import RunFigures, summary
 from chaoscli.experiment.method import ControlPlane
-from chaoscli.experiment.passes import advance, fault_windows, scenario, until_trip
+from chaoscli.experiment.passes import advance, judged, scenario, until_trip
 from chaoscli.experiment.runner import Outcome
 from chaoscli.experiment.stop_conditions import StopWatch, Trip
 from chaoscli.record.runs import RunSummary
 from chaoscli.sim.cloudwatch_series import CloudWatchSeries
 from chaoscli.sim.engine import Engine
 from chaoscli.sim.measures import measure
-from chaoscli.sim.metrics import window
 from chaoscli.sim.world import Event
 from chaoscli.topology import Topology
 
@@ -47,13 +46,13 @@ def judge(
         engine.resume(scenario(exp, cp, seed, cut_at))
     advance(engine, exp.traffic.duration_s)
     result = engine.result()
-    patience = exp.hypothesis.patience_s
-    windows = {
-        name: window(result, a, b, patience) for name, (a, b) in fault_windows(exp, cut_at).items()
-    }
-    probes = check(exp.hypothesis, windows)
+    windows, probes = judged(exp, result, cut_at)
     measures = measure(
-        result, windows, recovery_rule(exp.hypothesis), engine.scenario.model.dns_ttl_s, patience
+        result,
+        windows,
+        recovery_rule(exp.hypothesis),
+        engine.scenario.model.dns_ttl_s,
+        exp.hypothesis.patience_s,
     )
     run = summary(seed, probes, RunFigures.of(measures), cut_at, cp.events)
     if run.held:
