@@ -46,6 +46,11 @@ def created_in_moto(template: dict[str, Any]) -> dict[str, Any]:
         return fis.get_experiment_template(id=made["id"])["experimentTemplate"]
 
 
+def parameters(name: str) -> dict[str, Any]:
+    """The parameters a shipped experiment declares."""
+    return dict(yaml.safe_load(resolve(name).read_text()).get("parameters") or {})
+
+
 def test_every_fault_is_in_the_table_or_said_not_exportable() -> None:
     """A new fault must be given FIS actions or a reason why it has none."""
     in_table = {row.fault for row in fa.TABLE} - {"wait"}
@@ -63,7 +68,8 @@ def test_each_shipped_experiment_exports_a_template_fis_takes(
 ) -> None:
     """Every shipped experiment (but gray-failure, which has no FIS action) gives a template
     that fits the API's schema and that CreateExperimentTemplate accepts and gives back."""
-    template, _ = exported(monkeypatch, capsys, tmp_path, name)
+    zone = ("--var", "az=ap-south-1b") if "az" in parameters(name) else ()
+    template, _ = exported(monkeypatch, capsys, tmp_path, name, *zone)
     jsonschema.validate(template, SCHEMA)
     stored = created_in_moto(template)
     assert stored["actions"] == template["actions"]
@@ -160,7 +166,7 @@ def test_what_fis_cannot_do_is_listed_not_dropped(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """black-friday's traffic spike has no FIS action: stderr says so; the outage is kept."""
-    t, err = exported(monkeypatch, capsys, tmp_path, "black-friday")
+    t, err = exported(monkeypatch, capsys, tmp_path, "black-friday", "--var", "az=ap-south-1c")
     assert "method[0] traffic-spike: not exportable: FIS injects faults" in err
     assert "step1-stop-instances" in t["actions"]
 
@@ -202,4 +208,67 @@ def test_overrides_too_long_for_a_tag_are_said(
     t, err = exported(monkeypatch, capsys, tmp_path, "rds-failover", *long)
     assert "do not fit FIS's 256-character tag values" in err
     assert "chaoscli:experiment" not in t["tags"]
+    jsonschema.validate(t, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "name", ["az-outage", "az-outage-api-stop", "router-failure", "az-slowdown"]
+)
+def test_a_step_with_no_zone_is_refused_not_guessed(
+    name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """No zone means the database primary's in a run, which a template for a real account
+    cannot know: one line asking for the zone, exit 2, no template written."""
+    assert parameters(name)["az"] is None
+    out = tmp_path / "t.json"
+    code = chaoscli(monkeypatch, "export", "fis", name, "-o", str(out))
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    assert len(err.splitlines()) == 1, err
+    assert f"method[0].az: {name.removesuffix('-api-stop')} names no zone" in err
+    assert "--var az=ap-south-1a (zones: ap-south-1a, ap-south-1b, ap-south-1c)" in err
+
+
+def test_a_file_with_no_az_parameter_is_told_to_set_the_step(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A zone-less step in a file without an az parameter: the line says --set, naming every
+    step that lacks a zone; instance-crash and rds-failover need none."""
+    doc = yaml.safe_load(resolve("router-failure").read_text())
+    doc["parameters"] = {}
+    doc["method"] = [
+        {"fault": "instance-crash", "at_s": 60, "duration_s": 60},
+        {"fault": "router-failure", "at_s": 120, "duration_s": 60},
+        {"fault": "rds-failover", "at_s": 180},
+        {"fault": "az-slowdown", "at_s": 240, "duration_s": 60},
+    ]
+    path = tmp_path / "zoneless.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    assert chaoscli(monkeypatch, "export", "fis", str(path)) == 2
+    err = capsys.readouterr().err
+    assert "method[1].az: router-failure (and method[3] az-slowdown) names no zone" in err
+    assert "--set method.1.az=ap-south-1a" in err
+
+
+def test_a_failover_says_its_window_with_a_wait_after_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """FIS reboots have no duration: a wait after the failover as long as the step keeps the
+    experiment open; a fail-back is said not exported; a window under FIS's minute is said."""
+    t, err = exported(
+        monkeypatch,
+        capsys,
+        tmp_path,
+        "rds-failover",
+        "--var",
+        "duration_s=45",
+        "--set",
+        "method.0.fail_back=true",
+    )
+    window = t["actions"]["step0-failover-window"]
+    assert window["actionId"] == "aws:fis:wait"
+    assert window["parameters"] == {"duration": "PT45S"}
+    assert window["startAfter"] == ["step0-failover-database"]
+    assert "step0-failover-window duration PT45S: FIS takes durations from PT1M to PT12H" in err
+    assert "method[0] rds-failover fail_back: not exported" in err
     jsonschema.validate(t, SCHEMA)

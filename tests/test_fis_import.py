@@ -52,9 +52,10 @@ def instances(zone: str | None, mode: str = "ALL") -> dict[str, Any]:
 
 
 def test_the_power_interruption_shape_is_one_zone_outage(tmp_path: Path) -> None:
-    """Stop-Instances, Stop-ASG-Instances, Pause-Instance-Launches, Pause-network-connectivity
-    and Failover-RDS after the wait are one api-stop outage of the zone at 120 s for 5
-    minutes; Pause-EBS-IO is listed as not modelled; the hypothesis is the shop's."""
+    """Stop-Instances, Stop-ASG-Instances, Pause-Instance-Launches, Pause-ASG-Scaling,
+    Pause-network-connectivity and Failover-RDS after the wait are one api-stop outage of the
+    zone at 120 s for 5 minutes; Pause-ElastiCache and Pause-EBS-IO are listed as not
+    modelled; the hypothesis is the shop's."""
     got = load(str(SHIPPED))
     assert [(s.fault, s.az, s.mode, s.start_s, s.duration_s) for s in got.experiment.method] == [
         ("az-outage", "ap-south-1a", "api-stop", 120.0, 300.0)
@@ -64,7 +65,9 @@ def test_the_power_interruption_shape_is_one_zone_outage(tmp_path: Path) -> None
     assert "Pause-network-connectivity cuts the network for PT2M" in notes
     assert "hypothesis: no visible downtime, no lost orders (the shop's own" in notes
     assert got.experiment.hypothesis.availability.min == 0.999
-    assert "Not modelled: Pause-EBS-IO" in got.experiment.description
+    assert "not modelled: Pause-ElastiCache" in notes
+    assert "Not modelled: Pause-ElastiCache" in got.experiment.description
+    assert "; Pause-EBS-IO (aws:ebs:pause-volume-io)" in got.experiment.description
     assert got.experiment.title == "AZ Availability: Power Interruption"
 
 
@@ -289,3 +292,62 @@ def test_json_that_is_not_json_says_so(
     err = capsys.readouterr().err
     assert code == 2
     assert f"{path}:" in err and "invalid JSON" in err
+
+
+def test_the_scenarios_launch_errors_on_roles_are_part_of_the_outage(tmp_path: Path) -> None:
+    """The scenario's Pause-Instance-Launches (insufficient capacity for the roles' own
+    launches, an IAM role target by ARN) is read into the zone outage and said how."""
+    got = load(str(SHIPPED))
+    notes = "\n".join(got.notes)
+    assert "Pause-Instance-Launches, Pause-ASG-Scaling, Stop-Instances" in notes
+    assert "Pause-Instance-Launches: read, not written: the roles' own launches" in notes
+    assert "not modelled: Pause-Instance-Launches" not in notes
+    t = shipped()
+    t["actions"]["Pause-Instance-Launches"].pop("startAfter")  # at 0 s: not with the outage
+    notes = "\n".join(loaded(tmp_path, t).notes)
+    assert "not modelled: Pause-Instance-Launches" in notes
+    assert "chaoscli blocks launches only in a zone outage" in notes
+
+
+def test_a_failover_lasts_as_long_as_the_wait_after_it(tmp_path: Path) -> None:
+    """A reboot with failover followed by a wait of its own lasts that wait; without one it
+    takes a step's default duration and says so."""
+    reboot = {"actionId": "aws:rds:reboot-db-instances", "parameters": {"forceFailover": "true"}}
+    window = {
+        "actionId": "aws:fis:wait",
+        "parameters": {"duration": "PT2M"},
+        "startAfter": ["failover"],
+    }
+    got = loaded(tmp_path, minimal({"failover": reboot, "window": window}))
+    assert [(s.fault, s.start_s, s.duration_s) for s in got.experiment.method] == [
+        ("rds-failover", 0.0, 120.0)
+    ]
+    assert not any("default duration_s" in n for n in got.notes)
+    got = loaded(tmp_path, minimal({"failover": reboot}))
+    assert got.experiment.method[0].duration_s == 300.0
+    assert any("failover: a reboot has no duration" in n for n in got.notes)
+
+
+@pytest.mark.parametrize("on_stack", [True, False])
+def test_a_crash_keeps_its_tags_on_a_chaoscli_stack(tmp_path: Path, on_stack: bool) -> None:
+    """A crash whose instances are chosen on a chaoscli stack by more tags keeps those tags
+    and its COUNT(n); tags of another account's stack are said, and the shop's instances
+    taken instead."""
+    target = instances(None, "COUNT(2)")
+    target["resourceTags"] = {"Name": "shop-web-ap-south-1c"}
+    if on_stack:
+        target["resourceTags"]["chaoscli:stack"] = "shop"
+    kill = {
+        "actionId": "aws:ssm:send-command",
+        "parameters": {
+            "documentArn": "arn:aws:ssm:ap-south-1::document/AWSFIS-Run-Kill-Process",
+            "duration": "PT4M",
+        },
+        "targets": {"Instances": "t"},
+    }
+    got = loaded(tmp_path, minimal({"kill": kill}, {"t": target}))
+    step = got.experiment.method[0]
+    assert step.selection == "COUNT(2)"
+    assert step.tags == ({"Name": "shop-web-ap-south-1c"} if on_stack else {})
+    said = any("tags chaoscli does not put on its stack (Name=shop-web" in n for n in got.notes)
+    assert said is not on_stack

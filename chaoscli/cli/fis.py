@@ -15,7 +15,7 @@ from chaoscli.cli.environment import Environment, env_of
 from chaoscli.cli.export import export_app
 from chaoscli.errors import SpecError
 from chaoscli.experiment.loader import Loaded, load
-from chaoscli.fis.exporting import PLACEHOLDER_ROLE, export
+from chaoscli.fis.exporting import PLACEHOLDER_ROLE, ExportRefused, export
 from chaoscli.record.write import check_writable, write_atomic
 
 
@@ -49,7 +49,10 @@ def fis_cmd(
     loaded = load(experiment, set_ or [], var or [])
     if loaded.notes:
         raise SpecError(experiment, "", "is an FIS template already: run it, or export its source")
-    done = export(loaded.document, experiment, loaded.sets, loaded.vars, role_arn)
+    try:
+        done = export(loaded.document, experiment, loaded.sets, loaded.vars, role_arn)
+    except ExportRefused as exc:
+        raise SpecError(experiment, exc.field, exc.message) from None
     for line in done.problems:
         env.stderr.print(f"chaoscli: {line}", markup=False, highlight=False, soft_wrap=True)
     if not done.template["actions"]:

@@ -16,6 +16,7 @@ SSM_PAGE = "Use Systems Manager SSM documents with AWS FIS"
 
 STOP_INSTANCES = "aws:ec2:stop-instances"
 ASG_ICE = "aws:ec2:asg-insufficient-instance-capacity-error"
+API_ICE = "aws:ec2:api-insufficient-instance-capacity-error"
 DISRUPT = "aws:network:disrupt-connectivity"
 REBOOT_DB = "aws:rds:reboot-db-instances"
 FAILOVER_CLUSTER = "aws:rds:failover-db-cluster"
@@ -64,6 +65,15 @@ TABLE: tuple[Row, ...] = (
         SCENARIO_PAGE,
     ),
     Row(
+        API_ICE,
+        "az-outage",
+        "read, not written: the roles' own launches in the zone fail; in the model only Auto "
+        "Scaling launches, and the zone outage stops it launching there",
+        "aws:iam:role",
+        "Roles",
+        SCENARIO_PAGE,
+    ),
+    Row(
         DISRUPT,
         "az-outage",
         "cuts every subnet of the zone off (scope all)",
@@ -90,7 +100,8 @@ TABLE: tuple[Row, ...] = (
     Row(
         REBOOT_DB,
         "rds-failover",
-        "reboots the Multi-AZ database with forceFailover true: the standby takes over",
+        "reboots the Multi-AZ database with forceFailover true: the standby takes over; "
+        "the aws:fis:wait after it is the step's window",
         "aws:rds:db",
         "DBInstances",
         ACTIONS_PAGE,
@@ -125,7 +136,8 @@ TABLE: tuple[Row, ...] = (
     Row(
         WAIT,
         "wait",
-        "holds the actions that start after it: a step's start time",
+        "holds the actions that start after it (a step's start time), or the experiment "
+        "open after a failover for the step's window",
         None,
         None,
         ACTIONS_PAGE,

@@ -14,7 +14,7 @@ from typing import Any
 
 from chaoscli.aws.regions import stack_zones
 from chaoscli.fis import actions as fa
-from chaoscli.fis.durations import iso
+from chaoscli.fis.durations import iso, seconds
 from chaoscli.fis.importing import STACK_TAG
 from chaoscli.fis.shop import EXPERIMENT_TAG, SET_TAG, VAR_TAG
 
@@ -22,6 +22,19 @@ PLACEHOLDER_ACCOUNT = "123456789012"
 PLACEHOLDER_ROLE = f"arn:aws:iam::{PLACEHOLDER_ACCOUNT}:role/chaoscli-fis-experiment"
 PROCESS_PLACEHOLDER = "web"
 TAG_MAX = 256  # characters of a tag value (the API's TagValue)
+
+
+FIS_MIN_S, FIS_MAX_S = 60.0, 12 * 3600.0  # the actions' durations: one minute to 12 hours
+NEEDS_ZONE = ("az-outage", "router-failure", "az-slowdown")
+
+
+class ExportRefused(ValueError):
+    """An experiment whose template would guess for the SRE: the field and what to give."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
 
 
 @dataclass
@@ -60,10 +73,22 @@ class _Writer:
         return name
 
     def action(
-        self, name: str, row: fa.Row, after: list[str], target: str | None, **p: str
+        self,
+        name: str,
+        row: fa.Row,
+        after: list[str],
+        target: str | None,
+        description: str | None = None,
+        **p: str,
     ) -> None:
         """An action of the table's ``row`` on ``target``, starting after ``after``."""
-        body: dict[str, Any] = {"actionId": row.action, "description": row.meaning}
+        body: dict[str, Any] = {"actionId": row.action, "description": description or row.meaning}
+        for key in ("duration", "startInstancesAfterDuration"):
+            if key in p and not FIS_MIN_S <= seconds(p[key]) <= FIS_MAX_S:
+                self.problems.append(
+                    f"{name} {key} {p[key]}: FIS takes durations from PT1M to PT12H, so "
+                    "CreateExperimentTemplate refuses this template until it is changed"
+                )
         if p:
             body["parameters"] = p
         if target is not None and row.target_key is not None:
@@ -73,11 +98,8 @@ class _Writer:
         self.actions[name] = body
 
     def zone(self, step: Mapping[str, Any]) -> str:
-        """The step's zone; by default the one chaoscli puts the database primary in."""
-        if step.get("az"):
-            return str(step["az"])
-        zones = stack_zones(self.region, int(self.doc["topology"]["azs"])) or [f"{self.region}a"]
-        return zones[0]
+        """The step's zone (``export`` refuses a step of ``NEEDS_ZONE`` without one)."""
+        return str(step["az"])
 
 
 def _instances(w: _Writer, name: str, step: Mapping[str, Any], zone: str | None) -> str:
@@ -158,9 +180,26 @@ def _router_failure(w: _Writer, n: int, step: Mapping[str, Any], after: list[str
 
 
 def _rds_failover(w: _Writer, n: int, step: Mapping[str, Any], after: list[str]) -> None:
+    """The reboot with failover, and a wait after it as long as the step: a reboot has no
+    duration in FIS, so the wait holds the experiment (and its stop conditions) open for the
+    step's window, and is how the template says how long the step lasts."""
     db = _database(w, f"step{n}-database", None)
     row = fa.row("rds-failover", fa.REBOOT_DB)
-    w.action(f"step{n}-failover-database", row, after, db, forceFailover="true")
+    failover = f"step{n}-failover-database"
+    w.action(failover, row, after, db, forceFailover="true")
+    w.action(
+        f"step{n}-failover-window",
+        fa.row("wait", fa.WAIT),
+        [failover],
+        None,
+        description=WINDOW,
+        duration=iso(float(step["duration_s"])),
+    )
+    if step.get("fail_back"):
+        w.problems.append(
+            f"method[{n}] rds-failover fail_back: not exported: the template does not fail "
+            "back; run aws rds reboot-db-instance --force-failover after it if you want to"
+        )
 
 
 def _command(
@@ -204,6 +243,11 @@ def _az_slowdown(w: _Writer, n: int, step: Mapping[str, Any], after: list[str]) 
     _command(w, n, step, after, "az-slowdown", w.zone(step))
 
 
+WINDOW = (
+    "the failover's window: a reboot has no duration, so this wait keeps the experiment and "
+    "its stop conditions open for as long as the step lasts"
+)
+
 WRITERS: dict[str, Callable[[_Writer, int, Mapping[str, Any], list[str]], None]] = {
     "az-outage": _az_outage,
     "router-failure": _router_failure,
@@ -236,6 +280,7 @@ def export(
     loaded from ``origin`` with ``sets`` and ``vars_``."""
     w = _Writer(doc)
     method = [(n, s) for n, s in enumerate(doc["method"]) if s["fault"] != "wait"]
+    _zones_named(doc, method, w.region)
     writable = [(n, s) for n, s in method if s["fault"] in WRITERS]
     for n, step in method:
         if step["fault"] not in WRITERS:
@@ -271,6 +316,31 @@ def export(
         },
     }
     return Exported(template, w.problems)
+
+
+def _zones_named(
+    doc: Mapping[str, Any], method: list[tuple[int, Mapping[str, Any]]], region: str
+) -> None:
+    """Refuse a zone-less step of a fault that strikes one zone: in a run, no zone means the
+    database primary's, found when the run starts; a template for a real account must name
+    the zone it breaks, since the primary may have moved and no guess is safe there."""
+    missing = [n for n, s in method if s["fault"] in NEEDS_ZONE and not s.get("az")]
+    if not missing:
+        return
+    zones = stack_zones(region, int(doc["topology"]["azs"])) or [f"{region}a"]
+    how = (
+        f"--var az={zones[0]}"
+        if "az" in (doc.get("parameters") or {})
+        else f"--set method.{missing[0]}.az={zones[0]}"
+    )
+    others = ", ".join(f"method[{n}] {doc['method'][n]['fault']}" for n in missing[1:])
+    raise ExportRefused(
+        f"method[{missing[0]}].az",
+        f"{doc['method'][missing[0]]['fault']}{f' (and {others})' if others else ''} names "
+        "no zone: a run takes the database primary's zone when it starts "
+        f"({zones[0]} on the stack chaoscli builds), but a template for a real account must "
+        f"name the zone it breaks: {how} (zones: {', '.join(zones)})",
+    )
 
 
 def _origin_tags(

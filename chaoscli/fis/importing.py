@@ -44,6 +44,7 @@ class _Reader:
         self.out = Steps()
         self.used: set[str] = set()
         self.modelled: set[str] = set()  # actions some step stands for
+        self.carried: set[str] = set()  # target tags ("k=v") a step selects its instances by
 
     def targets(self, action: Action) -> list[Target]:
         return [self.t.targets[name] for name in action.targets.values()]
@@ -70,6 +71,22 @@ class _Reader:
     def selection(self, name: str) -> str:
         modes = {t.selectionMode for t in self.targets(self.t.actions[name])}
         return modes.pop() if len(modes) == 1 else "ALL"
+
+    def tags(self, name: str) -> dict[str, Any]:
+        """``{"tags": ...}``: the tags an action's instances must carry, for a step that draws
+        instances by tags, when its targets are on a chaoscli stack (their tags are then the
+        step's own, and the shop's instances can carry them); else nothing."""
+        targets = self.targets(self.t.actions[name])
+        if not targets or not all(STACK_TAG in (t.resourceTags or {}) for t in targets):
+            return {}
+        wanted = {
+            k: v
+            for t in targets
+            for k, v in (t.resourceTags or {}).items()
+            if not k.startswith("chaoscli:")
+        }
+        self.carried.update(f"{k}={v}" for k, v in wanted.items())
+        return {"tags": wanted} if wanted else {}
 
     def skip(self, name: str, why: str) -> None:
         self.out.not_modelled.append(f"{name} ({self.t.actions[name].actionId}): {why}")
@@ -143,7 +160,8 @@ def _zone_outages(r: _Reader) -> None:
             for n in together
             if (r.t.actions[n].actionId == fa.STOP_INSTANCES and r.zones(n) == zones)
             or n in cuts
-            or r.t.actions[n].actionId in (fa.ASG_ICE, fa.REBOOT_DB, fa.FAILOVER_CLUSTER)
+            or r.t.actions[n].actionId
+            in (fa.ASG_ICE, fa.API_ICE, fa.REBOOT_DB, fa.FAILOVER_CLUSTER)
         ]
         r.step(name, "az-outage", end, az=zone, mode="api-stop")
         r.used.update(members)
@@ -161,6 +179,8 @@ def _zone_outages(r: _Reader) -> None:
         for n in members:
             if r.t.actions[n].actionId == fa.FAILOVER_CLUSTER:
                 r.out.notes.append(f"{n}: {fa.row('rds-failover', fa.FAILOVER_CLUSTER).meaning}")
+            if r.t.actions[n].actionId == fa.API_ICE:
+                r.out.notes.append(f"{n}: {fa.row('az-outage', fa.API_ICE).meaning}")
         if not any(r.t.actions[n].actionId == fa.ASG_ICE for n in members):
             r.out.notes.append(
                 f"the model's zone outage also keeps Auto Scaling from launching in {zone}"
@@ -184,9 +204,9 @@ def _one(r: _Reader, name: str, action: Action) -> None:
         if action.parameters.get("forceFailover", "false").lower() != "true":
             r.skip(name, "a reboot without forceFailover: the model has no plain reboot")
         else:
-            r.step(name, "rds-failover")
+            _failover(r, name)
     elif kind == fa.FAILOVER_CLUSTER:
-        r.step(name, "rds-failover")
+        _failover(r, name)
         r.out.notes.append(f"{name}: {fa.row('rds-failover', fa.FAILOVER_CLUSTER).meaning}")
     elif kind == fa.SEND_COMMAND:
         _command(r, name, action, zones)
@@ -196,10 +216,29 @@ def _one(r: _Reader, name: str, action: Action) -> None:
             "chaoscli stops instances only in a zone outage (every instance of one zone, with "
             "aws:network:disrupt-connectivity on its subnets at the same time)",
         )
-    elif kind == fa.ASG_ICE:
+    elif kind in (fa.ASG_ICE, fa.API_ICE):
         r.skip(name, "chaoscli blocks launches only in a zone outage")
     else:
         r.skip(name, "no chaoscli fault does this")
+
+
+def _failover(r: _Reader, name: str) -> None:
+    """A database failover, lasting as long as the wait that starts after it alone (how
+    ``export`` writes the step's window: a reboot has no duration in FIS)."""
+    windows = [
+        n
+        for n, a in r.t.actions.items()
+        if a.actionId == fa.WAIT and a.startAfter == [name] and a.seconds("duration")
+    ]
+    if len(windows) == 1:
+        r.step(name, "rds-failover", r.until(windows[0]))
+        r.used.add(windows[0])
+        return
+    r.step(name, "rds-failover")
+    r.out.notes.append(
+        f"{name}: a reboot has no duration and no one aws:fis:wait starts after it alone to "
+        "give the failover's window: the model judges it over a step's default duration_s"
+    )
 
 
 def _command(r: _Reader, name: str, action: Action, zones: list[str]) -> None:
@@ -210,7 +249,7 @@ def _command(r: _Reader, name: str, action: Action, zones: list[str]) -> None:
     if len(zones) > 1:
         r.skip(name, f"runs in {len(zones)} zones: chaoscli strikes one zone or the whole stack")
     elif document == fa.KILL_PROCESS:
-        settings: dict[str, Any] = {"selection": r.selection(name)}
+        settings: dict[str, Any] = {"selection": r.selection(name), **r.tags(name)}
         if zone:
             settings["az"] = zone
         r.step(name, "instance-crash", end, **settings)
@@ -227,6 +266,7 @@ def _command(r: _Reader, name: str, action: Action, zones: list[str]) -> None:
                 selection=r.selection(name),
                 latency_ms=latency,
                 error_share=0.0,
+                **r.tags(name),
             )
     else:
         r.skip(name, f"SSM document {document or '(none)'}: no chaoscli fault runs it")
@@ -270,6 +310,7 @@ def _targets_notes(r: _Reader) -> None:
             for k, v in (t.resourceTags or {}).items()
             if not k.startswith("chaoscli:")
         }
+        - r.carried
     )
     if foreign:
         r.out.notes.append(
