@@ -190,7 +190,19 @@ EXAMPLES: tuple[Example, ...] = (
 
 
 FIS_EXAMPLES: tuple[Example, ...] = (
-    Example("fis-export", ("export", "fis", "az-outage-api-stop", "-o", "az-outage.fis.json")),
+    Example("fis-refuse", ("export", "fis", "az-outage-api-stop")),
+    Example(
+        "fis-export",
+        (
+            "export",
+            "fis",
+            "az-outage-api-stop",
+            "--var",
+            "az=ap-south-1a",
+            "-o",
+            "az-outage.fis.json",
+        ),
+    ),
     Example("fis-export-json", ("export", "fis", "rds-failover")),
     Example("fis-import", ("validate", "fis/az-power-interruption.json")),
     Example(
