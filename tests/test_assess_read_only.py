@@ -3,72 +3,19 @@ template's stack and bystanders is a Describe, List or Get, and nothing there ch
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import botocore.session
 import pytest
 
-from chaoscli.aws.sandbox import free_port
 from chaoscli.aws.session import is_read_only
+from tests.assess_server import REGION, client, create_shop, server
 from tests.endpoint_helpers import cli
 
-REGION = "us-east-1"
-TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "two-tier-shop.yaml"
 QUICK = "instance_capacity_rps: 1000\nrun_s: 300\nat_s: 60\nduration_s: 120\nsamples_per_s: 200\n"
-
-
-@contextlib.contextmanager
-def server() -> Iterator[str]:
-    """A moto server in a process of its own on a free loopback port (one in this process
-    would share its state with the in-process moto the model's copy runs in)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            with contextlib.suppress(OSError):
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
-                break
-            time.sleep(0.05)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def client(url: str, service: str) -> Any:
-    return boto3.client(
-        service,
-        region_name=REGION,
-        endpoint_url=url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
-def create_shop(url: str, name: str = "two-tier-shop", **parameters: str) -> None:
-    """The shipped template's stack, created through CloudFormation's own API."""
-    cf = client(url, "cloudformation")
-    cf.create_stack(
-        StackName=name,
-        TemplateBody=TEMPLATE.read_text(),
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-    )
-    status = cf.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
-    assert status == "CREATE_COMPLETE"
 
 
 def add_bystanders(url: str) -> None:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from chaoscli.aws.profiles import profile_endpoint
 from chaoscli.aws.session import AwsSession, open_session
 from chaoscli.aws.session import is_loopback as is_loopback
 from chaoscli.errors import GuardError, SpecError
@@ -27,10 +28,15 @@ class Access:
     allow_real_aws: bool = False
     account: str | None = None
     role_arn: str | None = None
+    profile: str | None = None  # a named profile of the AWS config files
 
     def endpoint(self) -> str | None:
-        """The endpoint in effect: the flag, else ``$AWS_ENDPOINT_URL``, else none."""
-        return self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+        """The endpoint in effect: the flag, else ``$AWS_ENDPOINT_URL``, else the profile's
+        ``endpoint_url``, else none (an unknown profile is bad input here, before any call)."""
+        given = self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+        if self.profile is None:
+            return given
+        return given or profile_endpoint(self.profile)
 
 
 def check_endpoint(url: str) -> None:
@@ -62,6 +68,11 @@ def refusal(access: Access, *, read_only: bool = False) -> str | None:
         return "--account is only used together with --allow-real-aws"
     if access.role_arn is not None and not access.allow_real_aws and not read_only:
         return "--role-arn is only used together with --allow-real-aws"
+    if access.profile is not None and access.endpoint() is None and not access.allow_real_aws:
+        return (
+            f"--profile {access.profile} reaches a real account: pass --allow-real-aws "
+            "--account ID to read it"
+        )
     if sandboxed(access):
         return None
     place = access.endpoint() or "AWS itself"
@@ -100,7 +111,11 @@ def open_guarded(
     if reason is not None:
         raise GuardError(reason)
     with open_session(
-        region, endpoint, real_aws=access.allow_real_aws, role_arn=access.role_arn
+        region,
+        endpoint,
+        real_aws=access.allow_real_aws,
+        role_arn=access.role_arn,
+        profile=access.profile,
     ) as session:
         if not sandboxed(access):
             if read_only:

@@ -24,34 +24,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from chaoscli import stop
+from chaoscli.aws.botocore_models import read_each_model_file_once
+from chaoscli.aws.profiles import profile_session
 from chaoscli.errors import AwsError, GuardError
 
-
-def _read_each_model_file_once() -> None:
-    """Make botocore read each of its JSON model files once per process.
-
-    botocore caches what it reads per session, but moto builds several sessions of its own
-    (and a loader per service model), so the same multi-megabyte EC2 model was parsed half a
-    dozen times in every run. The files are botocore's read-only data; botocore already
-    hands one parsed copy to every client of a session, and now to every session.
-    """
-    from botocore.loaders import JSONFileLoader
-
-    read = JSONFileLoader.load_file
-    if getattr(read, "once_per_process", False):
-        return
-    parsed: dict[str, Any] = {}
-
-    def load_file(self: JSONFileLoader, file_path: str) -> Any:
-        if file_path not in parsed:
-            parsed[file_path] = read(self, file_path)
-        return parsed[file_path]
-
-    load_file.once_per_process = True  # type: ignore[attr-defined]
-    JSONFileLoader.load_file = load_file
-
-
-_read_each_model_file_once()
+read_each_model_file_once()
 
 # Fake credentials for in-process moto; set only while the mock is active, then restored.
 _FAKE_ENV = {
@@ -137,9 +114,11 @@ class AwsSession:
         mocked: bool = False,
         persistent: bool | None = None,
         role_arn: str | None = None,
+        profile: str | None = None,
     ) -> None:
         self.region = region
         self.endpoint_url = endpoint_url
+        self.profile = profile  # a named profile of the AWS config files (``--profile``)
         # A role to assume (STS AssumeRole) before any other call, to scope the credentials.
         self.role_arn = role_arn
         # In-process moto: its state ends with this process, and no call leaves it.
@@ -169,7 +148,7 @@ class AwsSession:
     def where(self) -> str:
         """Human-readable location of the control plane, for error messages."""
         place = self.endpoint_url or ("in-process moto" if self.mocked else "AWS")
-        return f"{self.region} ({place})"
+        return f"{self.region} ({place}{f', profile {self.profile}' if self.profile else ''})"
 
     def add_hook(self, event: str, handler: Callable[..., Any]) -> None:
         """Register a botocore event handler on every client, present and future."""
@@ -238,9 +217,11 @@ class AwsSession:
 
         In-process moto gets the fake credentials of ``in_process_session``; a loopback
         emulator gets ``$AWS_ACCESS_KEY_ID`` or fake ones, never a profile's (so finding
-        them cannot reach the network); anything else uses boto3's usual chain.
+        them cannot reach the network); a named profile its own; else boto3's usual chain.
         """
-        if self.endpoint_url and is_loopback(self.endpoint_url):
+        if self.profile is not None:
+            boto = profile_session(self.profile, self.region)
+        elif self.endpoint_url and is_loopback(self.endpoint_url):
             boto = boto3.session.Session(
                 region_name=self.region,
                 aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID")
@@ -381,6 +362,7 @@ def open_session(
     *,
     real_aws: bool = False,
     role_arn: str | None = None,
+    profile: str | None = None,
 ) -> Iterator[AwsSession]:
     """A session on ``endpoint_url`` (or ``$AWS_ENDPOINT_URL``), on AWS itself when ``real_aws``,
     else on moto started in-process.
@@ -389,7 +371,7 @@ def open_session(
     """
     endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
     if endpoint is not None or real_aws:
-        session = AwsSession(region, endpoint, role_arn=role_arn)
+        session = AwsSession(region, endpoint, role_arn=role_arn, profile=profile)
         try:
             yield session
         finally:

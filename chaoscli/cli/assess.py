@@ -97,6 +97,14 @@ def assess(
         bool,
         typer.Option("--no-verify-fixes", help="Do not re-run each cell's fixes in the model."),
     ] = False,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            help="Read with this profile of your AWS config and credentials files (a real "
+            "account also needs --allow-real-aws --account ID).",
+        ),
+    ] = None,
     endpoint_url: EndpointOpt = None,
     allow_real_aws: AllowRealOpt = False,
     account: AccountOpt = None,
@@ -111,8 +119,12 @@ def assess(
     given, sources = load_inputs(
         inputs, {"instance_capacity_rps": capacity_rps, "rps": rps, "max_attempts": max_attempts}
     )
-    access = Access(endpoint_url, allow_real_aws, account, role_arn)
+    access = Access(endpoint_url, allow_real_aws, account, role_arn, profile)
     dbs, tags = tuple(db_instance or ()), _tags(tag or [])
+    if topology_from is not None and profile is not None:
+        raise SpecError(
+            "--profile", "", "--topology-from builds its own stack: it reads no profile"
+        )
     if topology_from is not None:
         read = read_file(
             topology_from,
