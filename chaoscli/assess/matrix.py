@@ -14,7 +14,6 @@ from chaoscli.assess.derive import Shape
 from chaoscli.assess.model import Cell, WeakPoint
 from chaoscli.aws.session import neutral_environment
 from chaoscli.experiment import journal
-from chaoscli.experiment.fixes import prove
 from chaoscli.experiment.loader import load
 from chaoscli.experiment.runner import run
 from chaoscli.record import Record
@@ -71,23 +70,66 @@ def run_matrix(
     verify: bool = True,
     faults: tuple[Fault, ...] = FAULTS,
 ) -> tuple[list[Cell], WeakPoint | None]:
-    """Every fault in every zone, and the weak point with its fix re-run."""
-    cells: list[tuple[Cell, Record | None]] = []
+    """Every fault in every zone, each top fix re-run (when ``verify``), and the weak point
+    with its fix re-run."""
+    cells: list[Cell] = []
+    runs = Runs(shape, seed, phase)
     with neutral_environment():
         for fault in faults:
             zones: list[str | None] = list(shape.zones) if fault.per_zone else [None]
             for zone in zones:
                 model_zone = shape.zones.get(zone) if zone else None
                 if fault.needs_standby and not shape.multi_az:
-                    cells.append(
-                        (_not_run(fault, "the primary has no standby to fail over to"), None)
-                    )
+                    cells.append(_not_run(fault, "the primary has no standby to fail over to"))
                     continue
                 phase(f"{fault.name}{f' in {zone}' if zone else ''}")
-                record = _one(fault, shape, model_zone, seed, verify, phase)
-                cells.append((_cell(fault, zone, model_zone, record, shape), record))
-        weak = _weak_point(cells, shape, seed, phase)
-    return [c for c, _ in cells], weak
+                record = runs(fault, model_zone)
+                cell = _cell(fault, zone, model_zone, record, shape)
+                if verify and cell.fix_set:
+                    phase(f"re-running {cell.fault}{f' in {zone}' if zone else ''} with its fix")
+                    cell = _proven(cell, runs(fault, model_zone, _fix_args(cell)))
+                cells.append(cell)
+        weak = _weak_point(cells, shape, runs, faults, phase)
+    return cells, weak
+
+
+class Runs:
+    """The model's runs of one assessment, each made once: the weak point's re-run with its
+    cell's fix is the very run that proved that fix (same experiment, overrides, parameters
+    and seed), so it is not made twice."""
+
+    def __init__(self, shape: Shape, seed: int, phase: Phase) -> None:
+        self.shape, self.seed, self.phase = shape, seed, phase
+        self.done: dict[tuple[str, ...], Record] = {}
+
+    def __call__(
+        self, fault: Fault, model_zone: str | None, extra_sets: tuple[str, ...] = ()
+    ) -> Record:
+        """One shipped experiment against the model's copy, with ``extra_sets`` applied."""
+        sets = [*self.shape.sets, *extra_sets]
+        vars_ = _vars(fault, self.shape, model_zone)
+        key = (fault.experiment, *sets, "--var", *vars_)
+        if key not in self.done:
+            loaded = load(fault.experiment, sets, vars_)
+            outcome = run(loaded, seed=self.seed, phase=self.phase)
+            self.done[key] = journal.build(outcome)
+        return self.done[key]
+
+
+def _fix_args(cell: Cell) -> tuple[str, ...]:
+    """A cell's fix as ``--set`` arguments."""
+    return tuple(f"{k}={v}" for k, v in cell.fix_set.items())
+
+
+def _proven(cell: Cell, again: Record) -> Cell:
+    """The cell with what re-running its fault with its fix showed."""
+    m = again.metrics
+    return cell.model_copy(
+        update={
+            "fix_proven": "did not hold" if again.deviated else "held",
+            "fix_visible_errors": int(m.visible_errors) if m else None,
+        }
+    )
 
 
 def _vars(fault: Fault, shape: Shape, model_zone: str | None) -> list[str]:
@@ -96,22 +138,6 @@ def _vars(fault: Fault, shape: Shape, model_zone: str | None) -> list[str]:
     if model_zone is not None:
         out.append(f"az={model_zone}")
     return out
-
-
-def _one(
-    fault: Fault,
-    shape: Shape,
-    model_zone: str | None,
-    seed: int,
-    verify: bool,
-    phase: Phase,
-    extra_sets: tuple[str, ...] = (),
-) -> Record:
-    """One shipped experiment against the model's copy, with its fixes re-run if asked."""
-    loaded = load(fault.experiment, [*shape.sets, *extra_sets], _vars(fault, shape, model_zone))
-    outcome = run(loaded, seed=seed, phase=phase)
-    record = journal.build(outcome)
-    return prove(record, loaded, seed, 1, phase, verify=verify)
 
 
 def _ranked(findings: list[Finding], writes_lost: bool) -> list[Finding]:
@@ -163,10 +189,6 @@ def _cell(
     lost = writes_lost(float(m.db_write_unavailable_s) if m else 0.0, shape.duration_s)
     ranked = _ranked(record.findings, lost) if record.deviated else []
     top = ranked[0] if ranked else None
-    proven = None
-    if top is not None and top.fix is not None:
-        result = top.fix.result
-        proven = "not re-run" if result is None else ("held" if result.held else "did not hold")
     return Cell(
         fault=fault.name,
         experiment=fault.experiment,
@@ -181,6 +203,9 @@ def _cell(
         else None,
         recovery=m.recovery.status if m else "no_fault",
         db_write_unavailable_s=float(m.db_write_unavailable_s) if m else 0.0,
+        zone_back_s=zone_back_s(record, model_zone, shape.at_s + shape.duration_s)
+        if model_zone
+        else None,
         top_finding=top.title if top else None,
         fix=_fix_words(top) if top else None,
         fix_set={
@@ -188,8 +213,18 @@ def _cell(
         }
         if top and top.fix
         else {},
-        fix_proven=proven,
+        fix_proven="not re-run" if top else None,
     )
+
+
+def zone_back_s(record: Record, model_zone: str, end_s: float) -> float | None:
+    """Seconds from the fault's end until the zone served customers again (None: not by
+    the run's end): what sets a power loss apart from a router failure once it is over,
+    as powered-off instances boot before they serve."""
+    for second in record.timeline:
+        if second.t >= end_s and second.served.get(model_zone, 0) > 0:
+            return float(second.t - end_s)
+    return None
 
 
 def _not_run(fault: Fault, why: str) -> Cell:
@@ -214,23 +249,20 @@ def _not_run(fault: Fault, why: str) -> Cell:
 
 
 def _weak_point(
-    cells: list[tuple[Cell, Record | None]], shape: Shape, seed: int, phase: Phase
+    cells: list[Cell], shape: Shape, runs: Runs, faults: tuple[Fault, ...], phase: Phase
 ) -> WeakPoint | None:
-    """The deviated cell with most visible errors; its top cause re-run with its fix."""
-    deviated = [(c, r) for c, r in cells if c.held is False and c.fix_set]
+    """The deviated cell with most visible errors; its top cause re-run with its fix (the
+    run that proved the fix, when it was proven)."""
+    deviated = [c for c in cells if c.held is False and c.fix_set]
     if not deviated:
         return None
-    cell, _ = max(
+    cell = max(
         deviated,
-        key=lambda cr: (
-            writes_lost(cr[0].db_write_unavailable_s, shape.duration_s),
-            cr[0].visible_errors,
-        ),
+        key=lambda c: (writes_lost(c.db_write_unavailable_s, shape.duration_s), c.visible_errors),
     )
-    fault = next(f for f in FAULTS if f.name == cell.fault)
+    fault = next(f for f in faults if f.name == cell.fault)
     phase(f"re-running {cell.fault} with the fix applied")
-    fix_sets = tuple(f"{k}={v}" for k, v in cell.fix_set.items())
-    again = _one(fault, shape, cell.model_zone, seed, False, phase, fix_sets)
+    again = runs(fault, cell.model_zone, _fix_args(cell))
     after = again.metrics
     after_errors = int(after.visible_errors) if after else None
     after_writes = float(after.db_write_unavailable_s) if after else None

@@ -55,10 +55,14 @@ class Cell(Part):
     recovery_s: float | None
     recovery: str  # recovered / not_recovered / no_fault / no_baseline
     db_write_unavailable_s: float
+    # seconds from the fault's end until the zone served customers again (None: not by the
+    # run's end, or a fault not bound to a zone)
+    zone_back_s: float | None = None
     top_finding: str | None
     fix: str | None  # the change, in the stack's words where there is one
     fix_set: dict[str, str] = Field(default_factory=dict)
     fix_proven: str | None  # held / did not hold / not re-run
+    fix_visible_errors: int | None = None  # what the re-run with the fix showed
 
 
 class WeakPoint(Part):

@@ -10,7 +10,16 @@ from pathlib import Path
 
 from chaoscli.assess.model import Assessment, Cell
 
-HEADERS = ("fault", "zone", "verdict", "visible errors", "worst second", "recovery", "writes down")
+HEADERS = (
+    "fault",
+    "zone",
+    "verdict",
+    "visible errors",
+    "worst second",
+    "recovery",
+    "writes down",
+    "zone back",
+)
 
 
 def _pct(x: float) -> str:
@@ -31,6 +40,47 @@ def row(c: Cell) -> tuple[str, ...]:
         _pct(c.worst_second),
         recovery,
         f"{c.db_write_unavailable_s:.0f} s",
+        "-" if c.zone is None or c.held is None else _zone_back(c.zone_back_s),
+    )
+
+
+def _zone_back(seconds: float | None) -> str:
+    """How long after the fault ended its zone served customers again."""
+    return "not by end" if seconds is None else f"+{seconds:.0f} s"
+
+
+def proven(c: Cell) -> str:
+    """What re-running a cell's fault with its fix showed: held, did not hold, not re-run."""
+    if c.fix_proven == "did not hold" and c.fix_visible_errors is not None:
+        return f"did not hold: visible errors {c.visible_errors:,} -> {c.fix_visible_errors:,}"
+    return c.fix_proven or "not re-run"
+
+
+_CUSTOMER_COLUMNS = slice(3, 7)  # visible errors, worst second, recovery, writes down
+
+
+def alike_line(a: Assessment) -> str | None:
+    """Why power loss and router failure show the same customer figures, when in every zone
+    they do: said once, so the rows do not read as a copy."""
+    by = {(c.fault, c.zone): c for c in a.cells if c.zone is not None}
+    pairs = [
+        (by[("zone power loss", z)], by[("router failure", z)])
+        for z in a.stack.zones
+        if ("zone power loss", z) in by and ("router failure", z) in by
+    ]
+    if not pairs or any(row(p)[_CUSTOMER_COLUMNS] != row(r)[_CUSTOMER_COLUMNS] for p, r in pairs):
+        return None
+    scaling = (
+        "; Auto Scaling replaces into the other zones after a power loss, into the cut-off "
+        "zone after a router failure"
+        if a.stack.auto_scaling_groups
+        else ""
+    )
+    return (
+        "zone power loss and router failure cost customers alike here: either way the zone's "
+        "instances and load-balancer node answer nothing (no refusal), so health checks, DNS "
+        "and the database see the same loss; they differ after it: powered-off instances boot "
+        f"before they serve (zone back){scaling}"
     )
 
 
@@ -96,6 +146,8 @@ def terminal(a: Assessment) -> str:
         )
         if n == 0:
             out.append("  ".join("-" * w for w in widths))
+    alike = alike_line(a)
+    out += _wrapped([alike]) if alike else []
     out.append("")
     notes: list[str] = []
     for c in a.cells:
@@ -104,7 +156,7 @@ def terminal(a: Assessment) -> str:
         if c.top_finding:
             notes.append(
                 f"{c.fault}{f' in {c.zone}' if c.zone else ''}: {c.top_finding}; "
-                f"fix ({c.fix_proven}): {c.fix}"
+                f"fix ({proven(c)}): {c.fix}"
             )
     notes += ["", *weak_point_lines(a)]
     if a.approximations:
@@ -127,9 +179,11 @@ def markdown(a: Assessment) -> str:
         cols = [
             *row(c),
             c.top_finding or c.not_run or "",
-            f"{c.fix} ({c.fix_proven})" if c.fix else "",
+            _fix_cell(c),
         ]
         lines.append("| " + " | ".join(v.replace("|", "\\|") for v in cols) + " |")
+    alike = alike_line(a)
+    lines += ["", alike] if alike else []
     lines += ["", *(f"- {line}" for line in weak_point_lines(a))]
     lines += ["", "Inputs: " + "; ".join(f"{i.name} {i.value} ({i.source})" for i in a.inputs)]
     if a.approximations:
@@ -140,25 +194,37 @@ def markdown(a: Assessment) -> str:
     return "\n".join(lines)
 
 
+def _fix_cell(c: Cell) -> str:
+    """A cell's fix with what its re-run showed, for the reports' tables."""
+    return f"{c.fix} ({proven(c)})" if c.fix else ""
+
+
 def html_page(a: Assessment) -> str:
     """A printable HTML page of the same content."""
     e = html.escape
     head = "".join(f"<th>{e(h)}</th>" for h in (*HEADERS, "top finding", "fix"))
     body = "".join(
         "<tr class='{}'>".format("deviated" if c.held is False else "held")
-        + "".join(f"<td>{e(v)}</td>" for v in (*row(c), c.top_finding or "", c.fix or ""))
+        + "".join(f"<td>{e(v)}</td>" for v in (*row(c), c.top_finding or "", _fix_cell(c)))
         + "</tr>"
         for c in a.cells
     )
     items = "".join(f"<li>{e(x)}</li>" for x in weak_point_lines(a))
     notes = "".join(f"<li>{e(x)}</li>" for x in (*a.approximations, *a.not_modelled))
+    given = "".join(
+        f"<tr><td>{e(i.name)}</td><td>{e(i.value)}</td><td>{e(i.source)}</td></tr>"
+        for i in a.inputs
+    )
+    alike = alike_line(a)
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{e(a.title)}</title><style>body{{font-family:sans-serif}}"
         "table{border-collapse:collapse}td,th{border:1px solid #999;padding:3px 6px}"
         ".deviated td:nth-child(3){color:#b00;font-weight:bold}</style></head><body>"
-        f"<h1>{e(a.title)}</h1><table><tr>{head}</tr>{body}</table><ul>{items}</ul>"
-        f"<ul>{notes}</ul><p>{e(a.read_only)}</p></body></html>\n"
+        f"<h1>{e(a.title)}</h1><table><tr>{head}</tr>{body}</table>"
+        + (f"<p>{e(alike)}</p>" if alike else "")
+        + f"<ul>{items}</ul><h2>Inputs</h2><table><tr><th>input</th><th>value</th>"
+        f"<th>source</th></tr>{given}</table><ul>{notes}</ul><p>{e(a.read_only)}</p></body></html>\n"
     )
 
 
@@ -170,6 +236,9 @@ def junit(a: Assessment) -> str:
         tests=str(len(a.cells)),
         failures=str(sum(c.held is False for c in a.cells)),
     )
+    properties = ET.SubElement(suite, "properties")
+    for i in a.inputs:
+        ET.SubElement(properties, "property", name=i.name, value=f"{i.value} ({i.source})")
     for c in a.cells:
         case = ET.SubElement(
             suite, "testcase", classname="chaoscli.assess", name=f"{c.fault} {c.zone or ''}".strip()
