@@ -29,10 +29,11 @@ def test_every_block_is_an_example_and_every_example_is_shown() -> None:
 def test_the_examples_stay_affordable() -> None:
     """The staleness test costs at most three runs of an experiment (one of them a dry run at a
     twentieth of the sampling), plus commands that run nothing, plus the assessment of the
-    shipped template (its matrix: nine runs) and one small sweep (twelve engine runs at a
+    shipped template (its matrix: seven runs, and six re-runs of the cells' fixes, one of
+    them the weak point's) and one small sweep (twelve engine runs at a
     twenty-fifth of the sampling, on one stack)."""
     assert sum(e.runs for e in readme.EXAMPLES if e.name not in ("assess", "sweep")) <= 3
-    assert readme.by_name("assess").runs <= 9
+    assert readme.by_name("assess").runs <= 13
     assert readme.by_name("sweep").runs <= 1
 
 

@@ -10,6 +10,7 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from chaoscli.errors import SpecError
+from chaoscli.experiment.model_table import as_written, assumptions
 from chaoscli.experiment.spec_fields import Strict, assumed
 
 
@@ -17,23 +18,27 @@ class AssessmentInputs(Strict):
     """The assessment file's fields; empty ones come from AWS (traffic) or a stated default."""
 
     instance_capacity_rps: Annotated[
-        float | None,
+        float,
         assumed(
-            "requests per second one web instance serves at full load (empty: the shipped "
-            "experiments' 5000)",
+            "requests per second one web instance serves at full load",
             "requests/s",
-            "assumed: measure it with a load test of the instance type",
+            "assumed: the shipped experiments' capacity (topology.instance_capacity_rps); "
+            "measure yours with a load test of the instance type",
             gt=0,
             le=10_000_000,
         ),
-    ] = None
+    ] = 5000
     rps: Annotated[
         float | None,
-        assumed(
-            "customer requests per second (empty: the busiest minute of the load balancer's "
-            "CloudWatch RequestCount over the last day, else half the web tier's capacity)",
-            "requests/s",
-            "CloudWatch AWS/ApplicationELB RequestCount, else assumed",
+        Field(
+            description="customer requests per second",
+            json_schema_extra={
+                "unit": "requests/s",
+                "source": "CloudWatch AWS/ApplicationELB RequestCount, else assumed: half "
+                "the web tier's capacity (the model's web instances x instance_capacity_rps / 2)",
+                "empty": "the busiest minute of the load balancer's RequestCount over the "
+                "last day, else half the web tier's capacity",
+            },
             gt=0,
             le=10_000_000,
         ),
@@ -44,23 +49,37 @@ class AssessmentInputs(Strict):
         assumed(
             "attempts a client makes per request, the first included",
             "attempts",
-            "AWS SDKs' standard retry mode (3 attempts)",
+            "AWS SDKs and Tools Reference Guide: Retry behavior (standard mode)",
             ge=1,
             le=10,
         ),
     ] = 3
-    backoff: Literal["none", "full", "equal", "decorrelated"] = "full"
+    backoff: Annotated[
+        Literal["none", "full", "equal", "decorrelated"],
+        assumed(
+            "the jitter of the clients' backoff between attempts",
+            "",
+            "AWS SDKs and Tools Reference Guide: Retry behavior (standard mode)",
+        ),
+    ] = "full"
     connect_timeout_s: Annotated[
         float,
         assumed(
             "how long a client waits for a connection before it tries again",
             "s",
-            "assumed: the clients' setting",
+            "assumed: the clients' setting (the model's clients.connect_timeout_s default)",
             gt=0,
             le=120,
         ),
     ] = 3.0
-    order_queue: bool = False
+    order_queue: Annotated[
+        bool,
+        assumed(
+            "whether a durable order queue (SQS) takes orders between web and database",
+            "",
+            "assumed: none, as discovery reads no queue",
+        ),
+    ] = False
     at_s: Annotated[float, Field(ge=30, le=3000)] = 120
     duration_s: Annotated[float, Field(gt=0, le=3000)] = 300
     run_s: Annotated[float, Field(ge=120, le=7200)] = 600
@@ -105,3 +124,33 @@ def load_inputs(
     for name in AssessmentInputs.model_fields:
         sources.setdefault(name, "default")
     return inputs, sources
+
+
+# The option that sets each input on the command line (the others only in the file).
+OPTIONS = {
+    "instance_capacity_rps": "--capacity-rps",
+    "rps": "--rps",
+    "max_attempts": "--max-attempts",
+}
+
+
+def markdown() -> str:
+    """The README's table of what AWS cannot tell: each input, its option, default, unit and
+    where the default comes from, made from the fields themselves so it cannot go stale."""
+    rows = [
+        "| Input (file field) | Option | Default | Unit | Source of the default | Meaning |",
+        "|---|---|---|---|---|---|",
+    ]
+    for a in assumptions(AssessmentInputs):
+        extra = a.info.json_schema_extra
+        empty = extra.get("empty") if isinstance(extra, dict) else None
+        default = str(empty) if empty else as_written(a.default)
+        option = f"`{OPTIONS[a.path]}`" if a.path in OPTIONS else "-"
+        rows.append(
+            f"| `{a.path}` | {option} | {default} | {a.unit} | {a.source} | {a.info.description} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

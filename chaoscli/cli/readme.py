@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chaoscli.assess import inputs as assess_inputs
 from chaoscli.cli.app import run as run_app
 from chaoscli.cli.environment import Environment
 from chaoscli.experiment import field_table, mitigation_table, model_table
@@ -107,7 +108,6 @@ ASSESS = (
     str(TEMPLATE),
     "--inputs",
     str(TEMPLATE.with_suffix(".inputs.yaml")),
-    "--no-verify-fixes",
 )
 
 EXAMPLES: tuple[Example, ...] = (
@@ -183,8 +183,15 @@ EXAMPLES: tuple[Example, ...] = (
         "assess",
         ASSESS,
         shown="chaoscli assess --topology-from templates/two-tier-shop.yaml "
-        "--inputs templates/two-tier-shop.inputs.yaml --no-verify-fixes",
-        runs=9,
+        "--inputs templates/two-tier-shop.inputs.yaml",
+        runs=13,
+    ),
+    Example(
+        "assess-inputs",
+        (),
+        shown="python -m chaoscli.assess.inputs",
+        fence=False,
+        text=assess_inputs.markdown,
     ),
 )
 
