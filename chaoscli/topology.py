@@ -87,7 +87,12 @@ class Database:
 
 @dataclass(frozen=True)
 class AutoScaling:
-    """The web tier's Auto Scaling group: its size, zones and target-tracking policy."""
+    """The web tier's Auto Scaling group: its size, zones and target-tracking policy.
+
+    ``per_zone``: the tier has one group in each zone, read as one: sizes summed, ``azs`` the
+    zones whose group may still launch, ``zone_max`` the smallest group's maximum. Each
+    group replaces and adds instances only in its own zone.
+    """
 
     name: str
     min_size: int
@@ -99,6 +104,8 @@ class AutoScaling:
     warmup_s: float = 300.0
     suspended: tuple[str, ...] = ()  # suspended processes, e.g. ("Launch",)
     subnet_ids: tuple[str, ...] = ()  # its VPCZoneIdentifier, sorted
+    per_zone: bool = False
+    zone_max: int = 0  # with per_zone: the most instances one zone's group may hold
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ class StackPlan:
     region: str = "ap-south-1"
     azs: int = 3
     instances_per_az: int
+    instances_by_zone: tuple[int, ...] = ()  # per zone, in zone order; empty: instances_per_az
     instance_type: str = "t3.medium"
     health_check: HealthCheck = field(default_factory=HealthCheck)
     cross_zone: bool = True
@@ -35,6 +36,7 @@ class StackPlan:
     backup_bucket: bool = True
     order_queue: bool = False
     autoscaling: bool = True
+    asg_per_zone: bool = False  # one Auto Scaling group in each zone rather than one over all
     asg_max_per_az: int = 100
     asg_target_utilization: float = 0.6
     asg_warmup_s: float = 120
@@ -47,6 +49,11 @@ class StackPlan:
             self._bad("azs", f"must be between 1 and {MAX_AZS}")
         if not 0 <= self.instances_per_az <= 1000:
             self._bad("instances_per_az", "must be between 0 and 1000")
+        if self.instances_by_zone and (
+            len(self.instances_by_zone) != self.azs
+            or not all(0 <= n <= 1000 for n in self.instances_by_zone)
+        ):
+            self._bad("instances_by_zone", "one count per zone, each between 0 and 1000")
         if self.read_replicas < 0:
             self._bad("read_replicas", "must be >= 0")
         if self.db_multi_az and self.azs < 2:
@@ -64,6 +71,10 @@ class StackPlan:
     def _bad(self, name: str, message: str) -> None:
         """Raise the SpecError for one invalid field."""
         raise SpecError("stack plan", name, message)
+
+    def instances_in(self, index: int) -> int:
+        """Web instances to launch in the zone at ``index`` of the stack's zones."""
+        return self.instances_by_zone[index] if self.instances_by_zone else self.instances_per_az
 
     @property
     def alb_name(self) -> str:

@@ -47,11 +47,12 @@ def provision(session: AwsSession, plan: StackPlan, claim: Claim | None = None) 
     azs = pick_azs(session, plan.azs)
     try:
         net = build_network(session, plan, azs, claim)
-        instances, enis = _launch_web(session, plan, net)
+        by_zone, enis = _launch_web(session, plan, net)
         tag_later(session, plan.stack, [*net.untagged, *enis])
+        instances = [i for ids in by_zone.values() for i in ids]
         tg_arn = _load_balancer(session, plan, net, instances)
         if plan.autoscaling:
-            create_group(session, plan, list(net.private.values()), instances, tg_arn)
+            create_group(session, plan, net.private, by_zone, tg_arn)
         _database(session, plan, net, azs)
         if plan.backup_bucket:
             _bucket(session, plan)
@@ -64,21 +65,25 @@ def provision(session: AwsSession, plan: StackPlan, claim: Claim | None = None) 
         raise
 
 
-def _launch_web(session: AwsSession, plan: StackPlan, net: Network) -> tuple[list[str], list[str]]:
-    """Launch ``instances_per_az`` web servers into each zone's private subnet, per zone."""
+def _launch_web(
+    session: AwsSession, plan: StackPlan, net: Network
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Launch each zone's web servers (``instances_in`` it) into its private subnet; their
+    ids by zone, and their network interfaces."""
     ec2 = session.client("ec2")
-    instances: list[str] = []
+    instances: dict[str, list[str]] = {az: [] for az in net.private}
     enis: list[str] = []
-    if plan.instances_per_az == 0:
-        return instances, enis
-    for az, subnet in net.private.items():
+    for index, (az, subnet) in enumerate(net.private.items()):
+        count = plan.instances_in(index)
+        if count == 0:
+            continue
         name = f"{plan.stack}-web-{az}"
-        with aws_errors(f"launch {plan.instances_per_az} web servers in {az}"):
+        with aws_errors(f"launch {count} web servers in {az}"):
             reply = ec2.run_instances(
                 ImageId=AMI_ID,
                 InstanceType=plan.instance_type,
-                MinCount=plan.instances_per_az,
-                MaxCount=plan.instances_per_az,
+                MinCount=count,
+                MaxCount=count,
                 SubnetId=subnet,
                 SecurityGroupIds=[net.web_sg],
                 TagSpecifications=[
@@ -88,7 +93,7 @@ def _launch_web(session: AwsSession, plan: StackPlan, net: Network) -> tuple[lis
                 ],
             )
         for instance in reply["Instances"]:
-            instances.append(instance["InstanceId"])
+            instances[az].append(instance["InstanceId"])
             enis.extend(n["NetworkInterfaceId"] for n in instance.get("NetworkInterfaces", []))
     return instances, enis
 

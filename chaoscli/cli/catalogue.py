@@ -97,7 +97,8 @@ def show(ctx: typer.Context, experiment: ExperimentArg) -> None:
     _say(
         out,
         _wrapped(
-            f"stack {t.stack} in {t.region}: {t.azs} zone(s) x {t.instances_per_az} "
+            f"stack {t.stack} in {t.region}: {t.azs} zone(s) x "
+            f"{'/'.join(map(str, t.instances_by_zone or [t.instances_per_az]))} "
             f"{t.instance_type}; {exp.traffic.rps:,.0f} req/s for "
             f"{exp.traffic.duration_s:g} s of virtual time",
             out,

@@ -88,8 +88,12 @@ def _found(access: Access, shadow: Shadow, real: Topology | None, stack: str) ->
 
 def _shaped(exp: Experiment, real: Topology) -> Experiment:
     """The experiment with its topology's zones and instances as the real stack has them."""
-    per_zone = max((len(real.instances_in(az)) for az in real.azs), default=1)
-    shape = {"azs": len(real.azs), "instances_per_az": max(per_zone, 1)}
+    counts = tuple(len(real.instances_in(az)) for az in real.azs)
+    shape: dict[str, object] = {
+        "azs": len(real.azs),
+        "instances_per_az": max(max(counts, default=1), 1),
+        "instances_by_zone": counts if len(set(counts)) > 1 and min(counts) > 0 else None,
+    }
     return exp.model_copy(update={"topology": exp.topology.model_copy(update=shape)})
 
 

@@ -29,6 +29,7 @@ def plan_for(exp: Experiment) -> StackPlan:
         region=t.region,
         azs=t.azs,
         instances_per_az=t.instances_per_az,
+        instances_by_zone=tuple(t.instances_by_zone or ()),
         instance_type=t.instance_type,
         health_check=HealthCheck(
             hc.interval_s, hc.timeout_s, hc.healthy_threshold, hc.unhealthy_threshold, hc.path
@@ -43,7 +44,8 @@ def plan_for(exp: Experiment) -> StackPlan:
         db_instance_class=t.database.instance_class,
         order_queue=t.order_queue.enabled,
         autoscaling=t.autoscaling.enabled,
-        asg_max_per_az=max(t.autoscaling.max_per_az, t.instances_per_az),
+        asg_per_zone=t.autoscaling.groups == "per_zone",
+        asg_max_per_az=max(t.autoscaling.max_per_az, *t.zone_counts),
         asg_target_utilization=t.autoscaling.target_utilization,
         asg_warmup_s=t.autoscaling.warmup_s,
     )

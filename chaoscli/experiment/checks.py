@@ -50,7 +50,14 @@ def refusals(exp: Experiment) -> Iterator[Refusal]:
 def shape_of(exp: Experiment) -> StackShape:
     """The stack the experiment provisions, as a fault's checks see it."""
     t = exp.topology
-    return StackShape(t.azs, t.instances_per_az, t.database.multi_az, t.database.read_replicas)
+    return StackShape(
+        t.azs,
+        t.instances_per_az,
+        t.database.multi_az,
+        t.database.read_replicas,
+        zones=tuple((zones_of(t.region) or [])[: t.azs]),
+        by_zone=tuple(t.instances_by_zone or ()),
+    )
 
 
 def _region(exp: Experiment) -> Iterator[Refusal]:

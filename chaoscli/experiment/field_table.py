@@ -32,6 +32,9 @@ MEANING: dict[str, str] = {
     "topology.region": "the AWS region the stack lives in",
     "topology.azs": "availability zones used (the first N of the region, sorted)",
     "topology.instances_per_az": "web instances launched in each zone",
+    "topology.instances_by_zone": "web instances in each zone, in zone order, when zones "
+    "differ, e.g. `[4, 3, 3]` (one count per zone, each 1-400; empty: instances_per_az in every "
+    "zone)",
     "topology.instance_type": "EC2 instance type; its vCPUs set the workers",
     "topology.load_balancer.cross_zone": "load-balancer nodes route to targets in every zone",
     "topology.load_balancer.algorithm": "the target group's routing algorithm",
@@ -101,6 +104,7 @@ _UNIT_OF_NAME = {
     "success_ratio_min": "share",
     "p99_factor": "x",
     "instances_per_az": "instances",
+    "instances_by_zone": "instances",
     "read_replicas": "replicas",
     "max_per_az": "instances",
     "healthy_threshold": "checks",

@@ -363,16 +363,36 @@ def _check_found(found: Topology, loaded: Loaded) -> None:
     one asked for (e.g. ``--set topology.azs=1`` against a three-zone stack left by ``up``).
     """
     t = loaded.experiment.topology
-    counts = sorted({len(found.instances_in(az)) for az in found.azs})
-    if len(found.azs) != t.azs or counts != [t.instances_per_az]:
-        per = "/".join(str(c) for c in counts)
+    counts = tuple(len(found.instances_in(az)) for az in found.azs)
+    if len(found.azs) != t.azs or counts != t.zone_counts:
         raise SpecError(
             loaded.source,
             "topology",
-            f"stack {found.stack} at this endpoint has {len(found.azs)} zone(s) x {per} "
-            f"instance(s), the experiment asks for {t.azs} x {t.instances_per_az}: run "
-            "`chaoscli down` first, or name another topology.stack",
+            f"stack {found.stack} at this endpoint has {len(found.azs)} zone(s) with "
+            f"{_per_zone(counts)} instance(s), the experiment asks for {t.azs} with "
+            f"{_per_zone(t.zone_counts)}: run `chaoscli down` first, or name another "
+            "topology.stack",
         )
+    group = found.autoscaling
+    if (
+        group is not None
+        and t.autoscaling.enabled
+        and group.per_zone != (t.autoscaling.groups == "per_zone")
+    ):
+        have = "one Auto Scaling group per zone" if group.per_zone else "one Auto Scaling group"
+        raise SpecError(
+            loaded.source,
+            "topology.autoscaling.groups",
+            f"stack {found.stack} at this endpoint has {have}, the experiment asks for "
+            f"{t.autoscaling.groups}: run `chaoscli down` first, or name another topology.stack",
+        )
+
+
+def _per_zone(counts: tuple[int, ...]) -> str:
+    """Instances per zone as ``3 each`` or ``4/3/3``."""
+    if len(set(counts)) <= 1:
+        return f"{counts[0] if counts else 0} each"
+    return "/".join(map(str, counts))
 
 
 def _check_zones(zones: list[str], loaded: Loaded) -> None:

@@ -173,7 +173,8 @@ class OrderQueueSpec(Strict):
 
 
 class AutoScalingSpec(Strict):
-    """The web tier's Auto Scaling group (one group over every zone) and its policy."""
+    """The web tier's Auto Scaling: one group over every zone, or one group in each zone,
+    and its policy."""
 
     enabled: Annotated[
         bool,
@@ -183,6 +184,16 @@ class AutoScalingSpec(Strict):
             "the stack's configuration",
         ),
     ] = True
+    groups: Annotated[
+        Literal["one", "per_zone"],
+        assumed(
+            "one group over every zone, which replaces a lost zone's instances in the zones "
+            "it may still launch in; or per_zone, one group in each zone, which can replace "
+            "and add instances only in its own zone",
+            "",
+            "the stack's configuration (each group's VPCZoneIdentifier)",
+        ),
+    ] = "one"
     max_per_az: Annotated[int, Field(ge=1, le=1000)] = 100
     target_utilization: Annotated[float, Field(gt=0, le=1)] = 0.6
     warmup_s: Annotated[float, Field(ge=0, le=3600)] = 120
@@ -218,6 +229,7 @@ class TopologySpec(Strict):
     region: str = "ap-south-1"
     azs: Annotated[int, Field(ge=1, le=6)] = 3
     instances_per_az: Annotated[int, Field(ge=1, le=400)] = 25
+    instances_by_zone: tuple[Annotated[int, Field(ge=1, le=400)], ...] | None = None
     instance_type: str = "c6i.xlarge"
     vcpus: Annotated[
         int | None,
@@ -288,6 +300,23 @@ class TopologySpec(Strict):
     database: DatabaseSpec = DatabaseSpec()
     order_queue: OrderQueueSpec = OrderQueueSpec()
     autoscaling: AutoScalingSpec = AutoScalingSpec()
+
+    @model_validator(mode="after")
+    def _one_count_per_zone(self) -> TopologySpec:
+        by_zone = self.instances_by_zone
+        if by_zone is not None and len(by_zone) != self.azs:
+            raise ValueError(
+                f"instances_by_zone has {len(by_zone)} count(s) for {self.azs} zone(s): "
+                "give one per zone"
+            )
+        return self
+
+    @property
+    def zone_counts(self) -> tuple[int, ...]:
+        """Web instances in each zone, in zone order."""
+        if self.instances_by_zone is not None:
+            return tuple(self.instances_by_zone)
+        return (self.instances_per_az,) * self.azs
 
     @model_validator(mode="after")
     def _vcpus_known(self) -> TopologySpec:

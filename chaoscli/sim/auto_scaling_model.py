@@ -9,6 +9,11 @@ may still launch there, else spread over the zones it may; target tracking on av
 above the target (the CloudWatch alarm target tracking creates). A new instance serves after
 ``boot_s`` plus the load balancer's ``healthy_threshold`` checks. Scale-in is not modelled:
 within an experiment it only ever removes spare capacity.
+
+With one group per zone (``per_zone``) each group launches only in its own zone: a lost
+instance is replaced there or not at all (a zone that lost power refuses launches), and
+scale-out adds instances in the zones whose group may launch, each up to its group's maximum.
+Each group's policy is taken to see the tier's average CPU, as cross-zone balancing evens it.
 """
 
 from __future__ import annotations
@@ -58,7 +63,30 @@ class Scaler:
 
     def _zones(self, t: float) -> list[int]:
         group = self._snapshot(t).topology.autoscaling or self.group
-        return [z for z, az in enumerate(self.azs) if az in group.azs] or list(range(len(self.azs)))
+        zones = [z for z, az in enumerate(self.azs) if az in group.azs]
+        return zones if zones or self.group.per_zone else list(range(len(self.azs)))
+
+    def _zone_room(self, zone: int) -> int:
+        """With one group per zone: how many more instances the zone's group may hold."""
+        first = self.snaps[0].topology
+        mine = set(self.group.instance_ids)
+        have = sum(1 for i in first.instances if i.id in mine and i.az == self.azs[zone])
+        have += sum(1 for _, z in self.launches if z == zone)
+        return max(0, self.group.zone_max - have)
+
+    def _zone_launch(self, t: float, count: int, zones: list[int], zone: int | None) -> list[int]:
+        """With one group per zone: the zone of each instance to launch, replacements only in
+        their own zone, scale-out spread over the zones that may launch and have room."""
+        if zone is not None:
+            zones = [zone] if zone in zones else []
+        room = {z: self._zone_room(z) for z in zones}
+        out: list[int] = []
+        while len(out) < count and any(room.values()):
+            for z in zones:
+                if room[z] and len(out) < count:
+                    out.append(z)
+                    room[z] -= 1
+        return out
 
     def _launch(self, t: float, count: int, why: str, zone: int | None = None) -> str:
         """Launch up to ``count`` instances (in ``zone`` if the group may); the zones used."""
@@ -66,12 +94,17 @@ class Scaler:
         if "Launch" in group.suspended:
             return ""  # e.g. a power interruption in the group's only zone
         zones = self._zones(t)
-        if zone is not None and zone in zones:
-            zones = [zone]
-        total = self.group.desired + len(self.launches)
-        count = max(0, min(count, self.group.max_size - total))
-        for n in range(count):
-            self.launches.append((t + self.params.ready_after_s, zones[n % len(zones)]))
+        if self.group.per_zone:
+            placed = self._zone_launch(t, count, zones, zone)
+            self.launches += [(t + self.params.ready_after_s, z) for z in placed]
+            count, zones = len(placed), sorted(set(placed))
+        else:
+            if zone is not None and zone in zones:
+                zones = [zone]
+            total = self.group.desired + len(self.launches)
+            count = max(0, min(count, self.group.max_size - total))
+            for n in range(count):
+                self.launches.append((t + self.params.ready_after_s, zones[n % len(zones)]))
         if not count:
             return ""
         where = ", ".join(self.azs[z] for z in zones)

@@ -50,6 +50,22 @@ class StackShape:
     instances_per_az: int
     multi_az: bool
     read_replicas: int
+    zones: tuple[str, ...] = ()  # the stack's zones, in order (empty: not known)
+    by_zone: tuple[int, ...] = ()  # instances in each zone (empty: instances_per_az in each)
+
+    def instances_in(self, az: str | None) -> int:
+        """Instances in the zone named ``az``; when it is unnamed or unknown, the fewest any
+        zone holds (a zone-less step strikes the database primary's zone)."""
+        if not self.by_zone:
+            return self.instances_per_az
+        if az in self.zones:
+            return self.by_zone[self.zones.index(az)]
+        return min(self.by_zone)
+
+    @property
+    def instances(self) -> int:
+        """Instances of the whole stack."""
+        return sum(self.by_zone) if self.by_zone else self.azs * self.instances_per_az
 
 
 def resolve_az(step: FaultStep, topo: Topology) -> str:

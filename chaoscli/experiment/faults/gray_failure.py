@@ -30,9 +30,9 @@ def gray_failure(ctx: FaultContext) -> Injected:
     return Injected([instance_tags.set_fault_tag(ctx.session, ctx.log, ids, value)])
 
 
-def _targets(_: FaultStep, stack: StackShape) -> tuple[int, str]:
+def _targets(step: FaultStep, stack: StackShape) -> tuple[int, str]:
     """The instances of the one zone a gray failure strikes."""
-    return stack.instances_per_az, "instances in the step's zone"
+    return stack.instances_in(step.az), "instances in the step's zone"
 
 
 register(

@@ -22,8 +22,8 @@ def instance_crash(ctx: FaultContext) -> Injected:
 def _targets(step: FaultStep, stack: StackShape) -> tuple[int, str]:
     """The stack's instances, or its zone's when the step names one."""
     if step.az is not None:
-        return stack.instances_per_az, "instances in the step's zone"
-    return stack.azs * stack.instances_per_az, "instances of the stack"
+        return stack.instances_in(step.az), "instances in the step's zone"
+    return stack.instances, "instances of the stack"
 
 
 register(
