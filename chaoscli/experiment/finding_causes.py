@@ -7,6 +7,7 @@ from chaoscli.experiment.fix_proposals import (
     capacity,
     faster_detection,
     finding,
+    instances_now,
     probe_keys,
     shorter_connect,
     three_zones,
@@ -49,7 +50,7 @@ def _cause_fix(r: Record, exp: Experiment, cause: str, window: Window | None) ->
         return three_zones(exp) if exp.topology.azs == 1 else None
     if cause in ("overload", "too slow"):
         peak = (window.peak_utilisation if window else None) or 1.0
-        now = exp.topology.instances_per_az
+        now = instances_now(exp)
         return capacity(exp, now * max(peak, 1.0), "so that queues stay short")
     if cause == "database unavailable" and not exp.topology.order_queue.enabled:
         return Fix(

@@ -10,6 +10,7 @@ from chaoscli.record.findings import Finding, Fix, Override
 from chaoscli.record.model import ProbeVerdict
 
 INSTANCES = "topology.instances_per_az"
+BY_ZONE = "topology.instances_by_zone"
 FASTEST_CHECK: dict[str, Override] = {  # ELB's fastest detection: 5 s x 2, each check 2 s
     "topology.health_check.interval_s": 5,
     "topology.health_check.timeout_s": 2,
@@ -58,25 +59,64 @@ def faster_detection(exp: Experiment) -> Fix | None:
     )
 
 
+def instances_now(exp: Experiment) -> int:
+    """Instances per zone as a capacity fix counts them: the fewest any zone runs."""
+    return min(exp.topology.zone_counts)
+
+
+def instance_sets(exp: Experiment, n: int) -> dict[str, Override]:
+    """The overrides that give every zone at least ``n`` instances: ``instances_per_az``, or
+    with per-zone counts each zone's count raised to ``n`` (a larger one is kept)."""
+    by_zone = exp.topology.instances_by_zone
+    if by_zone is None:
+        return {INSTANCES: n}
+    return {BY_ZONE: [max(n, c) for c in by_zone]}
+
+
+def instances_in(sets: dict[str, Override], now: int) -> int:
+    """The per-zone count ``instance_sets`` wrote into ``sets`` (``now`` when it holds none)."""
+    value = sets.get(INSTANCES, sets.get(BY_ZONE))
+    if isinstance(value, list):
+        return min(value)
+    return int(value) if isinstance(value, int | float) else now
+
+
+def capacity_field(exp: Experiment) -> str:
+    """The field a capacity fix changes."""
+    return INSTANCES if exp.topology.instances_by_zone is None else BY_ZONE
+
+
 def capacity(exp: Experiment, need: float, why: str) -> Fix:
     """More instances per zone; ``need`` is a first guess from the measured load, which the
     search over re-runs replaces by the fewest that hold."""
-    now = exp.topology.instances_per_az
+    now = instances_now(exp)
     guess = min(400, max(now + 1, math.ceil(need)))
+    every = "in every zone" if exp.topology.instances_by_zone is not None else "per zone"
     return Fix(
-        words=f"Run about {guess} instances per zone (now {now}) {why}: an estimate from "
-        "the measured load, not re-run.",
-        set={INSTANCES: guess},
-        searched=INSTANCES,
+        words=f"Run about {guess} instances {every} (now {counts_now(exp)}) {why}: an estimate "
+        "from the measured load, not re-run.",
+        set=instance_sets(exp, guess),
+        searched=capacity_field(exp),
     )
+
+
+def counts_now(exp: Experiment) -> str:
+    """Today's instances per zone, as ``3`` or ``4/3/3``."""
+    by_zone = exp.topology.instances_by_zone
+    return str(exp.topology.instances_per_az) if by_zone is None else "/".join(map(str, by_zone))
 
 
 def three_zones(exp: Experiment) -> Fix:
     """Three zones with a Multi-AZ database and 150% of today's capacity, so that losing a
     zone leaves 100%."""
-    per_zone = max(1, math.ceil(exp.topology.instances_per_az / 2))
+    per_zone = max(1, math.ceil(sum(exp.topology.zone_counts) / 2))
+    sets: dict[str, Override] = {"topology.azs": 3, "topology.database.multi_az": True}
+    if exp.topology.instances_by_zone is not None:
+        sets[BY_ZONE] = [per_zone] * 3
+    else:
+        sets[INSTANCES] = per_zone
     return Fix(
         words=f"Run in three zones with a Multi-AZ database and {per_zone} instances per zone "
         "(150% of today's capacity, so losing a zone leaves 100%).",
-        set={"topology.azs": 3, "topology.database.multi_az": True, INSTANCES: per_zone},
+        set=sets,
     )

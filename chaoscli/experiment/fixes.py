@@ -18,7 +18,14 @@ from typing import Any
 from chaoscli.aws.session import in_process_session
 from chaoscli.errors import ChaosError
 from chaoscli.experiment import journal
-from chaoscli.experiment.fix_proposals import INSTANCES
+from chaoscli.experiment.fix_proposals import (
+    BY_ZONE,
+    INSTANCES,
+    counts_now,
+    instance_sets,
+    instances_in,
+    instances_now,
+)
 from chaoscli.experiment.loader import Loaded, load
 from chaoscli.experiment.runner import run
 from chaoscli.record.findings import Finding, Fix, FixCheck, FixResult, Override, Trial
@@ -32,7 +39,12 @@ WORSE = 1.05  # a fix whose re-run shows 5% more visible errors made things wors
 
 
 def _key(sets: Mapping[str, Override]) -> tuple[tuple[str, Any], ...]:
-    return tuple(sorted(sets.items()))
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in sets.items()))
+
+
+def _sets(key: tuple[tuple[str, Any], ...]) -> dict[str, Override]:
+    """The overrides ``_key`` made ``key`` of."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in key}
 
 
 def _args(sets: Mapping[str, Override]) -> list[str]:
@@ -79,8 +91,12 @@ class Reruns:
 
     @property
     def instances(self) -> int:
-        """The experiment's own instances per zone."""
-        return self.loaded.experiment.topology.instances_per_az
+        """The experiment's own instances per zone (with per-zone counts, the fewest)."""
+        return instances_now(self.loaded.experiment)
+
+    def at_least(self, n: int) -> dict[str, Override]:
+        """The overrides that give every zone at least ``n`` instances."""
+        return instance_sets(self.loaded.experiment, n)
 
     @property
     def count(self) -> int:
@@ -89,7 +105,8 @@ class Reruns:
 
     def __call__(self, sets: Mapping[str, Override]) -> Record | None:
         """The record of the experiment re-run with ``sets`` (None: it could not run)."""
-        sets = {k: v for k, v in sets.items() if (k, v) != (INSTANCES, self.instances)}
+        today = self.at_least(self.instances)
+        sets = {k: v for k, v in sets.items() if k not in today or today[k] != v}
         key = _key(sets)
         if key not in self.done:
             args = _args(sets)
@@ -159,7 +176,7 @@ def _bisect(
     at hi."""
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        rec = rerun(base | {INSTANCES: mid})
+        rec = rerun(base | rerun.at_least(mid))
         if rec is not None and ok(rec):
             hi = mid
         else:
@@ -178,10 +195,10 @@ def search_capacity(
     when none within the search's reach does, the fewest with no second past 100% busy, which
     helps but is not enough. Fills the fix's set, words, trials and result."""
     base = dict(base or {})
-    now = int(then.experiment.topology.instances_per_az)
+    now = rerun.instances
 
     def at(n: int) -> Record | None:
-        return rerun(base | {INSTANCES: n})
+        return rerun(base | rerun.at_least(n))
 
     def held(r: Record | None) -> bool:
         return r is not None and not r.deviated
@@ -189,7 +206,7 @@ def search_capacity(
     def calm(r: Record | None) -> bool:
         return r is not None and not overloaded(r)
 
-    lo, hi = now, int(fix.set[INSTANCES])
+    lo, hi = now, instances_in(fix.set, now)
     found = now if base and held(at(now)) else None
     for _ in range(RISES if found is None else 0):
         rec = at(hi)
@@ -206,25 +223,27 @@ def search_capacity(
         if quiet:
             below = [n for n, _ in tried if n < quiet[0]]
             found = _bisect(rerun, base, max(below, default=now), quiet[0], calm)
-    fix.searched = INSTANCES
+    fix.searched = next(iter(rerun.at_least(now)))
     if found is None:
-        fix.set = {INSTANCES: hi}
+        fix.set = rerun.at_least(hi)
         rec = at(hi)
         fix.result = judge(then, rec, probes or []) if rec is not None else _unrunnable()
         fix.result.verdict = "no_better"
-        fix.words = f"Up to {hi} instances per zone (now {now}) every re-run still overloaded."
+        today = counts_now(rerun.loaded.experiment)
+        fix.words = f"Up to {hi} instances per zone (now {today}) every re-run still overloaded."
     else:
-        fix.set = {INSTANCES: found}
+        fix.set = rerun.at_least(found)
         rec = at(found)
         fix.result = judge(then, rec, probes or []) if rec is not None else _unrunnable()
-        fewer = f"{found - 1} did not" if found - 1 > now else f"today's {now} did not"
+        today = counts_now(rerun.loaded.experiment)
+        fewer = f"{found - 1} did not" if found - 1 > now else f"today's {today} did not"
         fix.words = (
-            f"Keep {now} instances per zone: with the other changes today's count holds."
+            f"Keep {today} instances per zone: with the other changes today's count holds."
             if found == now
-            else f"Run {found} instances per zone (now {now}): the fewest whose re-run held, "
+            else f"Run {found} instances per zone (now {today}): the fewest whose re-run held, "
             f"found by search ({fewer})."
             if enough
-            else f"Run {found} instances per zone (now {now}): the fewest that keep every "
+            else f"Run {found} instances per zone (now {today}): the fewest that keep every "
             "instance below 100% busy, found by search; not enough to hold."
         )
     fix.trials = [
@@ -236,8 +255,10 @@ def _tried(rerun: Reruns, base: dict[str, Override]) -> list[tuple[int, Record |
     """The instance counts re-run on top of ``base``, smallest first, with their records."""
     out = []
     for key, rec in rerun.done.items():
-        sets = dict(key)
-        n = sets.pop(INSTANCES, rerun.instances)
+        sets = _sets(key)
+        n = instances_in(sets, rerun.instances)
+        sets.pop(INSTANCES, None)
+        sets.pop(BY_ZONE, None)
         if sets == base and (n != rerun.instances or base):
             out.append((int(n), rec))
     return sorted(out, key=lambda t: t[0])
@@ -248,7 +269,7 @@ def _verify(rerun: Reruns, then: Record, finding: Finding) -> None:
     fix = finding.fix
     if fix is None or not fix.set:
         return
-    if fix.searched == INSTANCES:
+    if fix.searched in (INSTANCES, BY_ZONE):
         search_capacity(rerun, then, fix, probes=finding.probes)
         return
     rec = rerun(fix.set)
@@ -285,7 +306,7 @@ def _together(rerun: Reruns, then: Record, fixes: list[Fix]) -> Fix | None:
         if f.searched is None:
             sets |= f.set
             words.append(f.words)
-    capacity = next((f for f in useful if f.searched == INSTANCES), None)
+    capacity = next((f for f in useful if f.searched in (INSTANCES, BY_ZONE)), None)
     rec = rerun(sets) if sets else None
     for _ in range(ROUNDS):
         if rec is None or not rec.deviated:
@@ -304,12 +325,12 @@ def _together(rerun: Reruns, then: Record, fixes: list[Fix]) -> Fix | None:
     if not more_capacity:
         combined.result = judge(then, rec, []) if rec is not None else _unrunnable()
         return combined
-    now = int(then.experiment.topology.instances_per_az)
-    combined.set = {INSTANCES: capacity.set[INSTANCES] if capacity else now + 1}
+    now = rerun.instances
+    combined.set = rerun.at_least(instances_in(capacity.set, now) if capacity else now + 1)
     search_capacity(rerun, then, combined, base=sets)
-    n = combined.set[INSTANCES]
+    n = instances_in(combined.set, now)
     combined.words = _sentences([*words, combined.words])
-    combined.set = sets | ({} if n == now else {INSTANCES: n})
+    combined.set = sets | ({} if n == now else rerun.at_least(n))
     return combined
 
 

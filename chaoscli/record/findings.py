@@ -14,7 +14,7 @@ from pydantic import Field
 from chaoscli.record.base import Part
 from chaoscli.record.figures import Count, MaybeCount, Ratio
 
-Override = bool | int | float | str
+Override = bool | int | float | str | list[int]
 FixVerdict = Literal["held", "helps", "no_better", "worse"]
 
 
@@ -48,7 +48,8 @@ class Trial(Part):
 class Fix(Part):
     """A change as ``--set`` overrides, its words, and what re-running with it measured
     (null when it was not re-run). ``searched`` names the field whose value a search over
-    re-runs found (its trials in ``trials``), e.g. ``topology.instances_per_az``."""
+    re-runs found (its trials in ``trials``), e.g. ``topology.instances_per_az``; for
+    ``topology.instances_by_zone`` a trial's value is the count every zone was raised to."""
 
     words: str
     set: dict[str, Override]
@@ -70,6 +71,8 @@ def _scalar(value: Override) -> str:
     """A value as YAML reads it back from ``--set``: true/false, numbers as written."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):
+        return f"[{','.join(str(v) for v in value)}]"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
