@@ -46,12 +46,7 @@ def shape_of(found: Foreign, inputs: AssessmentInputs, sources: dict[str, Source
     ordered = ([primary] if primary in zones else []) + [z for z in zones if z != primary]
     region = topo.region if stack_zones(topo.region, len(ordered)) else FALLBACK_REGION
     model_zones = stack_zones(region, len(ordered)) or []
-    counts = sorted(per_zone.values()) or [1]
-    if len(set(counts)) > 1:
-        notes.append(
-            f"zones run {'/'.join(str(per_zone[z]) for z in ordered)} instances; the model runs "
-            f"{counts[0]} in each (the fewest)"
-        )
+    counts = [per_zone[z] for z in ordered if z in per_zone] or [1]
     itype = (
         max(found.instance_types, key=lambda t: found.instance_types[t])
         if found.instance_types
@@ -60,13 +55,13 @@ def shape_of(found: Foreign, inputs: AssessmentInputs, sources: dict[str, Source
     if len(found.instance_types) > 1:
         notes.append(f"instance types {sorted(found.instance_types)}: the model runs {itype}")
     capacity = inputs.instance_capacity_rps or DEFAULT_CAPACITY_RPS
-    rps, rps_source = _traffic(found, inputs, sources, capacity * counts[0] * len(ordered))
+    rps, rps_source = _traffic(found, inputs, sources, capacity * sum(counts))
     lb = topo.load_balancer
     sets = [
         f"topology.stack={_stack_name(topo.stack)}",
         f"topology.region={region}",
         f"topology.azs={len(ordered)}",
-        f"topology.instances_per_az={counts[0]}",
+        f"topology.instances_per_az={min(counts)}",
         f"topology.instance_type={itype}",
         f"topology.instance_capacity_rps={capacity:g}",
         f"topology.order_queue.enabled={str(inputs.order_queue).lower()}",
@@ -77,6 +72,8 @@ def shape_of(found: Foreign, inputs: AssessmentInputs, sources: dict[str, Source
         f"clients.backoff={inputs.backoff}",
         f"clients.connect_timeout_s={inputs.connect_timeout_s:g}",
     ]
+    if len(set(counts)) > 1 and len(counts) == len(ordered):
+        sets.append(f"topology.instances_by_zone=[{','.join(map(str, counts))}]")
     if inputs.vcpus is not None or vcpus_of(itype) is None:
         sets.append(f"topology.vcpus={inputs.vcpus or 2}")
         if inputs.vcpus is None:
@@ -111,9 +108,7 @@ def shape_of(found: Foreign, inputs: AssessmentInputs, sources: dict[str, Source
             )
     else:
         notes.append("no database was found: the model keeps the shipped experiments' own")
-    sets += _autoscaling(found, notes)
-    if len(found.groups) > 1:
-        notes.append(f"{len(found.groups)} Auto Scaling groups: the model runs one over every zone")
+    sets += _autoscaling(found, len(ordered), notes)
     values = {
         "instance_capacity_rps": (f"{capacity:g}", sources.get("instance_capacity_rps", "default")),
         "rps": (f"{rps:g}", rps_source),
@@ -148,13 +143,19 @@ def _traffic(
     return round(capacity / 2, 1), "default: half the web tier's capacity"
 
 
-def _autoscaling(found: Foreign, notes: list[str]) -> list[str]:
-    """The Auto Scaling overrides: off without a group, else the tightest group's limits."""
+def _autoscaling(found: Foreign, zones: int, notes: list[str]) -> list[str]:
+    """The Auto Scaling overrides: off without a group, else the tightest group's limits, and
+    one group per zone when each of the ``zones`` has a group of its own."""
     if not found.groups:
         return ["topology.autoscaling.enabled=false"]
     per_zone_max = min(max(1, g.max_size // max(1, len(g.azs))) for g in found.groups)
     targets = [g.target_utilization for g in found.groups if g.target_utilization]
     sets = ["topology.autoscaling.enabled=true", f"topology.autoscaling.max_per_az={per_zone_max}"]
+    own_zone = {g.azs[0] for g in found.groups if len(g.azs) == 1}
+    if len(found.groups) > 1 and len(own_zone) == len(found.groups) == zones:
+        sets.append("topology.autoscaling.groups=per_zone")
+    elif len(found.groups) > 1:
+        notes.append(f"{len(found.groups)} Auto Scaling groups: the model runs one over every zone")
     if targets:
         sets.append(f"topology.autoscaling.target_utilization={min(targets):g}")
         sets.append(f"topology.autoscaling.warmup_s={min(g.warmup_s for g in found.groups):g}")

@@ -27,6 +27,7 @@ _STACK_PATHS = (
     "topology.health_check.",
     "topology.load_balancer.",
     "topology.instances_per_az",
+    "topology.instances_by_zone",
     "topology.autoscaling.",
 )
 
@@ -35,6 +36,8 @@ _STACK_WORDS = {
     "topology.database.multi_az": "RDS MultiAZ",
     "topology.database.read_replicas": "RDS read replicas",
     "topology.instances_per_az": "web instances per zone (Auto Scaling desired and minimum)",
+    "topology.instances_by_zone": "web instances in each zone (its Auto Scaling group's "
+    "desired and minimum)",
     "topology.load_balancer.cross_zone": "target group attribute load_balancing.cross_zone.enabled",
     "topology.health_check.interval_s": "target group HealthCheckIntervalSeconds",
     "topology.health_check.timeout_s": "target group HealthCheckTimeoutSeconds",
