@@ -272,3 +272,20 @@ def test_a_failover_says_its_window_with_a_wait_after_it(
     assert "step0-failover-window duration PT45S: FIS takes durations from PT1M to PT12H" in err
     assert "method[0] rds-failover fail_back: not exported" in err
     jsonschema.validate(t, SCHEMA)
+
+
+def test_a_fail_back_in_a_zone_outage_is_said_not_exported(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """az-outage fails the database over too: its fail_back is said, like rds-failover's."""
+    _, err = exported(
+        monkeypatch,
+        capsys,
+        tmp_path,
+        "az-outage",
+        "--var",
+        "az=ap-south-1a",
+        "--set",
+        "method.0.fail_back=true",
+    )
+    assert "method[0] az-outage fail_back: not exported" in err

@@ -351,3 +351,30 @@ def test_a_crash_keeps_its_tags_on_a_chaoscli_stack(tmp_path: Path, on_stack: bo
     assert step.tags == ({"Name": "shop-web-ap-south-1c"} if on_stack else {})
     said = any("tags chaoscli does not put on its stack (Name=shop-web" in n for n in got.notes)
     assert said is not on_stack
+
+
+def test_zone_ids_in_parameters_are_the_zone_the_filters_name(tmp_path: Path) -> None:
+    """AWS's scenario names the zone by ID in its launch errors' and database's parameters:
+    each is read as the one zone the template's filters name, and said; a zone ID with no
+    zone named to read it as is one line naming the action."""
+    t = shipped()
+    for action in ("Pause-Instance-Launches", "Pause-ASG-Scaling"):
+        t["actions"][action]["parameters"]["availabilityZoneIdentifiers"] = "aps1-az1"
+    t["targets"]["RDS-Cluster"]["parameters"]["writerAvailabilityZoneIdentifiers"] = "aps1-az1"
+    got = loaded(tmp_path, t)
+    assert [(s.fault, s.az) for s in got.experiment.method] == [("az-outage", "ap-south-1a")]
+    assert "Pause-Instance-Launches, Pause-ASG-Scaling, Stop-Instances" in "\n".join(got.notes)
+    assert (
+        got.notes.count(
+            "zone ID aps1-az1 read as ap-south-1a, the one zone the template's filters name"
+        )
+        == 1
+    )
+    ice = {
+        "actionId": "aws:ec2:asg-insufficient-instance-capacity-error",
+        "parameters": {"availabilityZoneIdentifiers": "aps1-az1", "duration": "PT5M"},
+        "targets": {"AutoScalingGroups": "g"},
+    }
+    group = {"resourceType": "aws:ec2:autoscaling-group", "selectionMode": "ALL"}
+    with pytest.raises(SpecError, match=r"actions\.ice: zone ID 'aps1-az1': a zone ID names"):
+        loaded(tmp_path, minimal({"ice": ice}, {"g": group}))

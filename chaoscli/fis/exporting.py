@@ -195,11 +195,6 @@ def _rds_failover(w: _Writer, n: int, step: Mapping[str, Any], after: list[str])
         description=WINDOW,
         duration=iso(float(step["duration_s"])),
     )
-    if step.get("fail_back"):
-        w.problems.append(
-            f"method[{n}] rds-failover fail_back: not exported: the template does not fail "
-            "back; run aws rds reboot-db-instance --force-failover after it if you want to"
-        )
 
 
 def _command(
@@ -289,6 +284,12 @@ def export(
     after = _waits(w, [float(s["at_s"]) for _, s in writable])
     for n, step in writable:
         WRITERS[step["fault"]](w, n, step, after[float(step["at_s"])])
+        if step.get("fail_back"):
+            w.problems.append(
+                f"method[{n}] {step['fault']} fail_back: not exported: the template does not "
+                "fail the database back; run aws rds reboot-db-instance --force-failover after "
+                "it if you want to"
+            )
     account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else PLACEHOLDER_ACCOUNT
     stop_conditions = []
     for n, cond in enumerate(doc.get("stop_conditions", [])):

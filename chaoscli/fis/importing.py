@@ -18,6 +18,7 @@ from chaoscli.fis.template import Action, Target, Template
 from chaoscli.fis.timing import TemplateError, own_seconds, starts
 
 ZONE_NAME = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$")
+ZONE_ID = re.compile(r"^[a-z]{2,5}\d-az\d+$")  # e.g. aps1-az1, use1-az6, usw2-az4
 STACK_TAG = "chaoscli:stack"
 _ZONE_FILTERS = {"Placement.AvailabilityZone", "AvailabilityZone"}
 _ASIDE_FILTERS = {"State.Name", "MultiAZ"}  # what the model's own choice of targets does too
@@ -50,19 +51,40 @@ class _Reader:
         return [self.t.targets[name] for name in action.targets.values()]
 
     def zones(self, name: str) -> list[str]:
-        """The zones an action is kept to, by its targets' filters and its own parameters."""
+        """The zones an action is kept to, by its targets' filters and its own parameters; a
+        zone ID in a parameter is the one zone the template's filters name (AWS's scenario
+        writes IDs there), else the template cannot be read."""
         action = self.t.actions[name]
-        found = [z for target in self.targets(action) for z in target.zones()]
-        found += action.parameters.get("availabilityZoneIdentifiers", "").split(",")
-        zones = sorted({z.strip() for z in found if z.strip()})
-        for zone in zones:
+        filtered = [z for target in self.targets(action) for z in target.filter_zones()]
+        given = [z for target in self.targets(action) for z in target.parameter_zones()]
+        given += action.parameters.get("availabilityZoneIdentifiers", "").split(",")
+        zones = {z.strip() for z in filtered if z.strip()}
+        for zone in sorted({z.strip() for z in given if z.strip()}):
+            zones.add(self._zone_id(name, zone) if ZONE_ID.match(zone) else zone)
+        for zone in sorted(zones):
             if not ZONE_NAME.match(zone):
                 raise TemplateError(
                     ("actions", name),
                     f"{zone!r} is not a zone name such as us-east-1a (a zone ID names a zone "
                     "differently in each account; chaoscli needs the name)",
                 )
-        return zones
+        return sorted(zones)
+
+    def _zone_id(self, name: str, zone_id: str) -> str:
+        """The zone name a zone ID stands for: the one zone the template's filters name."""
+        named = sorted(
+            {z for t in self.t.targets.values() for z in t.filter_zones() if ZONE_NAME.match(z)}
+        )
+        if len(named) != 1:
+            raise TemplateError(
+                ("actions", name),
+                f"zone ID {zone_id!r}: a zone ID names a zone differently in each account, and "
+                f"the template's filters name {len(named)} zones to read it as; give the name",
+            )
+        note = f"zone ID {zone_id} read as {named[0]}, the one zone the template's filters name"
+        if note not in self.out.notes:
+            self.out.notes.append(note)
+        return named[0]
 
     def every(self, name: str) -> bool:
         """The action takes every target its targets find (selection mode ALL)."""

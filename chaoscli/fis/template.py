@@ -58,10 +58,21 @@ class Target(_Api):
 
     def zones(self) -> list[str]:
         """The zones the target's filters or parameters keep it to."""
+        return self.filter_zones() + self.parameter_zones()
+
+    def filter_zones(self) -> list[str]:
+        """The zones the target's filters keep it to (names: they match what Describe says)."""
+        found = [
+            v
+            for f in self.filters
+            if f.path in ("Placement.AvailabilityZone", "AvailabilityZone")
+            for v in f.values
+        ]
+        return [z.strip() for z in found if z.strip()]
+
+    def parameter_zones(self) -> list[str]:
+        """The zones the target's parameters keep it to (names or zone IDs)."""
         found: list[str] = []
-        for f in self.filters:
-            if f.path in ("Placement.AvailabilityZone", "AvailabilityZone"):
-                found += f.values
         for name in ("availabilityZoneIdentifier", "writerAvailabilityZoneIdentifiers"):
             if name in self.parameters:
                 found += self.parameters[name].split(",")
