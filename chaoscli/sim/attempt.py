@@ -75,7 +75,7 @@ class Outcome(NamedTuple):
 def pick_target(world: World, route: Route, pick: np.ndarray) -> Target:
     """Routing: the node picks a route column by its shares; a dark node picks nothing."""
     cols = world.columns
-    column = (pick[:, None] >= route.cumulative).sum(axis=1)
+    column = np.count_nonzero(pick[:, None] >= route.cumulative, axis=1)
     column = np.where(route.node_ok, np.minimum(column, cols.width - 1), NO_NODE)
     taken = (column >= 0) & (column < cols.answering.stop)
     slow = taken & (column >= cols.slow.start)

@@ -358,11 +358,12 @@ class Engine:
     def _draws(self, n: int) -> Draws:
         """The uniform draws for a batch of ``n`` attempts, each from its purpose's stream."""
         streams = self.streams
+        queueing = streams.queueing.random(3 * n)  # the same doubles as three draws of n
         return Draws(
             pick=streams.routing.random(n),
-            shed=streams.queueing.random(n),
-            busy=streams.queueing.random(n),
-            wait=streams.queueing.random(n),
+            shed=queueing[:n],
+            busy=queueing[n : 2 * n],
+            wait=queueing[2 * n :],
             service=streams.service.random(n),
             gray=streams.failures.random(n),
             backoff=streams.backoff.random(n),
@@ -449,7 +450,7 @@ class Engine:
         retry = ~won & in_time & (attempt < clients.max_attempts)
         for number in np.unique(attempt[retry]):
             sel = retry & (attempt == number)
-            delay[sel] = clients.delays(int(number), cust.prev_delay[who][sel], draws.backoff[sel])
+            delay[sel] = clients.delays(int(number), cust.prev_delay[who[sel]], draws.backoff[sel])
         next_at = finish + delay
         retry &= (next_at - cust.arrival[who]) < clients.customer_timeout_s
         if clients.retry_budget:

@@ -117,6 +117,8 @@ def answer_position(draw: np.ndarray, shift: np.ndarray, size: np.ndarray | int)
     order of the others, so that fallbacks from one address spread evenly over the rest.
     """
     first = np.floor(draw).astype(np.int64)
+    if not np.any(shift):
+        return first  # no client has fallen back: each uses its first address
     step = shift % size
     others = np.maximum(np.asarray(size) - 1, 1)
     rest = np.floor((draw - first) * others).astype(np.int64)
