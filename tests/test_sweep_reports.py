@@ -104,8 +104,31 @@ def test_html_page_is_self_contained_with_a_heat_map(answers: SweepAnswers) -> N
 
 def test_heat_map_is_repeatable(answers: SweepAnswers) -> None:
     """The same answers draw the same SVG, byte for byte."""
-    points = answers.points
-    assert sweep_charts.heatmap(answers, points) == sweep_charts.heatmap(answers, points)
+    assert sweep_charts.heatmap(answers) == sweep_charts.heatmap(answers)
+
+
+def test_a_third_varying_field_gets_a_map_per_value_and_every_point_its_cell(
+    tmp_path: Path,
+) -> None:
+    """Counts x rates x retry attempts: one map per attempts value, titled with it, in the
+    page and in heatmap.svg; every point's own "k/n" is drawn, none left out."""
+    third = "clients.max_attempts"
+    rows, held_of = [], {}
+    for k, (n, rate, tries) in enumerate(
+        (n, rate, tries) for n in (4, 6, 8) for rate in (200_000, 1_000_000) for tries in (1, 2, 3)
+    ):
+        held_of[(n, rate, tries)] = k  # a count no other point has
+        rows += [row({N: n, RATE: rate, third: tries}, i, i < k) for i in range(20)]
+    a = answer(rows, [N, RATE, third], runs_per_point=20, title="three fields", root_seed=1)
+    sweep_files.write_reports(tmp_path, a, rows)
+    svg = (tmp_path / "heatmap.svg").read_text()
+    page = (tmp_path / "report.html").read_text()
+    for text in (svg, page):
+        for tries in (1, 2, 3):
+            assert f"{third}={tries}" in text
+        for k in held_of.values():
+            assert re.search(rf">{k}/20 [✓✗?]<", text), k
+        assert "more maps" not in text
 
 
 def test_csv_and_json_lines_hold_every_run_with_the_same_columns(

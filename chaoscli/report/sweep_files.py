@@ -96,16 +96,16 @@ def write_reports(out: Path, answers: SweepAnswers, rows: Sequence[SweepRow]) ->
     """Write every report file of a sweep into ``out``; returns the paths written."""
     from chaoscli.report import sweep_charts, sweep_html, sweep_markdown
 
+    heatmap = sweep_charts.heatmap(answers) if answers.axes and answers.points else None
     texts = {
         "csv": runs_csv(rows),
         "jsonl": runs_jsonl(rows),
         "json": answers.model_dump_json(indent=1) + "\n",
         "md": sweep_markdown.render(answers),
-        "html": sweep_html.render(answers),
+        "html": sweep_html.render(answers, heatmap),
     }
-    if answers.axes and answers.points:
-        _, points = sweep_charts.groups(answers)[0]
-        texts["svg"] = sweep_charts.heatmap(answers, points)
+    if heatmap is not None:
+        texts["svg"] = heatmap
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for kind, text in texts.items():

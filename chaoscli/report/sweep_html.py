@@ -126,23 +126,21 @@ def _details(a: SweepAnswers) -> str:
     return _table(head, rows, {*range(n + 2)})
 
 
-def _maps(a: SweepAnswers) -> str:
-    if not a.axes:
+def _maps(a: SweepAnswers, svg: str) -> str:
+    """The heat map (``svg``, one map per combination of the other fields), and what it
+    leaves to the table of points."""
+    if not a.axes or not a.points:
         return ""
-    out = []
-    groups = sweep_charts.groups(a)
-    for n, (rest, points) in enumerate(groups):
-        at = f" at {w.point_words(rest)}" if rest else ""
-        svg = sweep_charts.heatmap(a, points, salt=f"heatmap-{n}")
-        out.append(
-            f"<figure>{svg}<figcaption>{_e(f'P(held){at}: ' + w.marks(a))}; a framed cell "
-            "holds.</figcaption></figure>"
-        )
-    return "<h2>Heat map</h2>" + "".join(out)
+    maps, points = sweep_charts.left_out(a)
+    cut = f"; {maps} more maps ({points} points) are in the table of points" if maps else ""
+    caption = f"P(held): {w.marks(a)}; a framed cell holds{cut}."
+    return f"<h2>Heat map</h2><figure>{svg}<figcaption>{_e(caption)}</figcaption></figure>"
 
 
-def render(a: SweepAnswers) -> str:
-    """The page as one HTML document."""
+def render(a: SweepAnswers, heatmap: str | None = None) -> str:
+    """The page as one HTML document (with ``heatmap``, the SVG already drawn, if given)."""
+    if heatmap is None and a.axes and a.points:
+        heatmap = sweep_charts.heatmap(a)
     title = a.title or "chaoscli sweep"
     frontier = ""
     if a.frontier is not None and a.frontier.steps:
@@ -163,7 +161,7 @@ def render(a: SweepAnswers) -> str:
         f"<h1>Sweep: {_e(title)}</h1>"
         f"<p>{_e(w.headline(a))}</p>"
         f'<p class="verdict other">{_e(w.rule_line(a))}</p>'
-        f"{frontier}{_maps(a)}<h2>Points</h2>{_points(a)}"
+        f"{frontier}{_maps(a, heatmap or '')}<h2>Points</h2>{_points(a)}"
         f'<p class="muted">{_e(w.marks(a))}. Probes and errors: median / worst over the runs '
         "of the point; the dominant cause is the most frequent first thing customers saw "
         "among its deviated runs (k/n: it led k of n).</p>"
