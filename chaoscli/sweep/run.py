@@ -13,7 +13,7 @@ from chaoscli.errors import SpecError
 from chaoscli.record.sweep import SweepRow
 from chaoscli.sweep import rows as row_file
 from chaoscli.sweep.executors import Executor, Finished
-from chaoscli.sweep.plan import SweepPlan, group_by_topology
+from chaoscli.sweep.plan import SweepPlan, group_by_topology, topology_key
 from chaoscli.sweep.worker import Task
 
 Progress = Callable[[int, int], None]  # (runs done, runs in all)
@@ -36,9 +36,10 @@ def tasks_for(plan: SweepPlan, done: set[tuple[str, int]]) -> list[Task]:
     out = []
     for point in group_by_topology(list(plan.points)):
         todo = [(n, seed) for n, seed in plan.seeds(point) if (point.key, n) not in done]
+        stack = topology_key(point.loaded)
         for start in range(0, len(todo), SEEDS_PER_TASK):
             seeds = tuple(todo[start : start + SEEDS_PER_TASK])
-            out.append(Task(point.key, point.values, point.loaded, seeds))
+            out.append(Task(point.key, point.values, point.loaded, seeds, stack))
     return out
 
 

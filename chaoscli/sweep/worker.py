@@ -19,12 +19,14 @@ from chaoscli.sweep.stack import Stack
 
 @dataclass(frozen=True)
 class Task:
-    """Runs of one point to make: its key, its overrides, its experiment, (index, seed)s."""
+    """Runs of one point to make: its key, its overrides, its experiment, (index, seed)s,
+    and the stack it needs (its topology key: tasks with the same one share a stack)."""
 
     key: str
     point: dict[str, Scalar]
     loaded: Loaded
     seeds: tuple[tuple[int, int], ...]
+    stack: str = ""
 
 
 _LOCK = threading.Lock()  # a Dask worker may run tasks in threads; the stack is one
@@ -50,6 +52,10 @@ def _close() -> None:
     if _STACK is not None:
         old, _STACK = _STACK, None
         old.close()
+
+
+def ready() -> None:
+    """Nothing: a worker that runs it has imported this module, and so the sweep's."""
 
 
 def run_task(task: Task) -> list[SweepRow]:

@@ -1,0 +1,131 @@
+"""The Dask executor: the same tasks on a Dask distributed cluster, each worker fed by the
+sweep so that it keeps to one stack as long as it can.
+
+The sweep keeps a task or two on each worker (one running, one ready to start), chosen by
+:class:`~chaoscli.sweep.queue.StackQueue`; a task may still run elsewhere if its worker
+leaves. A stop takes the tasks that finished and cancels the rest on the cluster.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+
+from chaoscli import stop
+from chaoscli.errors import SpecError
+from chaoscli.sweep.finished import ATTEMPTS, Finished, one_line
+from chaoscli.sweep.queue import StackQueue
+from chaoscli.sweep.worker import Task, ready, run_task
+
+CONNECT_TIMEOUT_S = 5
+PER_WORKER = 2  # tasks on a worker at a time: one running, the next ready to start
+WORKERS_EVERY_S = 2.0  # how often the scheduler is asked which workers it has
+
+
+class DaskCluster:
+    """A Dask distributed scheduler at ``address`` (``dask://HOST:PORT``)."""
+
+    name = "dask"
+
+    def __init__(self, address: str) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise SpecError(
+                "--executor",
+                address,
+                "Dask is not installed: pip install 'chaoscli[dask]'",
+            ) from None
+        target = "tcp://" + address.removeprefix("dask://")
+        try:
+            self._client: Any = Client(target, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            raise SpecError(
+                "--executor",
+                address,
+                f"no Dask scheduler answered within {CONNECT_TIMEOUT_S} s ({one_line(exc)})",
+            ) from None
+        self._queue = StackQueue()
+        self._stacks: dict[str, str | None] = {}  # worker address -> the stack it holds
+        self._running: dict[Any, tuple[str, Task]] = {}  # future -> (its worker, its task)
+        self._asked_at = -WORKERS_EVERY_S
+
+    def warm(self) -> None:
+        """Have every worker import the sweep's modules while the grid is validated."""
+        for address in self._workers():
+            self._client.submit(ready, pure=False, workers=[address], allow_other_workers=True)
+
+    def _workers(self) -> list[str]:
+        """The workers the scheduler has, asked at most every ``WORKERS_EVERY_S``."""
+        now = time.monotonic()
+        if now - self._asked_at >= WORKERS_EVERY_S:
+            self._asked_at = now
+            found = sorted(self._client.scheduler_info(n_workers=-1)["workers"])
+            self._stacks = {w: self._stacks.get(w) for w in found}
+        return list(self._stacks)
+
+    def start(self, tasks: list[Task]) -> None:
+        for task in tasks:
+            self._queue.add(task, 1)
+        self._feed()
+
+    def pending(self) -> int:
+        return len(self._queue) + len(self._running)
+
+    def _feed(self) -> None:
+        on = Counter(worker for worker, _ in self._running.values())
+        workers = self._workers()
+        workers.sort(key=lambda w: self._stacks[w] is None)
+        for worker in workers:
+            while on[worker] < PER_WORKER:
+                serving = Counter(
+                    stack for w in workers if on[w] and (stack := self._stacks[w]) is not None
+                )
+                found = self._queue.take(self._stacks[worker], serving)
+                if found is None:
+                    break
+                task, _ = found
+                future = self._client.submit(
+                    run_task,
+                    task,
+                    pure=False,
+                    retries=ATTEMPTS - 1,
+                    workers=[worker],
+                    allow_other_workers=True,
+                )
+                self._running[future] = (worker, task)
+                self._stacks[worker] = task.stack
+                on[worker] += 1
+
+    def _done(self) -> list[Finished]:
+        out: list[Finished] = []
+        for future in [f for f in self._running if f.done()]:
+            _, task = self._running.pop(future)
+            if future.status == "finished":
+                out.append(Finished(task, future.result()))
+            elif future.status == "cancelled":
+                out.append(Finished(task, [], "cancelled on the cluster"))
+            else:
+                out.append(Finished(task, [], one_line(future.exception())))
+        return out
+
+    def collect(self, wait_s: float) -> list[Finished]:
+        out = self._done()
+        if not out:
+            stop.sleep(wait_s)
+            out = self._done()
+        self._feed()
+        return out
+
+    def stop(self) -> list[Finished]:
+        """Keep the tasks that finished; cancel every other one on the cluster."""
+        self._queue.clear()
+        out = [f for f in self._done() if f.error is None]
+        if self._running:
+            self._client.cancel(list(self._running), force=True)
+            self._running.clear()
+        return out
+
+    def close(self) -> None:
+        self._client.close()
