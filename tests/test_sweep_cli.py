@@ -101,6 +101,22 @@ def test_bad_input_is_one_line_exit_2_and_nothing_runs(
     assert not out.exists()
 
 
+@pytest.mark.parametrize("below", [False, True])
+def test_out_naming_a_file_is_one_line_exit_2_and_the_file_is_untouched(
+    below: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    taken = tmp_path / "taken.txt"
+    taken.write_text("someone's notes\n")
+    out = taken / "sweep" if below else taken
+    assert chaoscli(monkeypatch, "sweep", *TINY, "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert f"--out: {taken}: is a file, not a folder" in err and err.count("\n") == 1, err
+    assert taken.read_text() == "someone's notes\n"
+
+
 def test_a_bad_sweep_file_is_one_line_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -175,26 +175,40 @@ def sweep(
     c = found.campaign
     sets, vars_ = _overrides(found, set_ or [], var or [])
     bisected = _bisected(found, find_min)
-    plan = sweep_plan.build(
-        found.experiment,
-        _axes(found, grid or [], bisected),
-        sets,
-        vars_,
-        runs or (c.runs if c else 1),
-        seed if seed is not None else (c.seed if c else 0),
-        must_hold if must_hold is not None else (c.must_hold if c else 0.95),
-    )
+    axes = _axes(found, grid or [], bisected)
     folder = out or Path(f"sweep-{Path(found.source or experiment).stem}")
-    pool = executor_for(executor, workers or min(cores(), plan.total))
-    doing = _Sweeping(folder, pool, resume, env)
+    _check_folder(folder)
+    pool = executor_for(executor, workers or cores())
     results: list[Found] = []
     with closing(pool):
+        pool.warm()  # the workers start while every point is validated
+        plan = sweep_plan.build(
+            found.experiment,
+            axes,
+            sets,
+            vars_,
+            runs or (c.runs if c else 1),
+            seed if seed is not None else (c.seed if c else 0),
+            must_hold if must_hold is not None else (c.must_hold if c else 0.95),
+        )
+        doing = _Sweeping(folder, pool, resume, env)
         if bisected is None:
             rows = doing.run(plan)
         else:
             results = search(plan, bisected, doing.run)
             rows = earlier(plan, folder, resume=True)
     raise typer.Exit(_answered(plan, rows, doing.failed, results, bisected, folder, env))
+
+
+def _check_folder(folder: Path) -> None:
+    """--out must be a folder, or a path where one can be made: not a file, nor below one."""
+    for path in [folder, *folder.parents]:
+        if path.exists():
+            if not path.is_dir():
+                what = "is a file" if path.is_file() else "exists and is not a folder"
+                below = f" (below it: {folder})" if path != folder else ""
+                raise SpecError("--out", str(path), f"{what}, not a folder{below}")
+            return
 
 
 def _failures(failed: list[Finished]) -> list[TaskFailure]:
