@@ -71,16 +71,15 @@ def alike_line(a: Assessment) -> str | None:
     if not pairs or any(row(p)[_CUSTOMER_COLUMNS] != row(r)[_CUSTOMER_COLUMNS] for p, r in pairs):
         return None
     scaling = (
-        "; Auto Scaling replaces into the other zones after a power loss, into the cut-off "
-        "zone after a router failure"
+        ", and Auto Scaling may not launch in a zone without power but may in a cut-off one"
         if a.stack.auto_scaling_groups
         else ""
     )
     return (
         "zone power loss and router failure cost customers alike here: either way the zone's "
         "instances and load-balancer node answer nothing (no refusal), so health checks, DNS "
-        "and the database see the same loss; they differ after it: powered-off instances boot "
-        f"before they serve (zone back){scaling}"
+        "and the database see the same loss; they differ elsewhere: powered-off instances boot "
+        f"before they serve again (zone back){scaling}"
     )
 
 
