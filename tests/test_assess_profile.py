@@ -42,18 +42,25 @@ def profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, endpoint: str | No
     """A config file with profile ``shop`` (at ``endpoint``, if given) and its credentials in
     a credentials file of its own; no other AWS variable in the environment."""
     config = tmp_path / "config"
+    at = f"endpoint_url = {endpoint}\n" if endpoint else ""
     config.write_text(
-        "[profile shop]\nregion = us-east-1\n"
-        + (f"endpoint_url = {endpoint}\n" if endpoint else "")
+        f"[profile shop]\nregion = us-east-1\n{at}[profile far]\nregion = eu-west-1\n{at}"
     )
     credentials = tmp_path / "credentials"
-    credentials.write_text(f"[shop]\naws_access_key_id = {KEY}\naws_secret_access_key = secret\n")
+    credentials.write_text(
+        "".join(
+            f"[{name}]\naws_access_key_id = {KEY}\naws_secret_access_key = secret\n"
+            for name in ("shop", "far")
+        )
+    )
     for name in (
         "AWS_ENDPOINT_URL",
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
         "AWS_SESSION_TOKEN",
         "AWS_PROFILE",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
@@ -64,9 +71,9 @@ def profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, endpoint: str | No
 def test_a_profile_at_a_moto_server_is_read_with_its_own_credentials(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sent: list[tuple[str, str]]
 ) -> None:
-    """No --endpoint-url and no key in the environment: the profile's endpoint_url is where
-    discovery reads, every request there is signed with the profile's key, and the output
-    says the calls were Describe, List or Get only."""
+    """No --endpoint-url, --region or key in the environment: the profile's endpoint_url and
+    region are where discovery reads, every request there is signed with the profile's key,
+    and the output says the calls were Describe, List or Get only."""
     inputs = tmp_path / "inputs.yaml"
     inputs.write_text(QUICK)
     with server() as url:
@@ -77,16 +84,15 @@ def test_a_profile_at_a_moto_server_is_read_with_its_own_credentials(
             "assess",
             "--profile",
             "shop",
-            "--region",
-            REGION,
             "--load-balancer",
             "two-tier-shop",
             "--inputs",
             str(inputs),
             "--no-verify-fixes",
         )
+        at_server = [key for to, key in sent if to.startswith(url)]
+        far = cli("assess", "--profile", "far", "--load-balancer", "two-tier-shop")
     assert result.code == 1, result.err  # the shop's single-AZ database deviates
-    at_server = [key for to, key in sent if to.startswith(url)]
     assert len(at_server) >= 10
     assert set(at_server) == {KEY}
     said = " ".join(result.out.split())
@@ -95,6 +101,9 @@ def test_a_profile_at_a_moto_server_is_read_with_its_own_credentials(
         "every one a Describe, List or Get"
     ) in said
     assert "stack: load balancer two-tier-shop" in said
+    # no --region: the profile's own (the shop is in us-east-1, not in far's eu-west-1)
+    assert far.code == 2
+    assert f"no load balancer two-tier-shop at eu-west-1 ({url}, profile far)" in far.err
 
 
 def test_an_unknown_profile_is_one_line_and_no_call(

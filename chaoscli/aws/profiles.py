@@ -17,17 +17,26 @@ def _files() -> str:
     return f"{config} or {credentials}"
 
 
-def profile_endpoint(name: str) -> str | None:
-    """The ``endpoint_url`` the profile sets (None: it sets none); an unknown or unreadable
-    profile is bad input."""
+def _settings(name: str) -> dict[str, object]:
+    """The profile's settings; an unknown or unreadable profile is bad input."""
     try:
-        config = botocore.session.Session(profile=name).get_scoped_config()
+        return dict(botocore.session.Session(profile=name).get_scoped_config())
     except ProfileNotFound:
         raise SpecError("--profile", "", f"no profile {name!r} in {_files()}") from None
     except BotoCoreError as exc:
         raise SpecError("--profile", "", f"cannot read profile {name!r}: {exc}") from None
-    url = config.get("endpoint_url")
+
+
+def profile_endpoint(name: str) -> str | None:
+    """The ``endpoint_url`` the profile sets (None: it sets none)."""
+    url = _settings(name).get("endpoint_url")
     return str(url) if url else None
+
+
+def profile_region(name: str) -> str | None:
+    """The ``region`` the profile sets (None: it sets none)."""
+    region = _settings(name).get("region")
+    return str(region) if region else None
 
 
 def profile_session(name: str, region: str) -> boto3.session.Session:

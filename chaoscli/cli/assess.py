@@ -12,11 +12,14 @@ from chaoscli.assess.imported import read_file
 from chaoscli.assess.inputs import load_inputs
 from chaoscli.assess.render import WRITERS, terminal, write
 from chaoscli.aws.foreign import discover_foreign
+from chaoscli.aws.profiles import profile_region
 from chaoscli.aws.real_aws_guard import Access, open_guarded
 from chaoscli.cli.access import AccountOpt, AllowRealOpt, EndpointOpt, RoleOpt, announce
 from chaoscli.cli.app import ExitStatus, app
 from chaoscli.cli.environment import env_of, spinner
 from chaoscli.errors import SpecError
+
+DEFAULT_REGION = "us-east-1"
 
 
 def _pairs(option: str, given: list[str]) -> dict[str, str]:
@@ -86,8 +89,12 @@ def assess(
         int | None, typer.Option(help="Attempts a client makes per request.")
     ] = None,
     region: Annotated[
-        str, typer.Option(help="The region the stack lives in.", envvar="AWS_DEFAULT_REGION")
-    ] = "us-east-1",
+        str | None,
+        typer.Option(
+            help="The region the stack lives in (default: the --profile's region, else us-east-1).",
+            envvar="AWS_DEFAULT_REGION",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the simulation.")] = 0,
     report: Annotated[
         list[Path] | None,
@@ -125,6 +132,7 @@ def assess(
         raise SpecError(
             "--profile", "", "--topology-from builds its own stack: it reads no profile"
         )
+    region = region or (profile_region(profile) if profile else None) or DEFAULT_REGION
     if topology_from is not None:
         read = read_file(
             topology_from,
