@@ -18,6 +18,7 @@ from chaoscli.aws.session import AwsSession
 from chaoscli.aws.teardown import teardown
 from chaoscli.errors import SpecError
 from chaoscli.experiment.loader import load
+from chaoscli.experiment.runner import run
 
 
 def _groups(session: AwsSession, stack: str) -> dict[str, dict[str, Any]]:
@@ -123,3 +124,45 @@ def test_the_spec_refuses_counts_that_do_not_fit_the_zones(value: str, words: st
     with pytest.raises(SpecError, match="instances_by_zone") as exc:
         load("az-outage", [f"topology.instances_by_zone={value}"])
     assert words in str(exc.value)
+
+
+def test_the_spec_says_what_instances_by_zone_must_be() -> None:
+    """A value that is not a list gets the field's own words, not pydantic's type name."""
+    with pytest.raises(
+        SpecError, match=r"a list of instance counts, one per zone, e.g. \[4, 3, 3\]"
+    ):
+        load("az-outage", ["topology.instances_by_zone=4"])
+
+
+@pytest.mark.parametrize(
+    ("sets", "words"),
+    [
+        (
+            ["topology.instances_by_zone=[3,2,2]"],
+            "3 zone(s) with 2 instance(s) each, the experiment asks for 3 with 3/2/2 instances",
+        ),
+        (
+            ["topology.instances_per_az=2", "topology.autoscaling.groups=per_zone"],
+            "has one Auto Scaling group, the experiment asks for per_zone",
+        ),
+    ],
+)
+def test_a_stack_found_with_another_shape_is_refused_before_any_change(
+    session: AwsSession, sets: list[str], words: str
+) -> None:
+    """A stack left at the endpoint with other per-zone counts, or one group where the
+    experiment wants one per zone, is not judged as if it were the one asked for."""
+    if "leftover" not in _stacks(session):
+        provision(session, StackPlan("leftover", instances_per_az=2, read_replicas=0))
+    loaded = load("az-outage", ["topology.stack=leftover", *sets])
+    with pytest.raises(SpecError, match="leftover") as exc:
+        run(loaded, seed=0, aws=session)
+    assert words in str(exc.value)
+    assert Counter(i.az for i in discover(session, "leftover").instances) == {
+        az: 2 for az in discover(session, "leftover").azs
+    }
+
+
+def _stacks(session: AwsSession) -> set[str]:
+    vpcs = session.client("ec2").describe_vpcs()["Vpcs"]
+    return {t["Value"] for v in vpcs for t in v.get("Tags", []) if t["Key"] == "chaoscli:stack"}

@@ -369,7 +369,7 @@ def _check_found(found: Topology, loaded: Loaded) -> None:
             loaded.source,
             "topology",
             f"stack {found.stack} at this endpoint has {len(found.azs)} zone(s) with "
-            f"{_per_zone(counts)} instance(s), the experiment asks for {t.azs} with "
+            f"{_per_zone(counts)}, the experiment asks for {t.azs} with "
             f"{_per_zone(t.zone_counts)}: run `chaoscli down` first, or name another "
             "topology.stack",
         )
@@ -389,10 +389,10 @@ def _check_found(found: Topology, loaded: Loaded) -> None:
 
 
 def _per_zone(counts: tuple[int, ...]) -> str:
-    """Instances per zone as ``3 each`` or ``4/3/3``."""
+    """Instances per zone as ``3 instance(s) each`` or ``4/3/3 instances``."""
     if len(set(counts)) <= 1:
-        return f"{counts[0] if counts else 0} each"
-    return "/".join(map(str, counts))
+        return f"{counts[0] if counts else 0} instance(s) each"
+    return f"{'/'.join(map(str, counts))} instances"
 
 
 def _check_zones(zones: list[str], loaded: Loaded) -> None:

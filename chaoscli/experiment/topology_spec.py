@@ -301,6 +301,13 @@ class TopologySpec(Strict):
     order_queue: OrderQueueSpec = OrderQueueSpec()
     autoscaling: AutoScalingSpec = AutoScalingSpec()
 
+    @field_validator("instances_by_zone", mode="before")
+    @classmethod
+    def _a_list(cls, v: object) -> object:
+        if v is not None and not isinstance(v, list | tuple):
+            raise ValueError("must be a list of instance counts, one per zone, e.g. [4, 3, 3]")
+        return v
+
     @model_validator(mode="after")
     def _one_count_per_zone(self) -> TopologySpec:
         by_zone = self.instances_by_zone
