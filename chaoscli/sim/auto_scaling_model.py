@@ -34,6 +34,7 @@ class ScalingParams:
     replace_after_s: float = 60.0
     alarm_periods: int = 3
     ready_after_s: float = 90.0  # launch, boot, pass the load balancer's health checks
+    recheck_s: float = 30.0  # the load balancer's healthy checks once a cut-off zone is back
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Scaler:
     acc: float = 0.0
     acc_n: int = 0
     events: list[tuple[float, str]] = field(default_factory=list)
+    dark_at: dict[int, float] = field(default_factory=dict)  # zone -> last second cut off
 
     def _snapshot(self, t: float) -> Snapshot:
         out = self.snaps[0]
@@ -131,11 +133,16 @@ class Scaler:
         """Extra instances serving per zone at time ``t``.
 
         One launched into a zone that is cut off (a router failure does not stop Auto
-        Scaling from launching there) never passes a health check, so it never serves.
+        Scaling from launching there) never passes a health check while it is, and serves
+        only once ``recheck_s`` of healthy checks have passed after the zone is back.
+        Called once per second, in order.
         """
+        for z in np.flatnonzero(reachable == 0):
+            self.dark_at[int(z)] = t
         out = np.zeros(len(self.azs))
         for ready, z in self.launches:
-            if ready <= t:
+            dark = self.dark_at.get(z)
+            if ready <= t and (dark is None or t >= dark + self.params.recheck_s):
                 out[z] += 1
         return out * reachable
 

@@ -308,6 +308,7 @@ class Engine:
             replace_after_s=model.asg_replace_after_s,
             alarm_periods=model.asg_alarm_periods,
             ready_after_s=model.boot_s + checks,
+            recheck_s=checks,
         )
         snaps = sorted(scenario.snapshots, key=lambda s: s.t)
         return Scaler(group, snaps, world.azs, params, marks=world.unhealthy_marks)
