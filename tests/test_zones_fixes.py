@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from chaoscli.errors import SpecError
 from chaoscli.experiment import fixes
 from chaoscli.experiment.fix_proposals import BY_ZONE, INSTANCES
 from chaoscli.experiment.loader import load
@@ -95,3 +96,19 @@ def test_a_record_with_per_zone_counts_reads_back(proven: Record, tmp_path: Path
     again = read(path)
     same = next(f.fix for f in again.findings if f.fix is not None and f.fix.searched == BY_ZONE)
     assert same is not None and same.set == fix.set
+
+
+def test_instances_per_az_set_over_per_zone_counts_is_refused_not_ignored() -> None:
+    """With ``instances_by_zone`` given, ``instances_per_az`` counts for nothing: a ``--set``
+    of it (or a sweep's grid over it, loaded the same way) would change nothing silently, so
+    it is refused in one line naming both fields. The file's own value is not an override."""
+    assert load("az-outage", ["topology.instances_by_zone=[4,3,3]"]).experiment.topology
+    with pytest.raises(SpecError) as refused:
+        load("az-outage", ["topology.instances_by_zone=[4,3,3]", "topology.instances_per_az=5"])
+    line = str(refused.value)
+    assert "\n" not in line
+    assert "topology.instances_per_az" in line and "instances_by_zone ([4, 3, 3])" in line
+    r = cli(
+        "sweep", "az-outage", *UNEVEN, "--grid", "topology.instances_per_az=3,4", "--runs", "1"
+    )
+    assert r.code == 2 and "instances_by_zone" in r.err and "Traceback" not in r.err

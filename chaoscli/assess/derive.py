@@ -61,7 +61,6 @@ def shape_of(found: Foreign, inputs: AssessmentInputs, sources: dict[str, Source
         f"topology.stack={_stack_name(topo.stack)}",
         f"topology.region={region}",
         f"topology.azs={len(ordered)}",
-        f"topology.instances_per_az={min(counts)}",
         f"topology.instance_type={itype}",
         f"topology.instance_capacity_rps={capacity:g}",
         f"topology.order_queue.enabled={str(inputs.order_queue).lower()}",
@@ -74,6 +73,8 @@ def shape_of(found: Foreign, inputs: AssessmentInputs, sources: dict[str, Source
     ]
     if len(set(counts)) > 1 and len(counts) == len(ordered):
         sets.append(f"topology.instances_by_zone=[{','.join(map(str, counts))}]")
+    else:
+        sets.append(f"topology.instances_per_az={min(counts)}")
     if inputs.vcpus is not None or vcpus_of(itype) is None:
         sets.append(f"topology.vcpus={inputs.vcpus or 2}")
         if inputs.vcpus is None:

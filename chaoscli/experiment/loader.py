@@ -264,6 +264,14 @@ def _finish(
     except Refusal as refusal:
         spot = _Spot(source, raw, lines, overridden, vars_ or [])
         raise spot.error(refusal.loc, refusal.message) from None
+    by_zone = exp.topology.instances_by_zone
+    if by_zone is not None and "topology.instances_per_az" in overridden:
+        raise SpecError(
+            "--set",
+            "topology.instances_per_az",
+            f"changes nothing: topology.instances_by_zone ({list(by_zone)}) gives each zone's "
+            "count; set that instead",
+        )
     return Loaded(exp, source, exp.model_dump(mode="json"), tuple(sets or ()), tuple(vars_ or ()))
 
 
