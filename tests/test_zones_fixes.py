@@ -108,7 +108,5 @@ def test_instances_per_az_set_over_per_zone_counts_is_refused_not_ignored() -> N
     line = str(refused.value)
     assert "\n" not in line
     assert "topology.instances_per_az" in line and "instances_by_zone ([4, 3, 3])" in line
-    r = cli(
-        "sweep", "az-outage", *UNEVEN, "--grid", "topology.instances_per_az=3,4", "--runs", "1"
-    )
+    r = cli("sweep", "az-outage", *UNEVEN, "--grid", "topology.instances_per_az=3,4", "--runs", "1")
     assert r.code == 2 and "instances_by_zone" in r.err and "Traceback" not in r.err
