@@ -137,8 +137,8 @@ class Scaler:
         only once ``recheck_s`` of healthy checks have passed after the zone is back.
         Called once per second, in order.
         """
-        for z in np.flatnonzero(reachable == 0):
-            self.dark_at[int(z)] = t
+        for cut in np.flatnonzero(reachable == 0):
+            self.dark_at[int(cut)] = t
         out = np.zeros(len(self.azs))
         for ready, z in self.launches:
             dark = self.dark_at.get(z)
