@@ -50,18 +50,21 @@ class DaskCluster:
         self._stacks: dict[str, str | None] = {}  # worker address -> the stack it holds
         self._running: dict[Any, tuple[str, Task]] = {}  # future -> (its worker, its task)
         self._asked_at = -WORKERS_EVERY_S
+        self._warming: list[Any] = []
 
     def warm(self) -> None:
         """Have every worker import the sweep's modules while the grid is validated."""
-        for address in self._workers():
+        self._warming = [  # held, or the scheduler would drop them before they run
             self._client.submit(ready, pure=False, workers=[address], allow_other_workers=True)
+            for address in self._workers()
+        ]
 
     def _workers(self) -> list[str]:
         """The workers the scheduler has, asked at most every ``WORKERS_EVERY_S``."""
         now = time.monotonic()
         if now - self._asked_at >= WORKERS_EVERY_S:
             self._asked_at = now
-            found = sorted(self._client.scheduler_info(n_workers=-1)["workers"])
+            found = sorted(self._client.nthreads())
             self._stacks = {w: self._stacks.get(w) for w in found}
         return list(self._stacks)
 
