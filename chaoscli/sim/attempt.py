@@ -101,8 +101,11 @@ def serve(
     )
     latency = model.network_s + waits - np.log1p(-draws.service) * model.service_time_s
     # a gray failure: the target answers, later, and with some errors (health checks pass)
-    latency = latency + np.where(target.slow, world.slow_extra_s[route.tick, zone], 0.0)
-    gray = target.slow & (draws.gray < world.slow_error_share[route.tick, zone])
+    if target.slow.any():
+        latency = latency + np.where(target.slow, world.slow_extra_s[route.tick, zone], 0.0)
+        gray = target.slow & (draws.gray < world.slow_error_share[route.tick, zone])
+    else:
+        gray = target.slow
     db_down = database_down(world, route.tau + latency, is_order)
     answered = target.taken & ~shed
     db_fail = answered & (db_down | gray)
@@ -138,12 +141,12 @@ def outcome(
     cause[errored] = np.where(served.gray, F_GRAY, F_DB)[errored]
     cause[target.column == cols.refused] = F_REFUSED
     cause[target.column == cols.no_target] = F_NO_TARGET
-    cause[target.column == cols.blackhole] = F_BLACKHOLE
-    latency[target.column == cols.blackhole] = min(
-        model.lb_connect_timeout_s, clients.request_timeout_s
-    )
-    cause[target.column == cols.hung] = F_HUNG
-    latency[target.column == cols.hung] = clients.request_timeout_s
+    blackhole = target.column == cols.blackhole
+    cause[blackhole] = F_BLACKHOLE
+    latency[blackhole] = min(model.lb_connect_timeout_s, clients.request_timeout_s)
+    hung = target.column == cols.hung
+    cause[hung] = F_HUNG
+    latency[hung] = clients.request_timeout_s
     return Outcome(latency, cause, good, too_slow)
 
 

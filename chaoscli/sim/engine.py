@@ -15,6 +15,7 @@ ledger, then dropped.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import deque
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from chaoscli.sim.customers import CustomerDraws
 from chaoscli.sim.engine_state import Backlog, QueueState, RetryBudget, Route, SecondSeries
 from chaoscli.sim.harvest import Harvest
 from chaoscli.sim.limits import SETTLE_MARGIN_S
+from chaoscli.sim.orders import Ledger
 from chaoscli.sim.queueing import erlang_c
 from chaoscli.sim.results import (
     F_BLACKHOLE,
@@ -39,6 +41,7 @@ from chaoscli.sim.results import (
     F_OVERLOAD,
     F_REFUSED,
     F_SLOW,
+    CustomerSeconds,
     RunResult,
     RunSoFar,
     SecondStats,
@@ -110,6 +113,7 @@ class Engine:
         self.added = np.zeros(zones)  # instances Auto Scaling added, per zone
         self.pending: dict[int, list[np.ndarray]] = {}  # retries by second, run-wide indices
         self.now = 0  # the seconds before this one are done
+        self._final: tuple[CustomerSeconds, Ledger, dict] | None = None  # once the run is over
 
     # --- the run ------------------------------------------------------------------------
     def run(self, on_second: OnSecond | None = None) -> RunResult:
@@ -137,7 +141,14 @@ class Engine:
             events += [Event(t, "asg", msg) for t, msg in self.scaler.events]
             events.sort(key=lambda e: e.t)
         world = replace(self.world, events=events)
-        counts, ledger, tails = self.harvest.final(self.customers, self.now - self.harvest.done)
+        found = self._final
+        if found is None:
+            over = self.now >= self.seconds  # nothing more to harvest into: no copy needed
+            held = self.now - self.harvest.done
+            found = self.harvest.final(self.customers, held, keep=not over)
+            if over:
+                self._final = found
+        counts, ledger, tails = found
         return RunResult(
             world=world,
             samples_per_s=self.per_second,
@@ -391,13 +402,13 @@ class Engine:
         is_order = self.customers.is_order[who]
         served = serve(self.world, scenario.model, route, target, queue, is_order, draws)
         result = outcome(self.world, scenario.model, scenario.clients, target, served)
-        finish, in_time, won = self._account(who, route, target, result)
-        again, done = self._retry(who, route, result, finish, in_time, won, draws)
+        finish, in_time, won = self._account(who, weight, route, target, result)
+        again, done = self._retry(who, weight, route, result, finish, in_time, won, draws)
         settled.append(done)
         return again
 
     def _account(
-        self, who: np.ndarray, route: Route, target: Target, result: Outcome
+        self, who: np.ndarray, weight: np.ndarray, route: Route, target: Target, result: Outcome
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Accounting: successes and failures per second and zone, and each customer's outcome.
 
@@ -405,31 +416,31 @@ class Engine:
         and whether the customer is served.
         """
         cust, series, patience = self.customers, self.series, self.scenario.clients
-        weight = cust.weight[who]
         finish = route.tau + result.latency_s
         elapsed = finish - cust.arrival[who]
         in_time = elapsed <= patience.customer_timeout_s
         won = result.good & in_time
         fin_sec = np.minimum(finish.astype(np.int64), self.seconds - 1)
-        node = route.zone
         # (zone, finishing second) of each attempt, by the target's zone and by the node's
         by_zone = _Tally(target.zone, fin_sec)
-        by_node = _Tally(node, fin_sec)
+        by_node = by_zone.by(route.zone)
         by_zone.add(series.served, weight, won)
         # the target's answer, 2xx or its own 5xx (a database error, a gray error, a full queue)
         by_target = ~result.too_slow & BY_TARGET[result.cause]
         by_target &= route.node_ok
-        by_node.add(series.answered, weight, by_target)
-        by_node.add(series.response_s, weight * result.latency_s, by_target)
         cust.ok[who[won]] = True
         order = won & cust.is_order[who]
         cust.ack_t[who[order]] = finish[order]
         cust.latency[who] = np.minimum(elapsed, patience.customer_timeout_s)
         failed = ~won
-        by_node.add(series.failed, weight, failed)
         elb, closed = lb_answers(result, route, self.scenario)
-        by_node.add(series.elb_5xx, weight, elb)
-        by_node.add(series.client_closed, weight, closed)
+        by_node.add_each(
+            (series.answered, weight * by_target),
+            (series.response_s, weight * result.latency_s * by_target),
+            (series.failed, weight * failed),
+            (series.elb_5xx, weight * elb),
+            (series.client_closed, weight * closed),
+        )
         by_node.add_all(series.lb_errors, weight * elb)
         cust.cause[who[failed]] = np.where(result.good[failed], F_SLOW, result.cause[failed])
         return finish, in_time, won
@@ -437,6 +448,7 @@ class Engine:
     def _retry(
         self,
         who: np.ndarray,
+        weight: np.ndarray,
         route: Route,
         result: Outcome,
         finish: np.ndarray,
@@ -457,8 +469,8 @@ class Engine:
         if clients.retry_budget:
             cost = self.budget.cost(timed_out(result))
             retry &= self.budget.allows(draws.budget, cost)
-            self.budget.charge(cust.weight[who], cost, retry)
-            self.budget.credit(cust.weight[who][won])
+            self.budget.charge(weight, cost, retry)
+            self.budget.credit(weight[won])
         if clients.dns_fallback:
             cust.dns_shift[who[~route.node_ok]] += 1
         done = who[~retry]
@@ -495,11 +507,29 @@ class _Tally:
         self.second = second - self.lo
         self.flat = zone * self.span + self.second
 
+    def by(self, zone: np.ndarray) -> _Tally:
+        """The same attempts and seconds, by another zone of each."""
+        out = copy.copy(self)
+        out.flat = zone * self.span + self.second
+        return out
+
     def add(self, series: np.ndarray, weight: np.ndarray, which: np.ndarray) -> None:
         """Add ``weight`` of the attempts ``which`` to ``series``."""
         if self.span:
             counts = np.bincount(self.flat, weight * which, series.shape[0] * self.span)
             series[:, self.lo : self.lo + self.span] += counts.reshape(-1, self.span)
+
+    def add_each(self, *pairs: tuple[np.ndarray, np.ndarray]) -> None:
+        """Add each weight to its (zones, seconds) series, in one bincount: each bin sums
+        the same weights in the same order as a bincount of its own would."""
+        if not self.span:
+            return
+        size = pairs[0][0].shape[0] * self.span
+        flat = np.concatenate([self.flat + k * size for k in range(len(pairs))])
+        weights = np.concatenate([weight for _, weight in pairs])
+        counts = np.bincount(flat, weights, size * len(pairs)).reshape(len(pairs), -1, self.span)
+        for (series, _), part in zip(pairs, counts, strict=True):
+            series[:, self.lo : self.lo + self.span] += part
 
     def add_all(self, series: np.ndarray, weight: np.ndarray) -> None:
         """Add ``weight`` of every attempt to a (seconds,) series."""

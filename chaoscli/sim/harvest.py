@@ -98,10 +98,13 @@ class Harvest:
         self.done += seconds
         self.book.drain(self.done)
 
-    def final(self, cust: Customers | None, seconds: int) -> tuple[CustomerSeconds, Ledger, dict]:
+    def final(
+        self, cust: Customers | None, seconds: int, keep: bool = True
+    ) -> tuple[CustomerSeconds, Ledger, dict]:
         """The figures with the first ``seconds`` held seconds harvested too, leaving this
-        harvest as it is (a run may go on after a look at its figures so far)."""
-        out = copy.deepcopy(self, {id(self.book.world): self.book.world})
+        harvest as it is (a run may go on after a look at its figures so far), or, once
+        the run is over (``keep=False``), taking them into this harvest without a copy."""
+        out = copy.deepcopy(self, {id(self.book.world): self.book.world}) if keep else self
         if cust is not None and seconds > 0:
             out.take(cust, seconds)
         return out.counts, out.book.finish(), out.tails
