@@ -424,17 +424,17 @@ def _database(rds: Any, stack: str) -> Database | None:
         STANDBY_TAG
     )
     return Database(
-        primary=_db_instance(primary),
+        primary=db_instance(primary),
         multi_az=multi_az,
         standby_az=standby if multi_az else None,
         replicas=tuple(
-            _db_instance(db) for db in dbs if db.get("ReadReplicaSourceDBInstanceIdentifier")
+            db_instance(db) for db in dbs if db.get("ReadReplicaSourceDBInstanceIdentifier")
         ),
         engine=primary.get("Engine", "mariadb"),
     )
 
 
-def _db_instance(db: dict[str, Any]) -> DbInstance:
+def db_instance(db: dict[str, Any]) -> DbInstance:
     """One RDS instance as a plain object."""
     return DbInstance(
         id=db["DBInstanceIdentifier"],

@@ -15,14 +15,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chaoscli.aws.discover import _nacl_rules, _vpc_nacls, subnet_views
+from chaoscli.aws.discover import _nacl_rules, _vpc_nacls, db_instance, subnet_views
 from chaoscli.aws.session import AwsSession, aws_errors
 from chaoscli.aws.tags import tag_dict
 from chaoscli.errors import SpecError
 from chaoscli.topology import (
     AutoScaling,
     Database,
-    DbInstance,
     HealthCheck,
     Instance,
     LoadBalancer,
@@ -348,21 +347,13 @@ def _database(
     ]
     multi_az = bool(primary.get("MultiAZ"))
     return Database(
-        primary=_db(primary),
+        primary=db_instance(primary),
         multi_az=multi_az,
         standby_az=primary.get("SecondaryAvailabilityZone") if multi_az else None,
-        replicas=tuple(_db(r) for r in sorted(replicas, key=lambda r: r["DBInstanceIdentifier"])),
+        replicas=tuple(
+            db_instance(r) for r in sorted(replicas, key=lambda r: r["DBInstanceIdentifier"])
+        ),
         engine=engine,
-    )
-
-
-def _db(db: dict[str, Any]) -> DbInstance:
-    """One RDS instance as a plain object."""
-    return DbInstance(
-        id=db["DBInstanceIdentifier"],
-        az=db.get("AvailabilityZone", ""),
-        status=db.get("DBInstanceStatus", "unknown"),
-        replica_of=db.get("ReadReplicaSourceDBInstanceIdentifier"),
     )
 
 
