@@ -10,8 +10,11 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from chaoscli.errors import SpecError
+from chaoscli.experiment.clients_spec import Backoff, ClientsSpec, MaxAttempts
 from chaoscli.experiment.model_table import as_written, assumptions
 from chaoscli.experiment.spec_fields import Strict, assumed
+
+_CLIENTS = ClientsSpec.model_fields  # the model's clients: their defaults are the inputs'
 
 
 class AssessmentInputs(Strict):
@@ -44,24 +47,8 @@ class AssessmentInputs(Strict):
         ),
     ] = None
     vcpus: Annotated[int | None, Field(ge=1, le=448)] = None
-    max_attempts: Annotated[
-        int,
-        assumed(
-            "attempts a client makes per request, the first included",
-            "attempts",
-            "AWS SDKs and Tools Reference Guide: Retry behavior (standard mode)",
-            ge=1,
-            le=10,
-        ),
-    ] = 3
-    backoff: Annotated[
-        Literal["none", "full", "equal", "decorrelated"],
-        assumed(
-            "the jitter of the clients' backoff between attempts",
-            "",
-            "AWS SDKs and Tools Reference Guide: Retry behavior (standard mode)",
-        ),
-    ] = "full"
+    max_attempts: MaxAttempts = _CLIENTS["max_attempts"].default
+    backoff: Backoff = _CLIENTS["backoff"].default
     connect_timeout_s: Annotated[
         float,
         assumed(
@@ -71,7 +58,7 @@ class AssessmentInputs(Strict):
             gt=0,
             le=120,
         ),
-    ] = 3.0
+    ] = _CLIENTS["connect_timeout_s"].default
     order_queue: Annotated[
         bool,
         assumed(

@@ -9,6 +9,26 @@ from pydantic import Field
 
 from chaoscli.experiment.spec_fields import Strict, assumed
 
+# The clients' retry policy, shared with an assessment's inputs (one meaning, one source).
+MaxAttempts = Annotated[
+    int,
+    assumed(
+        "attempts per request, the first included",
+        "attempts",
+        "AWS SDKs and Tools Reference Guide: Retry behavior (standard mode)",
+        ge=1,
+        le=10,
+    ),
+]
+Backoff = Annotated[
+    Literal["none", "full", "equal", "decorrelated"],
+    assumed(
+        "the jitter of the backoff between attempts",
+        "",
+        "AWS SDKs and Tools Reference Guide: Retry behavior (standard mode)",
+    ),
+]
+
 
 class TrafficSpec(Strict):
     """Customer traffic: a constant rate for the whole run."""
@@ -21,24 +41,8 @@ class TrafficSpec(Strict):
 class ClientsSpec(Strict):
     """How customers' clients connect, time out and retry."""
 
-    max_attempts: Annotated[
-        int,
-        assumed(
-            "attempts per request, the first included",
-            "attempts",
-            "AWS SDKs and Tools Reference Guide: Retry behavior (standard mode)",
-            ge=1,
-            le=10,
-        ),
-    ] = 3
-    backoff: Annotated[
-        Literal["none", "full", "equal", "decorrelated"],
-        assumed(
-            "the jitter of the backoff between attempts",
-            "",
-            "AWS SDKs and Tools Reference Guide: Retry behavior (standard mode)",
-        ),
-    ] = "full"
+    max_attempts: MaxAttempts = 3
+    backoff: Backoff = "full"
     backoff_base_s: Annotated[
         float,
         assumed(
