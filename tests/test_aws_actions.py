@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
 from chaoscli.aws import (
     AwsSession,
@@ -118,6 +119,37 @@ def test_a_subnet_whose_own_nacl_was_deleted_goes_onto_the_vpc_default_nacl(
         ]
     )["NetworkAcls"][0]["NetworkAclId"]
     assert _associations(session, subnets) == dict.fromkeys(subnets, default)
+    faults = ec2.describe_network_acls(
+        Filters=[{"Name": f"tag:{PURPOSE_TAG}", "Values": ["fault"]}]
+    )["NetworkAcls"]
+    assert [a for a in faults if a["VpcId"] == before.vpc_id] == []
+
+
+def test_a_subnet_the_endpoint_left_without_any_nacl_association_does_not_stop_the_rollback(
+    session: AwsSession, before: Topology, log: RollbackLog
+) -> None:
+    """moto drops a subnet's association before it looks up the NACL it moves to: a replace
+    interrupted there leaves the subnet with none, and no call can give it one back. The
+    rollback says so for that subnet and restores the others and deletes the fault NACL."""
+    subnets = [s.id for s in before.subnets]
+    own = {s.id: s.nacl_id for s in before.subnets}
+    isolate_subnets(session, log, before.vpc_id, subnets, before.stack)
+    ec2 = session.client("ec2")
+    bare, rest = subnets[0], subnets[1:]
+    [association] = [
+        a["NetworkAclAssociationId"]
+        for acl in ec2.describe_network_acls()["NetworkAcls"]
+        for a in acl.get("Associations", [])
+        if a["SubnetId"] == bare
+    ]
+    with pytest.raises(ClientError):
+        ec2.replace_network_acl_association(
+            AssociationId=association, NetworkAclId="acl-0000000000000000a"
+        )
+    assert bare not in _associations(session, subnets)
+    lines = rollback(session, log)
+    assert "had no network ACL association to move back" in lines[0]
+    assert _associations(session, rest) == {s: own[s] for s in rest}
     faults = ec2.describe_network_acls(
         Filters=[{"Name": f"tag:{PURPOSE_TAG}", "Values": ["fault"]}]
     )["NetworkAcls"]

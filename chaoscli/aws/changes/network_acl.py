@@ -103,6 +103,18 @@ def _back_on(ec2: Any, vpc_id: str, originals: dict[str, str]) -> tuple[dict[str
     gone = [s for s in ids if s not in alive]
     if gone:
         lines.append(f"subnet(s) gone, nothing to restore: {short_ids(gone)}")
+    # AWS keeps every subnet associated; an emulator interrupted mid-replace may not, and
+    # no call associates a subnet that has no association to replace.
+    associated = {
+        a["SubnetId"] for acl in in_vpc["NetworkAcls"] for a in acl.get("Associations", [])
+    }
+    bare = sorted(alive - associated)
+    if bare:
+        lines.append(
+            f"subnet(s) {short_ids(bare)} had no network ACL association to move back "
+            "(the endpoint lost it): left as they are"
+        )
+        alive -= set(bare)
     moves = {s: originals[s] for s in ids if s in alive and originals[s] in acls}
     orphans = [s for s in ids if s in alive and originals[s] not in acls]
     if orphans:
