@@ -16,7 +16,7 @@ from chaoscli import stop
 from chaoscli.aws.changes.log import RollbackLog
 from chaoscli.aws.session import AwsSession
 from chaoscli.experiment.method import Change, ControlPlane, make, schedule
-from chaoscli.experiment.passes import scenario
+from chaoscli.experiment.passes import advance, scenario
 from chaoscli.experiment.spec import Experiment
 from chaoscli.experiment.stop_conditions import StopWatch, Trip
 from chaoscli.sim.engine import Engine, SecondStats
@@ -71,12 +71,14 @@ def _simulate_to(engine: Engine, watch: StopWatch, view: View, until: float) -> 
     """Simulate the seconds before ``until``; the first stop condition to trip, if any."""
     while engine.now < min(until, engine.seconds):
         second = engine.now
+        if second >= watch.seconds:  # no stop condition left to watch
+            advance(engine, until, view)
+            return None
         engine.advance(second + 1, view)
         stop.honour("while simulating customer traffic")
-        if second < watch.seconds:
-            trip = watch.check(engine.so_far(), second)
-            if trip is not None:
-                return trip
+        trip = watch.check(engine.so_far(), second)
+        if trip is not None:
+            return trip
     return None
 
 

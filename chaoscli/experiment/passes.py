@@ -32,6 +32,8 @@ from chaoscli.sim.metrics import WindowMetrics, visible_errors, window
 from chaoscli.sim.scenario import Scenario
 from chaoscli.topology import LoadBalancer
 
+HONOUR_EVERY_S = 60  # simulated seconds between two looks for a stop request
+
 
 def fault_windows(exp: Experiment, cut_at: float | None = None) -> dict[str, tuple[float, float]]:
     """The before, during and after windows in virtual seconds (the method cut at ``cut_at``)."""
@@ -72,9 +74,10 @@ def until_trip(
 def advance(
     engine: Engine, until_s: float, view: Callable[[SecondStats], None] | None = None
 ) -> None:
-    """Simulate up to ``until_s``, honouring a stop request once per simulated second."""
+    """Simulate up to ``until_s``, honouring a stop request at least once per simulated
+    minute (a fraction of a second of wall time)."""
     while engine.now < min(until_s, engine.seconds):
-        engine.advance(engine.now + 1, view)
+        engine.advance(min(until_s, engine.now + HONOUR_EVERY_S), view)
         stop.honour("while simulating customer traffic")
 
 

@@ -91,13 +91,19 @@ def serve(
     queue: QueueState,
     is_order: np.ndarray,
     draws: Draws,
+    row: np.ndarray | None = None,
 ) -> Served:
     """Queueing at the target, then the database: shed, wait, service, gray errors, reads and
-    writes (the primary, the replicas, or the order queue)."""
+    writes (the primary, the replicas, or the order queue).
+
+    ``row`` is where each attempt's queue is in ``queue`` when that holds several seconds'
+    queues (one second's, by zone, when it is not given).
+    """
     zone = target.zone
-    shed = target.taken & (draws.shed < queue.drop[zone])
-    waits = queue.wait[zone] + np.where(
-        draws.busy < queue.busy[zone], -np.log1p(-draws.wait) / queue.spare[zone], 0
+    q = zone if row is None else row
+    shed = target.taken & (draws.shed < queue.drop[q])
+    waits = queue.wait[q] + np.where(
+        draws.busy < queue.busy[q], -np.log1p(-draws.wait) / queue.spare[q], 0
     )
     latency = model.network_s + waits - np.log1p(-draws.service) * model.service_time_s
     # a gray failure: the target answers, later, and with some errors (health checks pass)

@@ -18,6 +18,7 @@ Each group's policy is taken to see the tier's average CPU, as cross-zone balanc
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 
@@ -54,6 +55,21 @@ class Scaler:
     acc_n: int = 0
     events: list[tuple[float, str]] = field(default_factory=list)
     dark_at: dict[int, float] = field(default_factory=dict)  # zone -> last second cut off
+
+    def copy(self) -> Scaler:
+        """A copy that goes on apart from this one (to go back to where this one stands)."""
+        out = copy.copy(self)
+        out.launches, out.marks, out.minutes = (
+            list(self.launches),
+            list(self.marks),
+            list(self.minutes),
+        )
+        out.events, out._replacing, out.dark_at = (
+            list(self.events),
+            dict(self._replacing),
+            dict(self.dark_at),
+        )
+        return out
 
     def _snapshot(self, t: float) -> Snapshot:
         out = self.snaps[0]

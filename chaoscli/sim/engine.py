@@ -15,7 +15,6 @@ ledger, then dropped.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections import deque
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from chaoscli.sim import stretch
 from chaoscli.sim.attempt import Draws, Outcome, Target, outcome, pick_target, serve, timed_out
 from chaoscli.sim.auto_scaling_model import Scaler, ScalingParams
 from chaoscli.sim.customers import CustomerDraws
@@ -32,30 +32,21 @@ from chaoscli.sim.limits import SETTLE_MARGIN_S
 from chaoscli.sim.orders import Ledger
 from chaoscli.sim.queueing import erlang_c
 from chaoscli.sim.results import (
-    F_BLACKHOLE,
-    F_DB,
-    F_GRAY,
-    F_HUNG,
-    F_NO_TARGET,
-    F_NONE,
-    F_OVERLOAD,
-    F_REFUSED,
     F_SLOW,
     CustomerSeconds,
     RunResult,
     RunSoFar,
     SecondStats,
-    cause_set,
 )
 from chaoscli.sim.routing import Router
 from chaoscli.sim.scenario import Scenario
 from chaoscli.sim.streams import Streams
+from chaoscli.sim.tally import BY_TARGET, Tally, lb_answers
 from chaoscli.sim.world import Event, build_world
 
 RHO_GRID = np.linspace(0.0, 0.9999, 4001)
 BLOCK_SAMPLES = 120_000  # customers drawn at a time: a minute at the default resolution
-BY_TARGET = cause_set(F_NONE, F_DB, F_GRAY, F_OVERLOAD)  # the target's own answer
-LB_OWN = cause_set(F_REFUSED, F_NO_TARGET)  # the load balancer's 502 and 503
+STRETCH_S = 2  # the first quiet stretch after a second that was not quiet
 
 __all__ = ["Engine", "RunResult", "SecondStats"]
 
@@ -113,6 +104,8 @@ class Engine:
         self.added = np.zeros(zones)  # instances Auto Scaling added, per zone
         self.pending: dict[int, list[np.ndarray]] = {}  # retries by second, run-wide indices
         self.now = 0  # the seconds before this one are done
+        self.calm = False  # the last second was quiet: see chaoscli.sim.stretch
+        self.span = STRETCH_S  # the seconds the next quiet stretch tries
         self._final: tuple[CustomerSeconds, Ledger, dict] | None = None  # once the run is over
 
     # --- the run ------------------------------------------------------------------------
@@ -127,11 +120,33 @@ class Engine:
 
     def advance(self, until_s: float, on_second: OnSecond | None = None) -> None:
         """Simulate every second that starts before ``until_s`` and is not done yet."""
-        while self.now < min(until_s, self.seconds):
+        end = min(math.ceil(until_s), self.seconds)
+        while self.now < end:
+            if on_second is None:
+                done = self._stretch(end)
+                if done:
+                    self.now += done
+                    continue
             self._second(self.now)
             self.now += 1
             if on_second is not None:
                 on_second(self._second_stats(self.now - 1))
+
+    def _stretch(self, end: int) -> int:
+        """Simulate the quiet seconds ahead in one batch, when the last second was quiet and
+        the next ones hold no retry; how many seconds that did (0: none, go second by second).
+
+        A stretch that runs through doubles the next one, up to a block of customers.
+        """
+        first = self.now
+        last = min(end, self.drawn, first + self.span)
+        last = min([last, *(t for t in self.pending if t < last)])
+        if not self.calm or last - first < 2:
+            return 0
+        done = stretch.run(self, first, last)
+        self.calm = done == last - first
+        self.span = min(2 * self.span, self.block_s) if self.calm else STRETCH_S
+        return done
 
     def result(self) -> RunResult:
         """The figures so far (final once every second is done); the input world is untouched."""
@@ -250,8 +265,9 @@ class Engine:
         """One virtual second: scale, route, queue, then every attempt made in it."""
         self._draw_ahead(sec)
         s, off = self.per_second, self.customers.offset
-        who = np.concatenate([np.arange(sec * s, (sec + 1) * s), *self.pending.pop(sec, [])])
-        who = who - off
+        retries = self.pending.pop(sec, [])
+        who = np.concatenate([np.arange(sec * s, (sec + 1) * s), *retries]) - off
+        first = who
         self._scale(sec)
         route = self.router.route(self.customers, who, self.added)
         expected = self.router.expected_load(self.customers, who, route) + self.backlog.intra
@@ -274,6 +290,7 @@ class Engine:
         self._observe_scaling(sec)
         self.budget.settle(float(self.rate[sec]))
         self._known(settled)
+        self.calm = not retries and bool(self.customers.ok[first].all())
 
     def _draw_ahead(self, sec: int) -> None:
         """Draw the next block of customers when ``sec`` needs it; harvest and drop those
@@ -422,7 +439,7 @@ class Engine:
         won = result.good & in_time
         fin_sec = np.minimum(finish.astype(np.int64), self.seconds - 1)
         # (zone, finishing second) of each attempt, by the target's zone and by the node's
-        by_zone = _Tally(target.zone, fin_sec)
+        by_zone = Tally(target.zone, fin_sec)
         by_node = by_zone.by(route.zone)
         by_zone.add(series.served, weight, won)
         # the target's answer, 2xx or its own 5xx (a database error, a gray error, a full queue)
@@ -495,59 +512,3 @@ class Engine:
             utilisation={az: float(series.utilisation[z, sec]) for z, az in enumerate(world.azs)},
             db_writable=bool(world.db_writable[tick]),
         )
-
-
-class _Tally:
-    """Adds a batch's weights into (zones, seconds) series by one flat index per attempt: a
-    bincount over the seconds the batch finishes in instead of a scattered add per series."""
-
-    def __init__(self, zone: np.ndarray, second: np.ndarray) -> None:
-        self.lo = int(second.min()) if second.size else 0
-        self.span = int(second.max()) + 1 - self.lo if second.size else 0
-        self.second = second - self.lo
-        self.flat = zone * self.span + self.second
-
-    def by(self, zone: np.ndarray) -> _Tally:
-        """The same attempts and seconds, by another zone of each."""
-        out = copy.copy(self)
-        out.flat = zone * self.span + self.second
-        return out
-
-    def add(self, series: np.ndarray, weight: np.ndarray, which: np.ndarray) -> None:
-        """Add ``weight`` of the attempts ``which`` to ``series``."""
-        if self.span:
-            counts = np.bincount(self.flat, weight * which, series.shape[0] * self.span)
-            series[:, self.lo : self.lo + self.span] += counts.reshape(-1, self.span)
-
-    def add_each(self, *pairs: tuple[np.ndarray, np.ndarray]) -> None:
-        """Add each weight to its (zones, seconds) series, in one bincount: each bin sums
-        the same weights in the same order as a bincount of its own would."""
-        if not self.span:
-            return
-        size = pairs[0][0].shape[0] * self.span
-        flat = np.concatenate([self.flat + k * size for k in range(len(pairs))])
-        weights = np.concatenate([weight for _, weight in pairs])
-        counts = np.bincount(flat, weights, size * len(pairs)).reshape(len(pairs), -1, self.span)
-        for (series, _), part in zip(pairs, counts, strict=True):
-            series[:, self.lo : self.lo + self.span] += part
-
-    def add_all(self, series: np.ndarray, weight: np.ndarray) -> None:
-        """Add ``weight`` of every attempt to a (seconds,) series."""
-        if self.span:
-            counts = np.bincount(self.second, weight, self.span)
-            series[self.lo : self.lo + self.span] += counts
-
-
-def lb_answers(result: Outcome, route: Route, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
-    """Which attempts the load balancer itself answered with a 5xx, and which the client closed.
-
-    A refused target (502), no target (503) and a target the node cannot reach within its
-    connect timeout (504) are the ALB's own errors; a client whose request timeout runs out
-    first, on a hung, blackholed or slow target, closes the request (460), no ELB 5xx; an
-    attempt to a dark node never reached the ALB at all.
-    """
-    node_ok, cause = route.node_ok, result.cause
-    gateway = scenario.model.lb_connect_timeout_s <= scenario.clients.request_timeout_s
-    own = LB_OWN[cause] | ((cause == F_BLACKHOLE) & gateway)
-    given_up = result.too_slow | (cause == F_HUNG) | ((cause == F_BLACKHOLE) & (not gateway))
-    return node_ok & own, node_ok & given_up

@@ -22,8 +22,8 @@ class Route(NamedTuple):
     tick: np.ndarray
     zone: np.ndarray  # the load-balancer node's zone each client connects to
     node_ok: np.ndarray  # that node answers
-    probs: np.ndarray  # where that node sends a request (the world's route columns)
-    cumulative: np.ndarray  # the same shares summed along the columns, for the pick
+    loaded: np.ndarray  # (attempts, zones) share of the node's requests up targets take
+    cumulative: np.ndarray  # where the node sends a request, its route columns summed: the pick
 
 
 class QueueState(NamedTuple):

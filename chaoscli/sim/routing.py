@@ -70,7 +70,9 @@ class Router:
         block = self.shares(span[:, None], np.arange(len(world.azs))[None, :], added)
         rows = (tick - lo, zone)
         cumulative = np.cumsum(block, axis=2)[rows]
-        return Route(tau, tick, zone, ok, block[rows], cumulative)
+        cols = world.columns
+        loaded = block[..., cols.up] + block[..., cols.slow]  # a target takes it
+        return Route(tau, tick, zone, ok, loaded[rows], cumulative)
 
     def pick_node(self, customers: Customers, who: np.ndarray, tau: np.ndarray) -> np.ndarray:
         """Which zone's load-balancer node each client connects to, from its cached answer."""
@@ -105,9 +107,19 @@ class Router:
 
     def expected_load(self, customers: Customers, who: np.ndarray, route: Route) -> np.ndarray:
         """Requests/s these attempts put on up targets of each zone (expected, no sampling)."""
-        cols = self.world.columns
-        shares = route.probs[:, cols.up] + route.probs[:, cols.slow]
-        return (customers.weight[who, None] * shares * route.node_ok[:, None]).sum(axis=0)
+        return self._loads(customers, who, route).sum(axis=0)
+
+    def expected_each(
+        self, customers: Customers, who: np.ndarray, route: Route, seconds: int
+    ) -> np.ndarray:
+        """(seconds, zones): ``expected_load`` of each of ``seconds`` equal runs of ``who``,
+        each summed as it would be alone."""
+        loads = self._loads(customers, who, route)
+        return loads.reshape(seconds, -1, loads.shape[1]).sum(axis=1)
+
+    def _loads(self, customers: Customers, who: np.ndarray, route: Route) -> np.ndarray:
+        """(attempts, zones): the requests/s each attempt puts on each zone's up targets."""
+        return customers.weight[who, None] * route.loaded * route.node_ok[:, None]
 
 
 def answer_position(draw: np.ndarray, shift: np.ndarray, size: np.ndarray | int) -> np.ndarray:
