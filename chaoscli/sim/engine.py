@@ -5,7 +5,9 @@ customers (stratified in time and in the DNS answer they pick); each one is trac
 DNS, the load-balancer node, the target and every retry, and stands for rate / samples_per_s
 real requests. Seconds are processed in order: the load on each zone in a second is the
 weight of every attempt that falls in it (first tries and retries scheduled earlier) times
-the expected routing shares, so overload and retry storms feed back causally.
+the expected routing shares, so overload and retry storms feed back causally. Runs of
+quiet seconds, where no customer retries, are simulated together (:mod:`chaoscli.sim.stretch`)
+with the same figures as one by one.
 
 Memory does not grow with the run's length beyond per-second series: customers are drawn
 one block of seconds at a time and, once their timeout has passed and their outcomes are
@@ -47,6 +49,7 @@ from chaoscli.sim.world import Event, build_world
 RHO_GRID = np.linspace(0.0, 0.9999, 4001)
 BLOCK_SAMPLES = 120_000  # customers drawn at a time: a minute at the default resolution
 STRETCH_S = 2  # the first quiet stretch after a second that was not quiet
+STRETCH_MAX_S = 16  # at most: longer ones gain nothing once their arrays outgrow the caches
 
 __all__ = ["Engine", "RunResult", "SecondStats"]
 
@@ -145,7 +148,7 @@ class Engine:
             return 0
         done = stretch.run(self, first, last)
         self.calm = done == last - first
-        self.span = min(2 * self.span, self.block_s) if self.calm else STRETCH_S
+        self.span = min(2 * self.span, self.block_s, STRETCH_MAX_S) if self.calm else STRETCH_S
         return done
 
     def result(self) -> RunResult:
