@@ -26,9 +26,21 @@ from chaoscli.sim.results import (
 )
 from chaoscli.sim.retry import ClientPolicy
 from chaoscli.sim.scenario import ModelParams
+from chaoscli.sim.streams import Streams
 from chaoscli.sim.world import World
 
 NO_NODE = -1  # the column of an attempt whose load-balancer node did not answer
+
+
+# the streams an attempt draws from, and how many doubles each attempt takes of each
+ATTEMPT_DRAWS = {
+    "routing": 1,
+    "queueing": 3,
+    "service": 1,
+    "failures": 1,
+    "backoff": 1,
+    "retry_budget": 1,
+}
 
 
 class Draws(NamedTuple):
@@ -42,6 +54,23 @@ class Draws(NamedTuple):
     gray: np.ndarray  # a slow target answers with an error
     backoff: np.ndarray  # the retry's jitter
     budget: np.ndarray  # where the client's token bucket stands
+
+    @classmethod
+    def take(cls, streams: Streams, seconds: int, per: int) -> Draws:
+        """The draws of ``seconds`` batches of ``per`` attempts each, from each purpose's
+        stream, as that many batches drawn one after the other would take them."""
+        n = seconds * per
+        queueing = streams.queueing.random(3 * n).reshape(seconds, 3, per)
+        return cls(
+            pick=streams.routing.random(n),
+            shed=queueing[:, 0].reshape(-1),
+            busy=queueing[:, 1].reshape(-1),
+            wait=queueing[:, 2].reshape(-1),
+            service=streams.service.random(n),
+            gray=streams.failures.random(n),
+            backoff=streams.backoff.random(n),
+            budget=streams.retry_budget.random(n),
+        )
 
 
 class Target(NamedTuple):

@@ -123,7 +123,7 @@ class Engine:
 
     def advance(self, until_s: float, on_second: OnSecond | None = None) -> None:
         """Simulate every second that starts before ``until_s`` and is not done yet."""
-        end = min(math.ceil(until_s), self.seconds)
+        end = self.seconds if until_s >= self.seconds else math.ceil(until_s)
         while self.now < end:
             if on_second is None:
                 done = self._stretch(end)
@@ -387,21 +387,6 @@ class Engine:
         self.series.load[:, sec] = actual
 
     # --- one batch of attempts ------------------------------------------------------------
-    def _draws(self, n: int) -> Draws:
-        """The uniform draws for a batch of ``n`` attempts, each from its purpose's stream."""
-        streams = self.streams
-        queueing = streams.queueing.random(3 * n)  # the same doubles as three draws of n
-        return Draws(
-            pick=streams.routing.random(n),
-            shed=queueing[:n],
-            busy=queueing[n : 2 * n],
-            wait=queueing[2 * n :],
-            service=streams.service.random(n),
-            gray=streams.failures.random(n),
-            backoff=streams.backoff.random(n),
-            budget=streams.retry_budget.random(n),
-        )
-
     def _attempt(
         self,
         who: np.ndarray,
@@ -413,7 +398,7 @@ class Engine:
         """One attempt for each client in ``who``; returns those who will retry (and adds to
         ``settled`` those who will not)."""
         scenario = self.scenario
-        draws = self._draws(who.size)
+        draws = Draws.take(self.streams, 1, who.size)
         weight = self.customers.weight[who]
         self.series.attempts[sec] += weight.sum()
         zones = len(self.world.azs)

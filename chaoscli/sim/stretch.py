@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
-from chaoscli.sim.attempt import Draws, Outcome, Target, outcome, pick_target, serve
+from chaoscli.sim.attempt import ATTEMPT_DRAWS, Draws, Outcome, Target, outcome, pick_target, serve
 from chaoscli.sim.auto_scaling_model import Scaler
 from chaoscli.sim.customers import Customers
 from chaoscli.sim.engine_state import Backlog, QueueState, RetryBudget, Route, SecondSeries
@@ -28,16 +28,6 @@ from chaoscli.sim.scenario import Scenario
 from chaoscli.sim.streams import Streams
 from chaoscli.sim.tally import BY_TARGET
 from chaoscli.sim.world import World
-
-# the streams an attempt draws from, and how many doubles each attempt takes of each
-ATTEMPT_DRAWS = {
-    "routing": 1,
-    "queueing": 3,
-    "service": 1,
-    "failures": 1,
-    "backoff": 1,
-    "retry_budget": 1,
-}
 
 
 class Stepper(Protocol):
@@ -191,22 +181,6 @@ def _plan(
     return out
 
 
-def _draws(streams: Streams, seconds: int, per: int) -> Draws:
-    """The draws of ``seconds`` seconds' first attempts, as each second would take them."""
-    n = seconds * per
-    queueing = streams.queueing.random(3 * n).reshape(seconds, 3, per)
-    return Draws(
-        pick=streams.routing.random(n),
-        shed=queueing[:, 0].reshape(-1),
-        busy=queueing[:, 1].reshape(-1),
-        wait=queueing[:, 2].reshape(-1),
-        service=streams.service.random(n),
-        gray=streams.failures.random(n),
-        backoff=streams.backoff.random(n),
-        budget=streams.retry_budget.random(n),
-    )
-
-
 def _attempts(
     eng: Stepper,
     seconds: int,
@@ -217,7 +191,7 @@ def _attempts(
 ) -> _Batch:
     """Every first attempt of the stretch, each against its own second's queues."""
     world, model, clients, cust = eng.world, eng.scenario.model, eng.scenario.clients, eng.customers
-    draws = _draws(eng.streams, seconds, eng.per_second)
+    draws = Draws.take(eng.streams, seconds, eng.per_second)
     queue = QueueState(*(np.concatenate(field) for field in zip(*queues, strict=True)))
     target = pick_target(world, route, draws.pick)
     row = np.repeat(np.arange(seconds) * len(world.azs), eng.per_second) + target.zone
