@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chaoscli.record.sweep import Claim
 from chaoscli.sweep.bisect import find_min
 
 
@@ -19,11 +20,11 @@ def test_finds_the_boundary_of_a_monotone_field(n: int, boundary: int) -> None:
     values = list(range(1, n + 1))
     calls: list[int | float | str | bool] = []
 
-    def holds(v: int | float | str | bool) -> bool:
+    def judge(v: int | float | str | bool) -> Claim:
         calls.append(v)
-        return int(v) >= boundary
+        return "holds" if int(v) >= boundary else "short"
 
-    got = find_min(values, holds)
+    got = find_min(values, judge)
     assert len(calls) == len(set(calls)) == len(got.probes)
     assert len(calls) <= math.ceil(math.log2(n)) + 3
     assert got.monotone and got.contradictions == []
@@ -39,7 +40,7 @@ def test_finds_the_boundary_of_a_monotone_field(n: int, boundary: int) -> None:
 
 def test_non_monotone_observations_are_reported() -> None:
     """The smallest value holds but the largest deviates: reported, not smoothed over."""
-    got = find_min([1, 2, 3, 4, 5], lambda v: v in (1, 3))
+    got = find_min([1, 2, 3, 4, 5], lambda v: "holds" if v in (1, 3) else "short")
     assert not got.monotone
     assert (1, 5) in got.contradictions
     assert got.found is None
@@ -48,7 +49,7 @@ def test_non_monotone_observations_are_reported() -> None:
 def test_a_value_above_the_boundary_that_deviates_is_reported() -> None:
     """The value just above the found boundary is tried too; when it deviates, say so."""
     values = [2, 4, 6, 8, 10, 12, 14, 16]
-    got = find_min(values, lambda v: v in (8, 16))
+    got = find_min(values, lambda v: "holds" if v in (8, 16) else "short")
     assert got.found == 8 and got.below == 6
     assert not got.monotone and (8, 10) in got.contradictions
 
@@ -57,4 +58,15 @@ def test_a_value_above_the_boundary_that_deviates_is_reported() -> None:
 def test_refuses_values_it_cannot_bisect(values: list[int | str]) -> None:
     """No values, values out of order, repeated, or not numbers: a clear error."""
     with pytest.raises(ValueError, match="find-min"):
-        find_min(values, lambda v: True)
+        find_min(values, lambda v: "holds")
+
+
+def test_too_few_runs_to_tell_is_not_holding_and_is_said_so() -> None:
+    """A value whose runs cannot tell counts as not holding for the bisection, and its probe
+    says it could not tell rather than that it fell short."""
+    got = find_min([8, 16, 24, 32], lambda v: "unsure" if v == 32 else "short")
+    assert got.found is None
+    assert [(p.value, p.held, p.claim) for p in got.probes] == [
+        (32, False, "unsure"),
+        (8, False, "short"),
+    ]

@@ -39,7 +39,7 @@ def test_the_boundary_found_is_confirmed_by_a_run_on_either_side(
     assert len(tried) < 6  # bisected, not gridded
     held = [n for n in tried if all(r.run.held for r in rows if r.point[FIELD] == n)]
     found = min(held)
-    assert f"{FIELD}: {found} is the smallest value that held; {found - 1} deviated" in said
+    assert f"{FIELD}: {found} is the smallest value that holds; {found - 1} falls short" in said
     for value, status in ((found, 0), (found - 1, 1)):
         seed = next(r.seed for r in rows if r.point[FIELD] == value)
         direct = ["run", "az-outage", "--no-verify-fixes", "--seed", str(seed), *SMALL]

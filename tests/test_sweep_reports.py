@@ -161,15 +161,25 @@ def test_write_reports_writes_every_file(
 def test_find_min_says_the_boundary_every_probe_and_a_contradiction() -> None:
     """The value found and its neighbour below, the values tried in order, and a warning
     when they contradict monotonicity."""
-    good = find_min([2, 4, 6, 8, 10], lambda v: int(v) >= 6)
-    text = "\n".join(sweep_terminal.find_min_lines(good, N, "every run held"))
-    assert f"{N}: 6 is the smallest value that held; 4 deviated (held: every run held)" in text
-    assert "tried in order: 10 held, 2 deviated, 6 held, 4 deviated, 8 held." in text
+    good = find_min([2, 4, 6, 8, 10], lambda v: "holds" if int(v) >= 6 else "short")
+    text = "\n".join(sweep_terminal.find_min_lines(good, N))
+    assert f"{N}: 6 is the smallest value that holds; 4 falls short." in text
+    assert "tried in order: 10 holds, 2 falls short, 6 holds, 4 falls short, 8 holds." in text
     assert "not monotone" not in text
-    bad = find_min([2, 4, 6, 8, 10], lambda v: v == 2)
-    text = " ".join(" ".join(sweep_terminal.find_min_lines(bad, N, "x")).split())
-    assert "even the largest value, 10, deviated" in text
-    assert "not monotone: 2 held but 10 deviated" in text
+    bad = find_min([2, 4, 6, 8, 10], lambda v: "holds" if v == 2 else "short")
+    text = " ".join(" ".join(sweep_terminal.find_min_lines(bad, N)).split())
+    assert "no value tried holds; the largest, 10, falls short" in text
+    assert "not monotone: 2 holds but 10 falls short" in text
+
+
+def test_find_min_with_too_few_runs_says_so_not_that_the_value_deviated() -> None:
+    """Every run of the largest value held but too few to claim it: the line says there
+    are too few runs to tell (the counter-example: "deviated" for a value that held)."""
+    few = find_min([8, 16, 24, 32], lambda v: "unsure" if v == 32 else "short")
+    text = " ".join(" ".join(sweep_terminal.find_min_lines(few, N)).split())
+    assert "the largest, 32, has too few runs to tell" in text
+    assert "32 has too few runs to tell, 8 falls short" in text
+    assert "deviated" not in text
 
 
 def test_a_frontier_where_every_value_falls_short_says_so_not_that_runs_are_few() -> None:

@@ -247,7 +247,7 @@ def _answered(
     for item in results:
         where = ", ".join(f"{k}={v}" for k, v in item.at.items())
         name = f"{bisected.field} at {where}" if bisected and where else axes[0]
-        print_find_min(item.result, name, answers.rule, env.stdout)
+        print_find_min(item.result, name, env.stdout)
     env.stdout.print(
         f"every run: {folder / 'rows.jsonl'}; reports: "
         + ", ".join(p.name for p in written if p.name != "rows.jsonl"),

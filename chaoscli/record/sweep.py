@@ -170,18 +170,21 @@ class SweepAnswers(Part):
 
 
 class FindMinProbe(Part):
-    """One value ``--find-min`` tried, in the order tried, and whether it held."""
+    """One value ``--find-min`` tried, in the order tried, and what its runs let us claim:
+    it holds (``held``), falls short, or too few runs to tell (bisection counts both of the
+    last two as not holding)."""
 
     value: Scalar
     held: bool
+    claim: Claim = "unsure"
 
 
 class FindMin(Part):
-    """What bisecting one field found: the smallest value that held (``found``), the value
-    just under it that deviated (``below``, ``None`` when the smallest candidate held), and
+    """What bisecting one field found: the smallest value that holds (``found``), the value
+    just under it that does not (``below``, ``None`` when the smallest candidate holds), and
     every probe made. Bisection assumes that a larger value never holds less; ``monotone``
     is False when the probes contradict that, and ``contradictions`` gives each pair (a value
-    that held, a larger one that deviated)."""
+    that holds, a larger one that does not)."""
 
     values: list[Scalar]
     found: Scalar | None

@@ -97,25 +97,27 @@ def print_summary(a: SweepAnswers, console: Console) -> None:
     console.print(summary(a), width=min(console.width, WIDTH), highlight=False)
 
 
-def find_min_lines(found: FindMin, field: str, rule: str) -> list[str]:
+def find_min_lines(found: FindMin, field: str) -> list[str]:
     """What ``--find-min`` found, every value it tried in order, and a warning when the
-    values it tried contradict the monotonicity bisection assumes."""
-    tried = ", ".join(
-        f"{w.value(p.value)} {'held' if p.held else 'deviated'}" for p in found.probes
-    )
+    values it tried contradict the monotonicity bisection assumes. A value holds, falls
+    short, or has too few runs to tell, by the rule the summary prints; only the first
+    counts as holding."""
+    said = {p.value: _VERDICT[p.claim] for p in found.probes}
+    tried = ", ".join(f"{w.value(p.value)} {said[p.value]}" for p in found.probes)
     if found.found is None:
-        head = f"{field}: even the largest value, {w.value(found.values[-1])}, deviated"
+        largest = found.values[-1]
+        head = f"{field}: no value tried holds; the largest, {w.value(largest)}, {said[largest]}"
     elif found.below is None:
-        head = f"{field}: the smallest value tried, {w.value(found.found)}, held"
+        head = f"{field}: the smallest value, {w.value(found.found)}, holds"
     else:
         head = (
-            f"{field}: {w.value(found.found)} is the smallest value that held; "
-            f"{w.value(found.below)} deviated"
+            f"{field}: {w.value(found.found)} is the smallest value that holds; "
+            f"{w.value(found.below)} {said[found.below]}"
         )
-    lines = [f"{head} (held: {rule}).", f"tried in order: {tried}."]
+    lines = [f"{head}.", f"tried in order: {tried}."]
     if not found.monotone:
         pairs = "; ".join(
-            f"{w.value(lo)} held but {w.value(hi)} deviated" for lo, hi in found.contradictions
+            f"{w.value(lo)} holds but {w.value(hi)} {said[hi]}" for lo, hi in found.contradictions
         )
         lines.append(
             f"not monotone: {pairs}. Bisection assumes a larger value never holds less, so "
@@ -124,8 +126,11 @@ def find_min_lines(found: FindMin, field: str, rule: str) -> list[str]:
     return lines
 
 
-def print_find_min(found: FindMin, field: str, rule: str, console: Console) -> None:
+_VERDICT = {"holds": "holds", "short": "falls short", "unsure": "has too few runs to tell"}
+
+
+def print_find_min(found: FindMin, field: str, console: Console) -> None:
     """Print what ``--find-min`` found, wrapped to 80 columns."""
-    for line in find_min_lines(found, field, rule):
+    for line in find_min_lines(found, field):
         style = "bold yellow" if line.startswith("not monotone") else None
         console.print(Text(_wrap(line), style=style or ""), width=min(console.width, WIDTH))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 
-from chaoscli.record.sweep import FindMin, FindMinProbe, Scalar
+from chaoscli.record.sweep import Claim, FindMin, FindMinProbe, Scalar
 
 
 def _ascending(values: Sequence[Scalar]) -> bool:
@@ -22,9 +22,10 @@ def _ascending(values: Sequence[Scalar]) -> bool:
     return all(a < b for a, b in itertools.pairwise(numbers))
 
 
-def find_min(values: Sequence[Scalar], holds: Callable[[Scalar], bool]) -> FindMin:
-    """The smallest of ``values`` (numbers, strictly ascending) for which ``holds`` is true,
-    calling ``holds`` at most once per value and about log2(len(values)) + 3 times."""
+def find_min(values: Sequence[Scalar], judge: Callable[[Scalar], Claim]) -> FindMin:
+    """The smallest of ``values`` (numbers, strictly ascending) that ``judge`` says holds,
+    calling ``judge`` at most once per value and about log2(len(values)) + 3 times; a value
+    that falls short or has too few runs to tell counts as not holding."""
     if not values:
         raise ValueError("find-min needs at least one value to try")
     if not _ascending(values):
@@ -34,8 +35,9 @@ def find_min(values: Sequence[Scalar], holds: Callable[[Scalar], bool]) -> FindM
 
     def ask(i: int) -> bool:
         if i not in seen:
-            seen[i] = bool(holds(values[i]))
-            probes.append(FindMinProbe(value=values[i], held=seen[i]))
+            verdict = judge(values[i])
+            seen[i] = verdict == "holds"
+            probes.append(FindMinProbe(value=values[i], held=seen[i], claim=verdict))
         return seen[i]
 
     last = len(values) - 1
@@ -44,7 +46,7 @@ def find_min(values: Sequence[Scalar], holds: Callable[[Scalar], bool]) -> FindM
         if ask(0):
             found = 0
         else:
-            lo, hi = 0, last  # values[lo] deviated, values[hi] held
+            lo, hi = 0, last  # values[lo] does not hold, values[hi] holds
             while hi - lo > 1:
                 mid = (lo + hi) // 2
                 lo, hi = (lo, mid) if ask(mid) else (mid, hi)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from chaoscli.record.sweep import FindMin, Scalar, SweepRow
+from chaoscli.record.sweep import Claim, FindMin, Scalar, SweepRow
 from chaoscli.sweep.answers import claim
 from chaoscli.sweep.bisect import find_min
 from chaoscli.sweep.grid import Axis
@@ -28,10 +28,10 @@ class Found:
     result: FindMin
 
 
-def holds(rows: list[SweepRow], key: str, must_hold: float) -> bool:
-    """The point ``key`` holds by the answers' rule over its rows."""
+def verdict(rows: list[SweepRow], key: str, must_hold: float) -> Claim:
+    """What the answers' rule claims of the point ``key`` over its rows."""
     mine = [r for r in rows if r.key == key]
-    return claim(sum(r.run.held for r in mine), len(mine), must_hold) == "holds"
+    return claim(sum(r.run.held for r in mine), len(mine), must_hold)
 
 
 def search(full: SweepPlan, field: Axis, run_plan: RunPlan) -> list[Found]:
@@ -47,10 +47,10 @@ def search(full: SweepPlan, field: Axis, run_plan: RunPlan) -> list[Found]:
     out = []
     for name, by_value in groups.items():
 
-        def probe(value: Scalar, by_value: dict[Scalar, Point] = by_value) -> bool:
+        def probe(value: Scalar, by_value: dict[Scalar, Point] = by_value) -> Claim:
             point = by_value[value]
             rows = run_plan(replace(full, points=(point,)))
-            return holds(rows, point.key, full.must_hold)
+            return verdict(rows, point.key, full.must_hold)
 
         out.append(Found(at[name], find_min(list(field.values), probe)))
     return out
