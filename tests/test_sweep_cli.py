@@ -83,6 +83,20 @@ def test_a_row_is_what_run_measures_for_its_point_and_seed(
         (["--grid", "x="], "--grid: x: no values"),
         (["--grid", "az=every", "--executor", "dask://127.0.0.1:9"], "no Dask scheduler"),
         (["--grid", "az=every", "--executor", "ray://x"], "expected local or dask://"),
+        (["--grid", "az=every", "--must-hold", "0"], "--must-hold: 0: must be above 0"),
+        (
+            [
+                "--grid",
+                "topology.instances_per_az=16",
+                "--find-min",
+                "topology.instances_per_az=8..32:8",
+            ],
+            "--find-min: topology.instances_per_az: also given to --grid",
+        ),
+        (
+            ["--find-min", "topology.instances_per_az=0..8:4"],
+            "--find-min: topology.instances_per_az: Input should be greater than or equal to 1",
+        ),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_nothing_runs(
@@ -128,6 +142,10 @@ def test_a_bad_sweep_file_is_one_line_exit_2(
     path.write_text("experiment: az-outage\ngrid: {az: every}\nrnus: 3\n")
     assert chaoscli(monkeypatch, "sweep", str(path), "--out", str(tmp_path / "o")) == 2
     assert f"{path}: rnus: unknown field" in capsys.readouterr().err
+    path.write_text("experiment: az-outage\ngrid: {topology.instance_per_az: 80..100:20}\n")
+    assert chaoscli(monkeypatch, "sweep", str(path), "--out", str(tmp_path / "o")) == 2
+    err = capsys.readouterr().err  # the file's grid, not a --grid that was never given
+    assert f"{path}: grid.topology.instance_per_az: unknown field" in err, err
 
 
 def test_an_output_folder_holding_a_sweep_is_not_overwritten(
@@ -140,7 +158,10 @@ def test_an_output_folder_holding_a_sweep_is_not_overwritten(
 
 
 def test_ctrl_c_keeps_the_finished_runs_and_resume_gives_the_straight_table(
-    one_worker: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    one_worker: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     rows = tmp_path / ROWS
     cmd = [sys.executable, "-m", "chaoscli", "sweep", *TINY, "--workers", "1"]
@@ -154,8 +175,12 @@ def test_ctrl_c_keeps_the_finished_runs_and_resume_gives_the_straight_table(
     assert proc.returncode == 130, err
     kept = read(rows)
     assert 1 <= len(kept) < TINY_RUNS
+    assert f"interrupted with {len(kept)} of {TINY_RUNS} runs done (kept)" in err  # all counted
     with rows.open("ab") as handle:  # as a kill in the middle of a write would leave it
         handle.write(b'{"key": "{\\"az\\"')
     assert chaoscli(monkeypatch, "sweep", *TINY, "--resume", "--out", str(tmp_path)) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    left = TINY_RUNS - len(kept)
+    assert f"{len(kept)} of {TINY_RUNS} runs already done, {left} to run" in said, said
     assert table(tmp_path) == table(one_worker)
     assert rows.read_bytes().count(b"\n") == TINY_RUNS

@@ -73,6 +73,10 @@ def _axes(found: Target, grid: list[str], bisected: Axis | None) -> list[Axis]:
     """The campaign's axes, then the command line's (which replace a field given in both);
     the bisected field last."""
     given = [parse_axis(item) for item in grid]
+    if bisected is not None and any(a.field == bisected.field for a in given):
+        raise SpecError(
+            "--find-min", bisected.field, "also given to --grid: bisect the field or grid it"
+        )
     fields = {a.field for a in given} | ({bisected.field} if bisected else set())
     base = found.campaign.axes(found.source) if found.campaign else []
     axes = [a for a in base if a.field not in fields] + [a for a in given if a.field in fields]
@@ -110,18 +114,23 @@ class _Sweeping:
     resume: bool
     env: Environment
     failed: list[Finished] = field(default_factory=list)
+    ran: bool = False  # a plan has run: later ones are bisection probes
 
     def run(self, plan: sweep_plan.SweepPlan) -> list[SweepRow]:
+        def progress(done: int, total: int) -> None:
+            if self.resume and not self.ran:  # said once, of what the folder held
+                self.ran = True
+                self.env.stderr.print(
+                    f"resuming {self.folder}: {done:,} of {total:,} runs already done, "
+                    f"{total - done:,} to run"
+                )
+            bar.update(task, completed=done)
+
         with _bar(self.env) as bar:
             what = "sweeping" if len(plan.points) > 1 else plan.points[0].key
             task = bar.add_task(what, total=plan.total)
-            swept = run_sweep(
-                plan,
-                self.folder,
-                self.executor,
-                self.resume,
-                lambda done, total: bar.update(task, completed=done),
-            )
+            swept = run_sweep(plan, self.folder, self.executor, self.resume, progress)
+        self.ran = True
         self.resume = True
         self.failed += swept.failed
         return swept.rows
@@ -143,7 +152,9 @@ def sweep(
     ] = None,
     must_hold: Annotated[
         float | None,
-        typer.Option(min=0.0, max=1.0, help="Share of runs a point must hold (default 0.95)."),
+        typer.Option(
+            min=0.0, max=1.0, help="Share of runs a point must hold, above 0 (default 0.95)."
+        ),
     ] = None,
     set_: SetOpt = None,
     var: VarOpt = None,
@@ -171,6 +182,8 @@ def sweep(
     appended to DIR/rows.jsonl as it ends, so Ctrl-C keeps them and --resume runs the rest.
     """
     env = env_of(ctx)
+    if must_hold is not None and must_hold <= 0:
+        raise SpecError("--must-hold", f"{must_hold:g}", "must be above 0 (and at most 1)")
     found = target(experiment)
     c = found.campaign
     sets, vars_ = _overrides(found, set_ or [], var or [])

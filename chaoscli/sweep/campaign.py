@@ -51,11 +51,11 @@ class Campaign(BaseModel):
             if isinstance(values, list):
                 if not values:
                     raise SpecError(source, f"grid.{field}", "no values")
-                out.append(Axis(field, tuple(dict.fromkeys(values))))
+                out.append(Axis(field, tuple(dict.fromkeys(values)), source))
             elif isinstance(values, str) and ".." in values:
                 out.append(parse_axis(f"{field}={values}", source))
             else:
-                out.append(Axis(field, (values,)))
+                out.append(Axis(field, (values,), source))
         return out
 
 

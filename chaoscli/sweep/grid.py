@@ -7,6 +7,7 @@ it; which one is for the experiment to say (see :mod:`chaoscli.sweep.plan`).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from dataclasses import dataclass
@@ -22,10 +23,12 @@ MAX_POINTS = 100_000
 
 @dataclass(frozen=True)
 class Axis:
-    """One field of the grid and the values it takes, in the order given."""
+    """One field of the grid and the values it takes, in the order given, and where it was
+    given (``--grid``, ``--find-min`` or a sweep file), for a refusal to name."""
 
     field: str
     values: tuple[Scalar, ...]
+    given: str = dataclasses.field(default="--grid", compare=False)
 
 
 def _number(text: str, item: str, flag: str) -> Decimal:
@@ -72,7 +75,7 @@ def parse_axis(item: str, flag: str = "--grid") -> Axis:
     if not text.strip():
         raise SpecError(flag, field, "no values: give V1,V2,... or A..B:STEP")
     if ".." in text and ":" in text and "," not in text:
-        return Axis(field, span(text, field, flag))
+        return Axis(field, span(text, field, flag), flag)
     values: list[Scalar] = []
     for part in text.split(","):
         if not part.strip():
@@ -81,7 +84,7 @@ def parse_axis(item: str, flag: str = "--grid") -> Axis:
         if not isinstance(value, str | int | float | bool):
             raise SpecError(flag, field, f"{part.strip()!r} is not a single value")
         values.append(value)
-    return Axis(field, tuple(dict.fromkeys(values)))
+    return Axis(field, tuple(dict.fromkeys(values)), flag)
 
 
 def check_axes(axes: list[Axis], flag: str = "--grid") -> None:

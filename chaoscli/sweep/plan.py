@@ -77,6 +77,7 @@ class _Base:
     sets: tuple[str, ...]
     vars: tuple[str, ...]
     params: frozenset[str]
+    given: tuple[tuple[str, str], ...] = ()  # (field, where it was given) of each axis
 
     def load(self, values: dict[str, Scalar]) -> Loaded:
         """The experiment at one point, refused with a line that names the grid field."""
@@ -87,16 +88,19 @@ class _Base:
         try:
             return load(self.source, sets, vars_)
         except SpecError as exc:
-            raise _named(exc, values) from None
+            raise _named(exc, values, dict(self.given)) from None
 
 
-def _named(exc: SpecError, values: dict[str, Scalar]) -> SpecError:
-    """``exc`` said of the grid when one of its fields put the value there."""
+def _named(exc: SpecError, values: dict[str, Scalar], given: dict[str, str]) -> SpecError:
+    """``exc`` said of the grid when one of its fields put the value there: of the option
+    that gave the field, or of the sweep file's ``grid``."""
     if exc.source not in ("--set", "--var"):
         return exc
     for f, v in values.items():
         if exc.field == f or exc.field.startswith(f"{f}.") or f.startswith(f"{exc.field}."):
-            return SpecError("--grid", exc.field, f"{exc.message} (at {f}={_as_text(v)})")
+            where = given.get(f, "--grid")
+            field = exc.field if where.startswith("--") else f"grid.{exc.field}"
+            return SpecError(where, field, f"{exc.message} (at {f}={_as_text(v)})")
     return exc
 
 
@@ -128,7 +132,8 @@ def build(
         raise SpecError("--runs", "", f"{runs} runs; a point needs at least one")
     first = load(source, sets, vars_)
     params = frozenset(first.experiment.parameters)
-    base = _Base(first.source, tuple(sets), tuple(vars_), params)
+    given = tuple((a.field, a.given) for a in axes)
+    base = _Base(first.source, tuple(sets), tuple(vars_), params, given)
     zonal = _zonal(first.source, {a.field for a in axes if a.field in params})
     points: list[Point] = []
     seen: set[str] = set()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chaoscli import stop
-from chaoscli.errors import SpecError
+from chaoscli.errors import Interrupted, SpecError, Terminated
 from chaoscli.record.sweep import SweepRow
 from chaoscli.sweep import rows as row_file
 from chaoscli.sweep.executors import Executor, Finished
@@ -101,6 +101,9 @@ def sweep(
             while executor.pending():
                 take(executor.collect(POLL_S))
                 stop.honour(f"with {len(out.rows)} of {plan.total} runs done (kept)")
+        except (Interrupted, Terminated):
+            take(executor.stop())  # the runs that finished meanwhile are kept and counted
+            raise stop.error(f"with {len(out.rows)} of {plan.total} runs done (kept)") from None
         except BaseException:
             take(executor.stop())
             raise
