@@ -90,6 +90,10 @@ def test_markdown_says_the_rule_the_frontier_and_each_point(answers: SweepAnswer
     assert "every run held from 8 upward" in md
     assert f"a claim needs {runs_to_claim(0.95)}, all held" in md
     assert "Missing runs" in md and "0 failed, 1 unfinished" in md
+    # the cause with its figures, not only its kind ("…% busy")
+    first = "Overload after the zone loss: 100% busy"
+    assert f"Overload after the zone loss: …% busy (20 of 20; the first: {first}) |" in md
+    assert "Overload after the zone loss: 119% busy (1 of 1) |" in md
 
 
 def test_html_page_is_self_contained_with_a_heat_map(answers: SweepAnswers) -> None:

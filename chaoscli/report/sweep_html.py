@@ -77,7 +77,7 @@ def _points(a: SweepAnswers) -> str:
     for p in a.points:
         mark = f"{w.CLAIM_MARKS[p.claim]} {CLAIM_SHORT[p.claim]}"
         claim = f'<span class="{CLAIM_CLASS[p.claim]} claim">{_e(mark)}</span>'
-        cause = _e(f"{p.cause.kind} ({p.cause.runs}/{p.runs - p.held})") if p.cause else ""
+        cause = _e(w.cause_said(p))
         probes = [
             _e(f"{fmt(s.median, s.probe)} / {fmt(s.worst, s.probe)}")
             if (s := _spread_of(p, probe, window))

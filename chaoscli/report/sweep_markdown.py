@@ -57,7 +57,7 @@ def render(a: SweepAnswers, heading: int = 2) -> str:
         "|" + "|".join(align) + "|",
     ]
     for p in a.points:
-        cause = f"{p.cause.kind} ({p.cause.runs} of {p.runs - p.held})" if p.cause else ""
+        cause = w.cause_said(p)
         row = [
             *(w.value(p.point.get(f)) for f in fields),
             w.runs(p),

@@ -135,6 +135,17 @@ def causes(a: SweepAnswers) -> list[str]:
     return seen
 
 
+def cause_said(p: PointAnswer) -> str:
+    """The dominant cause for a report's row, with its figures: the whole title when one run
+    had it, else its kind and the first such run's title."""
+    if p.cause is None:
+        return ""
+    c, deviated = p.cause, p.runs - p.held
+    if c.runs == 1:
+        return f"{c.example} (1 of {deviated})"
+    return f"{c.kind} ({c.runs} of {deviated}; the first: {c.example})"
+
+
 def cause_cell(p: PointAnswer, numbered: list[str]) -> str:
     """The dominant cause as its number in the legend and how many deviated runs it led."""
     if p.cause is None:
