@@ -8,9 +8,10 @@ leaves. A stop takes the tasks that finished and cancels the rest on the cluster
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, NoReturn
 
 from chaoscli import stop
 from chaoscli.errors import SpecError
@@ -19,6 +20,7 @@ from chaoscli.sweep.queue import StackQueue
 from chaoscli.sweep.worker import Task, ready, run_task
 
 CONNECT_TIMEOUT_S = 5
+GRACE_S = 3  # past the connect timeout, how long the handshake may take before we give up
 PER_WORKER = 2  # tasks on a worker at a time: one running, the next ready to start
 WORKERS_EVERY_S = 2.0  # how often the scheduler is asked which workers it has
 
@@ -37,15 +39,7 @@ class DaskCluster:
                 address,
                 "Dask is not installed: pip install 'chaoscli[dask]'",
             ) from None
-        target = "tcp://" + address.removeprefix("dask://")
-        try:
-            self._client: Any = Client(target, timeout=CONNECT_TIMEOUT_S)
-        except (OSError, TimeoutError) as exc:
-            raise SpecError(
-                "--executor",
-                address,
-                f"no Dask scheduler answered within {CONNECT_TIMEOUT_S} s ({one_line(exc)})",
-            ) from None
+        self._client: Any = _connected(Client, address)
         self._queue = StackQueue()
         self._stacks: dict[str, str | None] = {}  # worker address -> the stack it holds
         self._running: dict[Any, tuple[str, Task]] = {}  # future -> (its worker, its task)
@@ -132,3 +126,73 @@ class DaskCluster:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _connected(client: Any, address: str) -> Any:
+    """A client of the scheduler at ``address``, or a SpecError within a few seconds.
+
+    Distributed's timeout bounds the TCP connect, not the exchange after it: a server that
+    answers but is not a scheduler can keep it waiting forever, or send bytes it reads as a
+    message of exabytes. So the client is built in a daemon thread, waited for until a
+    deadline or a stop request.
+    """
+    target = "tcp://" + address.removeprefix("dask://")
+    built: list[Any] = []
+    failed: list[str] = []  # why, as one line
+    given_up = False
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def build() -> None:
+        try:
+            made = client(target, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+        except BaseException as exc:  # any failure is the address's, told in one line
+            failed.append(_why(exc, address))
+            done.set()
+            _keep(exc)
+        with lock:
+            if not given_up:
+                built.append(made)
+                done.set()
+                return
+        made.close()
+
+    threading.Thread(target=build, name="dask-connect", daemon=True).start()
+    deadline = time.monotonic() + CONNECT_TIMEOUT_S + GRACE_S
+    try:
+        while not done.is_set() and time.monotonic() < deadline:
+            stop.honour("while connecting to the Dask scheduler")
+            done.wait(0.1)
+        stop.honour("while connecting to the Dask scheduler")
+    finally:
+        with lock:
+            given_up = not built
+    if built:
+        return built[0]
+    waited = CONNECT_TIMEOUT_S + GRACE_S
+    where = address.removeprefix("dask://")
+    silent = f"{where} answered but is not a Dask scheduler (no handshake within {waited} s)"
+    why = failed[0] if failed else silent
+    raise SpecError("--executor", address, why)
+
+
+def _why(exc: BaseException, address: str) -> str:
+    """Nobody there (the connect timed out or was refused), or something that is not a
+    scheduler (it closed the connection, or sent what is not Dask's protocol)."""
+    from distributed.comm.core import CommClosedError
+
+    if isinstance(exc, OSError | TimeoutError) and not isinstance(exc, CommClosedError):
+        return f"no Dask scheduler answered within {CONNECT_TIMEOUT_S} s ({one_line(exc)})"
+    where = address.removeprefix("dask://")
+    return f"{where} answered but is not a Dask scheduler ({one_line(exc)})"
+
+
+def _keep(exc: BaseException) -> NoReturn:
+    """Hold a failed connection's error, and with it its half-built client, for good.
+
+    Let go, the client would close itself, which waits on a connection that may never answer
+    (twice the timeout, then a traceback on stderr); held by this daemon thread, it is
+    dropped with the process instead.
+    """
+    while True:
+        time.sleep(3600)
