@@ -184,7 +184,10 @@ def _why(exc: BaseException, address: str) -> str:
     if isinstance(exc, OSError | TimeoutError) and not isinstance(exc, CommClosedError):
         return f"no Dask scheduler answered within {CONNECT_TIMEOUT_S} s ({one_line(exc)})"
     where = address.removeprefix("dask://")
-    return f"{where} answered but is not a Dask scheduler ({one_line(exc)})"
+    if isinstance(exc, CommClosedError):
+        return f"{where} answered but is not a Dask scheduler (it closed the connection)"
+    what = type(exc).__name__  # e.g. a MemoryError: other bytes read as a message's size
+    return f"{where} answered but is not a Dask scheduler (it speaks another protocol: {what})"
 
 
 def _keep(exc: BaseException) -> NoReturn:
