@@ -73,6 +73,8 @@ def test_terminal_table_fits_80_columns_and_claims_only_what_was_checked(
     assert max(len(line) for line in text.splitlines()) <= 80
     line = next(ln for ln in text.splitlines() if re.match(r"\s+6\s+200,000\s", ln))
     assert "19/20" in line and "95% [76–99%]" in line and "?" in line and "✓" not in line
+    # the legend gives each figure's range over the points (their first runs: 100%, 112%, 119%)
+    assert "1. Overload after the zone loss: 100–119% busy" in text
     assert re.search(r"\s8\s+1,000,000\s+19/19\s+1\s+100% \[83–100%\] \?", text)
     assert "missing: 1 run left no row (0 failed, 1 unfinished)" in text
     assert "lower end of the 95% Wilson interval" in " ".join(text.split())
@@ -237,3 +239,13 @@ def test_a_wide_grid_keeps_the_claim_and_gives_up_detail_to_fit() -> None:
     table = [ln for ln in lines if "ap-south-1" in ln and "/3" in ln]
     assert len(table) == 12 and all(("✗" in ln) != ("?" in ln) for ln in table)
     assert "p99 rise" not in text and "P(held)" in text
+
+
+def test_a_causes_figures_are_given_as_their_range_and_left_out_when_they_do_not_line_up() -> None:
+    """Each "…" of a kind becomes the lowest–highest of its figure (by value, not as text);
+    examples whose figures do not match the kind's leave it as it is."""
+    ranged = sweep_words._ranged
+    titles = ["Detection took 9 s (3 checks)", "Detection took 14 s", "Detection took 1,200 s"]
+    assert ranged("Detection took … s", titles) == "Detection took 9–1,200 s"
+    assert ranged("Detection took … s", ["Detection took 14 s"]) == "Detection took 14 s"
+    assert ranged("Detection took … s", ["Detection took 14 s of 20"]) == "Detection took … s"

@@ -80,10 +80,13 @@ def summary(a: SweepAnswers) -> Group:
     parts += [Text(_wrap(w.headline(a))), table(a), Text(_wrap(w.marks(a) + "."))]
     if w.any_missing(a):
         parts.append(Text(_wrap(w.missing_line(a))))
-    numbered = w.causes(a)
-    if numbered:
-        legend = "\n".join(_wrap(f"{n}. {kind}", "  ") for n, kind in enumerate(numbered, 1))
-        head = "cause: the most frequent among a point's deviated runs (k/n: it led k of n)"
+    legend_lines = w.cause_legend(a)
+    if legend_lines:
+        legend = "\n".join(_wrap(f"{n}. {kind}", "  ") for n, kind in enumerate(legend_lines, 1))
+        head = (
+            "cause: the most frequent among a point's deviated runs (k/n: it led k of n); "
+            "its figures over the points it led"
+        )
         parts.append(Text(_wrap(head) + "\n" + legend))
     if a.frontier is not None and a.frontier.steps:
         lines = [_wrap(w.frontier_line(a, s), "  ") for s in a.frontier.steps]

@@ -3,6 +3,7 @@ no more than was checked: a share is "held in k of n runs", a claim is the rule'
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from chaoscli.record.probes import fmt
@@ -133,6 +134,31 @@ def causes(a: SweepAnswers) -> list[str]:
         if p.cause and p.cause.kind not in seen:
             seen.append(p.cause.kind)
     return seen
+
+
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")  # as the answers take figures out of a kind
+
+
+def cause_legend(a: SweepAnswers) -> list[str]:
+    """Each dominant cause's kind, in the order of ``causes``, each "…" given as the range of
+    its figure over the points the kind led (each point's first such run)."""
+    return [
+        _ranged(kind, [p.cause.example for p in a.points if p.cause and p.cause.kind == kind])
+        for kind in causes(a)
+    ]
+
+
+def _ranged(kind: str, examples: list[str]) -> str:
+    """``kind`` with each "…" as the lowest–highest of that figure in ``examples``."""
+    found = [_FIGURE.findall(re.sub(r"\s*\([^)]*\)", "", e)) for e in examples]
+    parts = kind.split("…")
+    if not found or any(len(f) != len(parts) - 1 for f in found):
+        return kind
+    text = parts[0]
+    for i, rest in enumerate(parts[1:]):
+        figures = sorted({f[i] for f in found}, key=lambda x: float(x.replace(",", "")))
+        text += (figures[0] if len(figures) == 1 else f"{figures[0]}–{figures[-1]}") + rest
+    return text
 
 
 def cause_said(p: PointAnswer) -> str:
