@@ -3,6 +3,10 @@ small stack."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from chaoscli.record.sweep import SweepRow
@@ -36,3 +40,18 @@ def table(folder: Path) -> list[str]:
     """Every row of a sweep's folder as JSON, in (point, seed index) order."""
     rows: list[SweepRow] = read(folder / ROWS)
     return [r.model_dump_json() for r in sorted(rows, key=lambda r: (r.key, r.seed_index))]
+
+
+def interrupted_after_first_run(args: list[str], out: Path) -> tuple[int, str]:
+    """``chaoscli sweep ARGS --out OUT`` in its own process, sent SIGINT once a first run
+    is kept: its exit code and stderr."""
+    rows = out / ROWS
+    cmd = [sys.executable, "-m", "chaoscli", "sweep", *args, "--out", str(out)]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (rows.exists() and rows.read_bytes().count(b"\n") >= 1):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err

@@ -4,9 +4,6 @@ judged as ``chaoscli run`` judges it, and bad input refused before anything runs
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,7 +12,7 @@ import pytest
 from chaoscli.record.sweep import SweepRow
 from chaoscli.sweep.rows import ROWS, read
 from tests.helpers import chaoscli
-from tests.sweep_helpers import TINY, TINY_RUNS, table
+from tests.sweep_helpers import TINY, TINY_RUNS, interrupted_after_first_run, table
 
 
 @pytest.fixture(scope="module")
@@ -164,15 +161,8 @@ def test_ctrl_c_keeps_the_finished_runs_and_resume_gives_the_straight_table(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     rows = tmp_path / ROWS
-    cmd = [sys.executable, "-m", "chaoscli", "sweep", *TINY, "--workers", "1"]
-    proc = subprocess.Popen([*cmd, "--out", str(tmp_path)], stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while not (rows.exists() and rows.read_bytes().count(b"\n") >= 1):
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    code, err = interrupted_after_first_run([*TINY, "--workers", "1"], tmp_path)
+    assert code == 130, err
     kept = read(rows)
     assert 1 <= len(kept) < TINY_RUNS
     assert f"interrupted with {len(kept)} of {TINY_RUNS} runs done (kept)" in err  # all counted

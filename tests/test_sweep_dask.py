@@ -20,7 +20,7 @@ import pytest
 from chaoscli.sweep.dask_cluster import CONNECT_TIMEOUT_S
 from chaoscli.sweep.rows import ROWS, read
 from tests.helpers import chaoscli
-from tests.sweep_helpers import TINY, table
+from tests.sweep_helpers import TINY, interrupted_after_first_run, table
 
 distributed = pytest.importorskip("distributed")
 
@@ -60,15 +60,8 @@ def test_ctrl_c_on_dask_keeps_the_finished_runs_and_leaves_nothing_on_the_cluste
 ) -> None:
     rows = tmp_path / ROWS
     runs = [*TINY[: TINY.index("--runs")], "--runs", "8", *TINY[TINY.index("--seed") :]]
-    cmd = [sys.executable, "-m", "chaoscli", "sweep", *runs, "--executor", scheduler]
-    proc = subprocess.Popen([*cmd, "--out", str(tmp_path)], stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while not (rows.exists() and rows.read_bytes().count(b"\n") >= 1):
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    code, err = interrupted_after_first_run([*runs, "--executor", scheduler], tmp_path)
+    assert code == 130, err
     assert 1 <= len(read(rows)) < 4 * 8
     deadline = time.monotonic() + 30
     while _tasks_on(scheduler):  # the sweep's tasks were cancelled, its client closed

@@ -139,7 +139,8 @@ class Engine:
         """Simulate the quiet seconds ahead in one batch, when the last second was quiet and
         the next ones hold no retry; how many seconds that did (0: none, go second by second).
 
-        A stretch that runs through doubles the next one, up to a block of customers.
+        A stretch that runs through doubles the next one, up to ``STRETCH_MAX_S`` and never
+        past the customers drawn.
         """
         first = self.now
         last = min(end, self.drawn, first + self.span)

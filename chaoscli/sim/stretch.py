@@ -80,10 +80,10 @@ class _Before:
         )
 
     def restore(self, eng: Stepper, first: int, last: int) -> None:
-        """Back to before the stretch [first, last) began."""
-        eng.backlog.held, eng.backlog.intra = self.held.copy(), self.intra.copy()
+        """Back to before the stretch [first, last) began (once: what was kept is handed back)."""
+        eng.backlog.held, eng.backlog.intra = self.held, self.intra
         eng.budget.tokens, eng.budget.spent, eng.budget.refund = self.budget
-        eng.scaler = self.scaler.copy() if self.scaler is not None else None
+        eng.scaler = self.scaler
         eng.added = self.added
         eng.series.load[:, first:last] = 0.0
         eng.series.utilisation[:, first:last] = 0.0
